@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DefectionsConfig(AppConfig):
+    name = "defections"
+    verbose_name = "Defection cases"

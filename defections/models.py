@@ -1,0 +1,594 @@
+"""The codebook as models. See DESIGN.md, "The codebook"."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import connection, models
+from django.db.models import F, Func, Q, Value
+from django.urls import reverse
+from django_countries.fields import CountryField
+
+from defections import choices
+from defections.choices import help_text
+from defections.dates import Precision, check_interval, format_partial_date, parse_partial_date
+
+# --- helpers that keep each rule written once --------------------------------------------
+
+
+def choices_constraint(model: str, field: str, enum, *, blank: bool = False):
+    """The database's copy of a field's choices, so a raw write cannot store a bad code."""
+    allowed = Q(**{f"{field}__in": enum.values})
+    if blank:
+        allowed |= Q(**{field: ""})
+    return models.CheckConstraint(
+        condition=allowed,
+        name=f"{model}_{field}_valid",
+        violation_error_message=f"“%(value)s” is not a valid {field.replace('_', ' ')}.",
+    )
+
+
+def partial_date_constraints(model: str, prefix: str = "date"):
+    start, end, precision = f"{prefix}_start", f"{prefix}_end", f"{prefix}_precision"
+    label = prefix.replace("_", " ")
+    return [
+        models.CheckConstraint(
+            condition=(
+                Q(**{f"{start}__isnull": True, f"{end}__isnull": True, precision: ""})
+                | (Q(**{f"{start}__isnull": False, f"{end}__isnull": False}) & ~Q(**{precision: ""}))
+            ),
+            name=f"{model}_{prefix}_complete",
+            violation_error_message=f"The {label} needs its start, end and precision together "
+            "(or none of them).",
+        ),
+        models.CheckConstraint(
+            condition=Q(**{f"{start}__isnull": True}) | Q(**{f"{start}__lte": F(end)}),
+            name=f"{model}_{prefix}_start_before_end",
+            violation_error_message=f"The {label} ends before it starts.",
+        ),
+        choices_constraint(model, precision, Precision, blank=True),
+    ]
+
+
+def partial_date_fields(label: str):
+    """The three columns of a partial date: start, end, precision."""
+    return (
+        models.DateField(f"{label} from", null=True, blank=True),
+        models.DateField(f"{label} until", null=True, blank=True),
+        models.CharField(
+            f"{label} precision", max_length=8, choices=Precision, blank=True,
+            help_text=help_text(Precision),
+        ),
+    )
+
+
+class Dated(models.Model):
+    """A partial date, typed as text ("March 2026") and stored as an interval."""
+
+    date_start, date_end, date_precision = partial_date_fields("date")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def date(self) -> str:
+        return format_partial_date(self.date_start, self.date_end, self.date_precision)
+
+    @date.setter
+    def date(self, text: str) -> None:
+        parsed = parse_partial_date(text)
+        self.set_date(parsed.start if parsed else None, parsed.end if parsed else None,
+                      parsed.precision if parsed else "")
+
+    def set_date(self, start, end, precision) -> None:
+        check_interval(start, end, precision)
+        self.date_start, self.date_end, self.date_precision = start, end, precision or ""
+
+    @property
+    def date_midpoint(self) -> date | None:
+        if self.date_start is None or self.date_end is None:
+            return None
+        return self.date_start + (self.date_end - self.date_start) / 2
+
+
+class Timestamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Authored(Timestamped):
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Unaccented(Func):
+    """A name as search compares it, without accents.
+
+    unaccent() is only STABLE; migration 0001 wraps it in an IMMUTABLE function so
+    that trigram indexes can be built on it.
+    """
+
+    function = "defections_unaccent"
+    output_field = models.TextField()
+
+
+# --- vocabulary ------------------------------------------------------------------------------
+
+
+class Motive(models.Model):
+    """An editable vocabulary of reasons to defect."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PeriodQuerySet(models.QuerySet):
+    def containing(self, day: date):
+        return self.filter(Q(end__isnull=True) | Q(end__gte=day), start__lte=day)
+
+
+class Period(models.Model):
+    """A named period of instability. Cases fall into one by their date, never by hand."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True, help_text="Blank while the period lasts.")
+    description = models.TextField(blank=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(start__lte=F("end")),
+                name="period_start_before_end",
+                violation_error_message="The period ends before it starts.",
+            ),
+            ExclusionConstraint(
+                name="period_no_overlap",
+                expressions=[
+                    (Func(F("start"), F("end"), Value("[]"), function="daterange"),
+                     RangeOperators.OVERLAPS),
+                ],
+                violation_error_message="Periods may not overlap: a case falls into one period.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        Case.objects.derive_periods()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        Case.objects.derive_periods()
+        return result
+
+
+# --- people and agencies ------------------------------------------------------------------
+
+
+class PersonQuerySet(models.QuerySet):
+    def public(self):
+        """People with at least one published case."""
+        return self.filter(cases__in=Case.objects.public()).distinct()
+
+
+class Person(Timestamped):
+    name = models.CharField(max_length=200, help_text="Display name, in Latin transliteration.")
+    native_name = models.CharField(max_length=200, blank=True, help_text="In Cyrillic.")
+    birth_start, birth_end, birth_precision = partial_date_fields("birth")
+    death_start, death_end, death_precision = partial_date_fields("death")
+    citizenship = CountryField(multiple=True, blank=True)
+    bio = models.TextField(blank=True)
+    wikidata_qid = models.CharField(
+        "Wikidata QID", max_length=20, blank=True,
+        validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata QID looks like “Q42”.")],
+    )
+    at_risk = models.BooleanField(
+        default=False,
+        help_text="Only the name, form and year of this person's cases are public.",
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        constraints = [
+            *partial_date_constraints("person", "birth"),
+            *partial_date_constraints("person", "death"),
+            models.CheckConstraint(
+                condition=Q(birth_start__isnull=True) | Q(death_end__isnull=True)
+                | Q(birth_start__lte=F("death_end")),
+                name="person_born_before_death",
+                violation_error_message="The person dies before they are born.",
+            ),
+            models.CheckConstraint(
+                condition=Q(wikidata_qid="") | Q(wikidata_qid__regex=r"^Q[1-9][0-9]*$"),
+                name="person_wikidata_qid_format",
+                violation_error_message="A Wikidata QID looks like “Q42”.",
+            ),
+            models.UniqueConstraint(
+                fields=["wikidata_qid"], condition=~Q(wikidata_qid=""),
+                name="person_wikidata_qid_unique",
+                violation_error_message="Another person has this Wikidata QID.",
+            ),
+        ]
+        indexes = [
+            GinIndex(OpClass(Unaccented("name"), name="gin_trgm_ops"), name="person_name_trgm"),
+            GinIndex(OpClass(Unaccented("native_name"), name="gin_trgm_ops"),
+                     name="person_native_name_trgm"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("person-detail", args=[self.pk])
+
+    @property
+    def birth(self) -> str:
+        return format_partial_date(self.birth_start, self.birth_end, self.birth_precision)
+
+    @property
+    def death(self) -> str:
+        return format_partial_date(self.death_start, self.death_end, self.death_precision)
+
+
+class PersonAlias(models.Model):
+    """Another spelling or name of a person (Butsaev, Буцаев), searched like the name."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "name"], name="alias_unique_per_person",
+                                    violation_error_message="This person already has this alias."),
+        ]
+        indexes = [GinIndex(OpClass(Unaccented("name"), name="gin_trgm_ops"), name="alias_name_trgm")]
+
+    def __str__(self):
+        return self.name
+
+
+class AgencyManager(models.Manager):
+    def tree_ids(self, roots) -> list[int]:
+        """The given agencies and everything under them, in one recursive query."""
+        roots = [int(pk) for pk in roots]
+        if not roots:
+            return []
+        table = self.model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""WITH RECURSIVE tree(id) AS (
+                        SELECT id FROM {table} WHERE id = ANY(%s)
+                        UNION
+                        SELECT a.id FROM {table} a JOIN tree ON a.parent_id = tree.id
+                    ) SELECT id FROM tree""",
+                [roots],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    acronym = models.CharField(max_length=20, blank=True)
+    native_name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=16, choices=choices.AgencyKind,
+                            help_text=help_text(choices.AgencyKind))
+    country = CountryField(blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        help_text="The body it belongs to (a mission under the foreign ministry).",
+    )
+    predecessor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors",
+        help_text="The body it replaced (NKVD → MGB → KGB → FSB).",
+    )
+    active_from = models.PositiveSmallIntegerField("active from (year)", null=True, blank=True)
+    active_until = models.PositiveSmallIntegerField("active until (year)", null=True, blank=True)
+    description = models.TextField(blank=True)
+
+    objects = AgencyManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            choices_constraint("agency", "kind", choices.AgencyKind),
+            models.CheckConstraint(
+                condition=Q(active_from__isnull=True) | Q(active_until__isnull=True)
+                | Q(active_from__lte=F("active_until")),
+                name="agency_active_from_before_until",
+                violation_error_message="The agency stops before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")), name="agency_not_own_parent",
+                violation_error_message="An agency cannot be its own parent.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("pk")), name="agency_not_own_predecessor",
+                violation_error_message="An agency cannot be its own predecessor.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def get_absolute_url(self):
+        return reverse("agency-detail", args=[self.pk])
+
+    def clean(self):
+        # A cycle through parents cannot be a row constraint; refuse it here.
+        seen, node = {self.pk}, self.parent
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError({"parent": "This parent would make the hierarchy a loop."})
+            seen.add(node.pk)
+            node = node.parent
+
+    def descendant_ids(self) -> list[int]:
+        """This agency and everything under it, in one recursive query."""
+        return Agency.objects.tree_ids([self.pk])
+
+
+
+
+class Affiliation(Dated):
+    """A person's post in an agency over time (the Popolo membership)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="affiliations")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="affiliations")
+    role = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date_start", "pk"]
+        constraints = partial_date_constraints("affiliation")
+
+    def __str__(self):
+        return f"{self.person}: {self.role or 'member'}, {self.agency}"
+
+
+# --- sources ------------------------------------------------------------------------------
+
+
+class Source(Timestamped):
+    title = models.CharField(max_length=500)
+    author = models.CharField(max_length=200, blank=True)
+    outlet = models.CharField(max_length=200, blank=True)
+    url = models.URLField("URL", max_length=1000, blank=True)
+    archived_url = models.URLField("archived URL", max_length=1000, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1, e.g. “en”, “ru”.")
+    kind = models.CharField(max_length=16, choices=choices.SourceKind,
+                            help_text=help_text(choices.SourceKind))
+    reliability = models.CharField(max_length=8, choices=choices.Reliability,
+                                   default=choices.Reliability.UNKNOWN,
+                                   help_text=help_text(choices.Reliability))
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique",
+                                    violation_error_message="A source with this URL exists."),
+            choices_constraint("source", "kind", choices.SourceKind),
+            choices_constraint("source", "reliability", choices.Reliability),
+        ]
+
+    def __str__(self):
+        return f"{self.outlet}: {self.title}" if self.outlet else self.title
+
+    def get_absolute_url(self):
+        return reverse("source-detail", args=[self.pk])
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+class CaseQuerySet(models.QuerySet):
+    def public(self):
+        """The one visibility rule: the public sees published cases only."""
+        return self.filter(status=choices.Status.PUBLISHED)
+
+    def for_list(self):
+        """What a list of cases shows, in a fixed number of queries."""
+        return self.select_related("person", "agency", "period").prefetch_related("motives")
+
+    def in_years(self, year_min: int | None = None, year_max: int | None = None):
+        """Cases whose date interval overlaps the years; undated cases drop out."""
+        qs = self
+        if year_min is not None:
+            qs = qs.filter(date_end__gte=date(year_min, 1, 1))
+        if year_max is not None:
+            qs = qs.filter(date_start__lte=date(year_max, 12, 31))
+        return qs
+
+    def derive_periods(self) -> int:
+        """Set each case's period from its date again, after periods changed."""
+        periods = list(Period.objects.all())
+        changed = []
+        for case in self.only("pk", "date_start", "date_end", "period_id"):
+            period_id = Case.period_id_for(case.date_midpoint, periods)
+            if period_id != case.period_id:
+                case.period_id = period_id
+                changed.append(case)
+        Case.objects.bulk_update(changed, ["period"], batch_size=1000)
+        return len(changed)
+
+
+class Case(Dated, Authored):
+    """One act of defection by one person."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="cases", help_text="Where the person served then.")
+    role = models.CharField(max_length=200, blank=True, help_text="Post or rank at the time.")
+    form = models.CharField(max_length=16, choices=choices.Form, help_text=help_text(choices.Form))
+    country_from = CountryField(default="RU", help_text="The state they broke with.")
+    destination_country = CountryField(blank=True, help_text="Where they went (geographic cases).")
+    place = models.CharField(max_length=200, blank=True)
+    motives = models.ManyToManyField(Motive, blank=True, related_name="cases")
+    visibility = models.CharField(max_length=16, choices=choices.Visibility,
+                                  default=choices.Visibility.UNKNOWN,
+                                  help_text=help_text(choices.Visibility))
+    verification = models.CharField(max_length=16, choices=choices.Verification,
+                                    default=choices.Verification.REPORTED,
+                                    help_text=help_text(choices.Verification))
+    classification = models.CharField(max_length=16, choices=choices.Classification,
+                                      default=choices.Classification.CERTAIN,
+                                      help_text=help_text(choices.Classification))
+    period = models.ForeignKey(Period, null=True, blank=True, editable=False,
+                               on_delete=models.SET_NULL, related_name="cases",
+                               help_text="Derived from the date.")
+    summary = models.TextField(blank=True, help_text="One or two sentences, in our own words.")
+    narrative = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=choices.Status, default=choices.Status.DRAFT,
+                              help_text=help_text(choices.Status))
+    restricted_notes = models.TextField(blank=True, help_text="Staff only. Never public.")
+    search_vector = models.GeneratedField(
+        expression=SearchVector("role", weight="B", config="english")
+        + SearchVector("summary", weight="B", config="english")
+        + SearchVector("narrative", weight="C", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date_start", "pk"]
+        constraints = [
+            *partial_date_constraints("case"),
+            choices_constraint("case", "form", choices.Form),
+            choices_constraint("case", "visibility", choices.Visibility),
+            choices_constraint("case", "verification", choices.Verification),
+            choices_constraint("case", "classification", choices.Classification),
+            choices_constraint("case", "status", choices.Status),
+            models.CheckConstraint(
+                condition=~Q(status=choices.Status.PUBLISHED) | ~Q(summary=""),
+                name="case_published_has_summary",
+                violation_error_message="A published case needs a summary.",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="case_search_vector"),
+            models.Index(fields=["status", "date_start"], name="case_status_date"),
+            models.Index(fields=["date_end"], name="case_date_end"),
+        ]
+
+    def __str__(self):
+        when = f", {self.date}" if self.date_start else ""
+        return f"{self.person}: {self.get_form_display().lower()}{when}"
+
+    def get_absolute_url(self):
+        return reverse("case-detail", args=[self.pk])
+
+    @staticmethod
+    def period_id_for(day: date | None, periods) -> int | None:
+        """The period a date falls in: the one containing the middle of its interval."""
+        if day is None:
+            return None
+        for period in periods:
+            if period.start <= day and (period.end is None or day <= period.end):
+                return period.pk
+        return None
+
+    def save(self, *args, **kwargs):
+        self.period_id = Case.period_id_for(
+            self.date_midpoint,
+            Period.objects.containing(self.date_midpoint) if self.date_midpoint else [],
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"date_start", "date_end"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "period"}
+        super().save(*args, **kwargs)
+
+
+class Response(Dated):
+    """What the state did to the person."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="responses")
+    kind = models.CharField(max_length=24, choices=choices.ResponseKind,
+                            help_text=help_text(choices.ResponseKind))
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["date_start", "pk"]
+        constraints = [
+            *partial_date_constraints("response"),
+            choices_constraint("response", "kind", choices.ResponseKind),
+        ]
+
+    def __str__(self):
+        when = f" ({self.date})" if self.date_start else ""
+        return f"{self.get_kind_display()}{when}"
+
+
+class Citation(models.Model):
+    """A source backing one case, response or affiliation."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="citations")
+    response = models.ForeignKey(Response, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="citations")
+    affiliation = models.ForeignKey(Affiliation, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="citations")
+    locator = models.CharField(max_length=100, blank=True,
+                               help_text="Where in the source: page, paragraph, timestamp.")
+    quote = models.TextField(blank=True, max_length=1000)
+    claim = models.CharField(max_length=16, choices=choices.Claim, default=choices.Claim.GENERAL,
+                             help_text=help_text(choices.Claim))
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(case__isnull=False, response__isnull=True, affiliation__isnull=True)
+                    | Q(case__isnull=True, response__isnull=False, affiliation__isnull=True)
+                    | Q(case__isnull=True, response__isnull=True, affiliation__isnull=False)
+                ),
+                name="citation_backs_one_thing",
+                violation_error_message="A citation backs exactly one case, response or affiliation.",
+            ),
+            choices_constraint("citation", "claim", choices.Claim),
+        ]
+
+    def __str__(self):
+        return f"{self.source}, {self.locator}" if self.locator else str(self.source)

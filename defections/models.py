@@ -185,6 +185,11 @@ class Period(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # Said here too, so that the overlap check never sees a backwards range.
+        if self.end is not None and self.start is not None and self.start > self.end:
+            raise ValidationError({"end": "The period ends before it starts."})
+
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         Case.objects.derive_periods()
@@ -355,6 +360,8 @@ class Agency(models.Model):
 
     def clean(self):
         # A cycle through parents cannot be a row constraint; refuse it here.
+        if self.pk is not None and self.parent_id == self.pk:
+            return  # the named constraint agency_not_own_parent says it
         seen, node = {self.pk}, self.parent
         while node is not None:
             if node.pk in seen:

@@ -1,0 +1,55 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from defections import models
+
+
+class PersonFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Person
+
+    name = factory.Sequence(lambda n: f"Test Person {n}")
+
+
+class AgencyFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Agency
+
+    name = factory.Sequence(lambda n: f"Test Agency {n}")
+    slug = factory.Sequence(lambda n: f"test-agency-{n}")
+    kind = "intelligence"
+
+
+class SourceFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Source
+
+    title = factory.Sequence(lambda n: f"Report {n}")
+    url = factory.Sequence(lambda n: f"https://example.org/report-{n}")
+    kind = "news"
+
+
+class CaseFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Case
+        skip_postgeneration_save = True
+
+    person = factory.SubFactory(PersonFactory)
+    form = "geographic"
+    summary = "A test case."
+    status = "published"
+
+    @factory.post_generation
+    def date(obj, create, extracted, **kwargs):
+        if extracted is not None:
+            obj.date = extracted
+            if create:
+                obj.save()
+
+
+class MotiveFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Motive
+
+    slug = factory.Sequence(lambda n: f"motive-{n}")
+    name = factory.Sequence(lambda n: f"Motive {n}")

@@ -1,0 +1,84 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.forms.models import model_to_dict
+
+from defections import seed
+from defections.models import Case, Citation, Period, Person, Source
+
+
+def snapshot():
+    """Every row of every project table, with its timestamps."""
+    return {
+        model.__name__: sorted(
+            (model_to_dict(row, fields=[f.name for f in model._meta.concrete_fields])
+             | {"m2m": {f.name: sorted(o.pk for o in getattr(row, f.name).all())
+                        for f in model._meta.many_to_many}})
+            .__repr__()
+            for row in model.objects.all()
+        )
+        for model in apps.get_app_config("defections").get_models()
+    }
+
+
+@pytest.mark.django_db
+def test_load_seed_is_idempotent(capsys):
+    call_command("load_seed")
+    first = snapshot()
+    capsys.readouterr()
+    call_command("load_seed")
+    assert "0 rows written" in capsys.readouterr().out
+    assert snapshot() == first
+
+
+def test_the_named_people_are_seeded(seeded):
+    names = set(Person.objects.values_list("name", flat=True))
+    for surname in ["Butsayev", "Remeslo", "Bonya", "Prigozhin", "Volobuyev", "Bondarev",
+                    "Skripal", "Kuzminov"]:
+        assert any(surname in name for name in names), surname
+
+
+def test_every_seed_case_is_published_and_cites_the_article(seeded):
+    article = Source.objects.get()
+    assert article.outlet == "The Moscow Times" and article.author == "Kevin Riehle"
+    cases = Case.objects.all()
+    assert cases.count() == len(seed.CASES)
+    for case in cases:
+        assert case.status == "published" and case.summary
+        locators = [c.locator for c in case.citations.all()]
+        assert locators and all(loc.startswith("para. ") for loc in locators), case
+    for citation in Citation.objects.all():
+        assert citation.source == article
+
+
+def test_seed_keeps_unknown_dates_unknown(seeded):
+    for name in ["Sergei Skripal", "Maxim Kuzminov"]:
+        case = Case.objects.get(person__name=name)
+        assert case.date_start is None and case.period is None
+    assert Case.objects.get(person__name="Ilya Remeslo").date == "March 2026"
+    assert Case.objects.get(person__name="Viktoria Bonya").date == "April 2026"
+    assert Person.objects.get(name="Yevgeny Prigozhin").death == "August 2023"
+
+
+def test_seed_summaries_are_our_own_words(seeded):
+    """No summary repeats eight consecutive words of the article."""
+    from pathlib import Path
+
+    article = (Path(__file__).resolve().parents[2] / "shared" / "sources").glob("*.txt")
+    text = " ".join(p.read_text() for p in article).lower().split()
+    shingles = {" ".join(text[i:i + 8]) for i in range(len(text) - 7)}
+    if not shingles:
+        pytest.fail("the source article was not found beside the project (../shared/sources)")
+    for case in Case.objects.all():
+        words = case.summary.lower().split()
+        for i in range(len(words) - 7):
+            assert " ".join(words[i:i + 8]) not in shingles, case
+
+
+def test_seed_periods(seeded):
+    assert Period.objects.count() == len(seed.PERIODS)
+    war = Period.objects.get(slug="war-since-2022")
+    assert war.end is None
+    assert set(war.cases.values_list("person__name", flat=True)) >= {
+        "Ilya Remeslo", "Viktoria Bonya", "Yevgeny Prigozhin", "Igor Volobuyev", "Boris Bondarev",
+        "Denis Butsayev"}

@@ -81,6 +81,10 @@ def _years(first: int, last: int) -> PartialDate:
     return PartialDate(date(first, 1, 1), date(last, 12, 31), Precision.YEAR)
 
 
+def _decade(first: int) -> PartialDate:
+    return PartialDate(date(first, 1, 1), date(first + 9, 12, 31), Precision.DECADE)
+
+
 def _month_number(name: str) -> int:
     number = MONTHS.get(name.lower().rstrip("."))
     if number is None:
@@ -97,7 +101,7 @@ _PATTERNS = [
     (r"([A-Za-z]+\.?),? (\d{4})", lambda m, y: _month(_year(y), _month_number(m))),
     (r"(\d{4})", lambda y: _years(_year(y), _year(y))),
     (r"(\d{4}) ?[-–—/] ?(\d{4})", lambda a, b: _years(_year(a), _year(b))),
-    (r"(\d{3})0['’]?s", lambda d: PartialDate(date(_year(d + "0"), 1, 1), date(_year(d + "9"), 12, 31), Precision.DECADE)),
+    (r"(\d{3})0['’]?s", lambda d: _decade(_year(d + "0"))),
     (
         r"(?:c\.?|ca\.?|circa|about|approx\.?) ?(\d{4})",
         lambda y: PartialDate(date(_year(y), 1, 1), date(_year(y), 12, 31), Precision.CIRCA),

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from defections.models import Case, Motive, Period, Person
-from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory
+from tests.factories import AgencyFactory, CaseFactory, MotiveFactory
 
 
 @pytest.mark.django_db

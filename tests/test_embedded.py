@@ -1,0 +1,49 @@
+"""The embedded PostgreSQL: processes started together share one server, and no data is lost."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CLIENT = """
+import sys
+from defections.embedded import database_settings
+import psycopg2
+s = database_settings("concurrency")
+conn = psycopg2.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"], port=s["PORT"])
+conn.autocommit = True
+cur = conn.cursor()
+cur.execute("CREATE TABLE IF NOT EXISTS hits (who text)")
+cur.execute("INSERT INTO hits VALUES (%s)", [sys.argv[1]])
+cur.execute("SELECT pg_postmaster_start_time()")
+print(cur.fetchone()[0])
+"""
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="DATABASE_URL is set: "
+                    "the embedded server is not used")
+def test_processes_started_together_share_one_server(tmp_path):
+    pgdata = tmp_path / "pgdata"
+    env = {**os.environ, "EMBEDDED_PGDATA": str(pgdata)}
+    clients = [
+        subprocess.Popen([sys.executable, "-c", CLIENT, f"client-{i}"], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(3)
+    ]
+    results = [client.communicate(timeout=120) for client in clients]
+    for client, (_out, err) in zip(clients, results, strict=True):
+        assert client.returncode == 0, err
+    # One server answered all three (one start time), and it stopped with the last of them.
+    assert len({out.strip() for out, _ in results}) == 1
+    assert not (pgdata / "postmaster.pid").exists()
+
+    # Started again, the server has every row the three wrote.
+    check = CLIENT.replace('print(cur.fetchone()[0])',
+                           'cur.execute("SELECT count(*) FROM hits"); print(cur.fetchone()[0])')
+    out = subprocess.run([sys.executable, "-c", check, "again"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.strip() == "4"

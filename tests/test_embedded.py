@@ -17,7 +17,8 @@ s = database_settings("concurrency")
 conn = psycopg2.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"], port=s["PORT"])
 conn.autocommit = True
 cur = conn.cursor()
-cur.execute("CREATE TABLE IF NOT EXISTS hits (who text)")
+# CREATE TABLE IF NOT EXISTS races with itself in PostgreSQL: take turns.
+cur.execute("BEGIN; SELECT pg_advisory_xact_lock(1); CREATE TABLE IF NOT EXISTS hits (who text); COMMIT")
 cur.execute("INSERT INTO hits VALUES (%s)", [sys.argv[1]])
 cur.execute("SELECT pg_postmaster_start_time()")
 print(cur.fetchone()[0])

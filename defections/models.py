@@ -499,6 +499,7 @@ class Case(Dated, Authored):
 
     class Meta:
         ordering = ["date_start", "pk"]
+        permissions = [("publish_case", "Can publish and retract cases, and edit any case")]
         constraints = [
             *partial_date_constraints("case"),
             choices_constraint("case", "form", choices.Form),

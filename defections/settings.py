@@ -76,6 +76,10 @@ else:
     from defections.embedded import database_settings
 
     DATABASES = {"default": database_settings(os.environ.get("EMBEDDED_DB_NAME", "defections"))}
+# How close a misspelt name must be to match (defections/search.py); set per connection so
+# that the trigram index answers. Behind a transaction-mode pooler, use ALTER DATABASE instead.
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = f"{_db_options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.45".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

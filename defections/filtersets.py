@@ -1,0 +1,155 @@
+"""One FilterSet per model, shared by the public pages and the API.
+
+The query string of a browse URL works unchanged on the API: the parameter names
+here are the contract of DESIGN.md ("form", "agency", "year_min", …). Multi-valued
+filters take repeated parameters and match any of the values. Visibility is not a
+filter: views hand in a queryset already narrowed by `public()`.
+"""
+
+import django_filters as filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from django_countries import countries
+
+from defections import choices
+from defections.models import Agency, Case, Motive, Period, Person, Response, Source
+from defections.search import search_cases
+
+YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
+
+
+class SlugFilterMixin:
+    def filter_in(self, queryset, name, value):
+        """A relation given by slugs: match any of the chosen objects."""
+        return queryset.filter(**{f"{name}__in": value}) if value else queryset
+
+
+class CaseFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("year_min"), data.get("year_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("year_max", "The last year comes before the first (year_min).")
+        return data
+
+
+class YearFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label="Search",
+                           help_text="Names (misspellings and Cyrillic too), summary and narrative.")
+    form = filters.MultipleChoiceFilter(choices=choices.Form.choices,
+                                        help_text="Form of defection.")
+    agency = filters.ModelMultipleChoiceFilter(
+        queryset=Agency.objects.all(), to_field_name="slug", method="filter_agency",
+        help_text="Agency slug; includes its sub-agencies.",
+    )
+    agency_id = filters.ModelMultipleChoiceFilter(
+        queryset=Agency.objects.all(), method="filter_agency", label="Agency (id)",
+        help_text="Agency id; includes its sub-agencies.",
+    )
+    agency_kind = filters.MultipleChoiceFilter(field_name="agency__kind",
+                                               choices=choices.AgencyKind.choices)
+    year_min = YearFilter(method="filter_years", label="From year", **YEAR_BOUNDS,
+                          help_text="Cases whose date overlaps this year or later.")
+    year_max = YearFilter(method="filter_years", label="To year", **YEAR_BOUNDS,
+                          help_text="Cases whose date overlaps this year or earlier.")
+    period = filters.ModelMultipleChoiceFilter(queryset=Period.objects.all(), to_field_name="slug",
+                                               method="filter_in", help_text="Period slug.")
+    destination_country = filters.MultipleChoiceFilter(choices=list(countries))
+    motive = filters.ModelMultipleChoiceFilter(
+        queryset=Motive.objects.all(), to_field_name="slug", method="filter_motive")
+    response = filters.MultipleChoiceFilter(choices=choices.ResponseKind.choices,
+                                            method="filter_response",
+                                            help_text="What the state did.")
+    verification = filters.MultipleChoiceFilter(choices=choices.Verification.choices)
+    status = filters.MultipleChoiceFilter(
+        choices=choices.Status.choices,
+        help_text="Editorial status (staff only: the public sees published cases).")
+    updated_after = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text="Changed at or after this time (ISO 8601), for syncing.")
+    ordering = filters.OrderingFilter(
+        fields=(("date_start", "date"), ("person__name", "name"), ("updated_at", "updated")),
+        help_text="date, name or updated; a leading minus reverses. "
+                  "Default: by date, or by relevance when searching.",
+    )
+
+    class Meta:
+        model = Case
+        fields = []
+        form = CaseFilterForm
+
+    def filter_q(self, queryset, name, value):
+        return search_cases(queryset, value)
+
+    def filter_agency(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(agency_id__in=Agency.objects.tree_ids([a.pk for a in value]))
+
+    def filter_years(self, queryset, name, value):
+        # Both bounds at once, so the overlap is one condition per bound.
+        if name == "year_min":
+            return queryset.in_years(year_min=value)
+        return queryset.in_years(year_max=value)
+
+    def filter_motive(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = Case.motives.through
+        return queryset.filter(Exists(through.objects.filter(case=OuterRef("pk"), motive__in=value)))
+
+    def filter_response(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Exists(Response.objects.filter(case=OuterRef("pk"), kind__in=value)))
+
+
+class PersonFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label="Search")
+    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    ordering = filters.OrderingFilter(fields=(("name", "name"), ("updated_at", "updated")))
+
+    class Meta:
+        model = Person
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        from defections.search import matching_person_ids
+
+        people, aliases = matching_person_ids(" ".join(value.split()))
+        return queryset.filter(pk__in=people) | queryset.filter(pk__in=aliases)
+
+
+class AgencyFilterSet(SlugFilterMixin, filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label="Search")
+    kind = filters.MultipleChoiceFilter(choices=choices.AgencyKind.choices)
+    parent = filters.ModelMultipleChoiceFilter(queryset=Agency.objects.all(), to_field_name="slug",
+                                               method="filter_in")
+
+    class Meta:
+        model = Agency
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return (queryset.filter(name__icontains=value) | queryset.filter(acronym__iexact=value)
+                | queryset.filter(native_name__icontains=value))
+
+
+class SourceFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label="Search")
+    kind = filters.MultipleChoiceFilter(choices=choices.SourceKind.choices)
+    reliability = filters.MultipleChoiceFilter(choices=choices.Reliability.choices)
+    language = filters.CharFilter()
+    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Source
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return (queryset.filter(title__icontains=value) | queryset.filter(outlet__icontains=value)
+                | queryset.filter(author__icontains=value))

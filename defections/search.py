@@ -1,0 +1,79 @@
+"""Search, PostgreSQL's own: full text over the case's words, trigrams over names.
+
+"Skipal" finds Skripal and "prigozin" Prigozhin by trigram word similarity on
+unaccented names and aliases (GIN-indexed); "Бондарев" finds Bondarev through his
+native name, or through the query's Latin transliteration when none is recorded.
+The summary, narrative and role are matched as full text (websearch syntax).
+"""
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.functions import Coalesce, Greatest
+
+from defections.models import Person, PersonAlias, Unaccented
+
+# Trigram word similarity a name must reach to match; set on every connection (settings.py).
+WORD_SIMILARITY_THRESHOLD = 0.45
+
+CYRILLIC = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
+     "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
+    strict=True,
+))
+
+
+def transliterate(text: str) -> str:
+    """Cyrillic to Latin, close to how names are spelt in English-language sources."""
+    return "".join(CYRILLIC.get(ch, ch) if ch.islower() else
+                   CYRILLIC.get(ch.lower(), ch).capitalize() for ch in text)
+
+
+def name_variants(q: str) -> list[str]:
+    variants = [q]
+    latin = transliterate(q)
+    if latin != q:
+        variants.append(latin)
+    return variants
+
+
+def _similar(field: str, variants: list[str]) -> Q:
+    condition = Q()
+    for variant in variants:
+        condition |= Q(**{f"{field}__trigram_word_similar": Unaccented(Value(variant))})
+    return condition
+
+
+def matching_person_ids(q: str):
+    """Subqueries of the people whose name, native name or an alias is close to q."""
+    variants = name_variants(q)
+    people = Person.objects.alias(u_name=Unaccented("name"), u_native=Unaccented("native_name"))
+    people = people.filter(_similar("u_name", variants) | _similar("u_native", variants))
+    aliases = PersonAlias.objects.alias(u_name=Unaccented("name")).filter(_similar("u_name", variants))
+    return people.values("pk"), aliases.values("person_id")
+
+
+def text_query(q: str) -> SearchQuery:
+    return SearchQuery(q, search_type="websearch", config="english")
+
+
+def search_cases(queryset, q: str):
+    """Cases matching q, best first (ties by date)."""
+    q = " ".join(q.split())
+    if not q:
+        return queryset
+    query = text_query(q)
+    people, aliases = matching_person_ids(q)
+    name_score = Greatest(
+        *[TrigramWordSimilarity(Unaccented(Value(v)), Unaccented(F("person__name")))
+          for v in name_variants(q)],
+        *[TrigramWordSimilarity(Unaccented(Value(v)), Unaccented(F("person__native_name")))
+          for v in name_variants(q)],
+        Value(0.0),
+        output_field=FloatField(),
+    )
+    return (
+        queryset.filter(Q(search_vector=query) | Q(person_id__in=people) | Q(person_id__in=aliases))
+        .annotate(rank=Coalesce(SearchRank(F("search_vector"), query), 0.0) + name_score)
+        .order_by("-rank", "date_start", "pk")
+    )

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "defections",
 ]
 
@@ -110,6 +113,18 @@ STORAGES = {
 
 # The Soviet Union is no longer in ISO 3166-1, but it is where many of our cases start.
 COUNTRIES_OVERRIDE = {"SU": "Soviet Union"}
+
+# The API (defections/api/). Its own settings live here, in this one block.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Defection case database API",
+    "VERSION": "1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,8 @@
 import pytest
 from django.core.management import call_command
 
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def plain_static_files(settings):

@@ -10,7 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 CLIENT = """
-import sys
+import sys, time
+from pathlib import Path
 from defections.embedded import database_settings
 import psycopg2
 s = database_settings("concurrency")
@@ -21,7 +22,14 @@ cur = conn.cursor()
 cur.execute("BEGIN; SELECT pg_advisory_xact_lock(1); CREATE TABLE IF NOT EXISTS hits (who text); COMMIT")
 cur.execute("INSERT INTO hits VALUES (%s)", [sys.argv[1]])
 cur.execute("SELECT pg_postmaster_start_time()")
-print(cur.fetchone()[0])
+started = cur.fetchone()[0]
+# Stay connected until every client is, so that they truly run at the same time.
+barrier = Path(sys.argv[2])
+(barrier / sys.argv[1]).touch()
+deadline = time.time() + 60
+while len(list(barrier.iterdir())) < int(sys.argv[3]) and time.time() < deadline:
+    time.sleep(0.05)
+print(started)
 """
 
 
@@ -29,9 +37,12 @@ print(cur.fetchone()[0])
                     "the embedded server is not used")
 def test_processes_started_together_share_one_server(tmp_path):
     pgdata = tmp_path / "pgdata"
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
     env = {**os.environ, "EMBEDDED_PGDATA": str(pgdata)}
     clients = [
-        subprocess.Popen([sys.executable, "-c", CLIENT, f"client-{i}"], cwd=ROOT, env=env,
+        subprocess.Popen([sys.executable, "-c", CLIENT, f"client-{i}", str(barrier), "3"],
+                         cwd=ROOT, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for i in range(3)
     ]
@@ -43,8 +54,10 @@ def test_processes_started_together_share_one_server(tmp_path):
     assert not (pgdata / "postmaster.pid").exists()
 
     # Started again, the server has every row the three wrote.
-    check = CLIENT.replace('print(cur.fetchone()[0])',
+    check = CLIENT.replace("print(started)",
                            'cur.execute("SELECT count(*) FROM hits"); print(cur.fetchone()[0])')
-    out = subprocess.run([sys.executable, "-c", check, "again"], cwd=ROOT, env=env,
+    barrier.joinpath("client-0").unlink()
+    out = subprocess.run([sys.executable, "-c", check, "client-0", str(barrier), "3"],
+                         cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120, check=True).stdout
     assert out.strip() == "4"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
@@ -19,6 +20,15 @@ from django_countries.fields import CountryField
 from defections import choices
 from defections.choices import help_text
 from defections.dates import Precision, check_interval, format_partial_date, parse_partial_date
+
+def tracked(**options):
+    """Record every insert, update (queryset.update too) and delete, by database trigger.
+
+    The middleware adds who and from which URL; the admin shows the diffs and reverts.
+    """
+    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(),
+                           pghistory.DeleteEvent(), **options)
+
 
 # --- helpers that keep each rule written once --------------------------------------------
 
@@ -209,6 +219,7 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(cases__in=Case.objects.public()).distinct()
 
 
+@tracked()
 class Person(Timestamped):
     name = models.CharField(max_length=200, help_text="Display name, in Latin transliteration.")
     native_name = models.CharField(max_length=200, blank=True, help_text="In Cyrillic.")
@@ -271,6 +282,7 @@ class Person(Timestamped):
         return format_partial_date(self.death_start, self.death_end, self.death_precision)
 
 
+@tracked()
 class PersonAlias(models.Model):
     """Another spelling or name of a person (Butsaev, Буцаев), searched like the name."""
 
@@ -309,6 +321,7 @@ class AgencyManager(models.Manager):
             return [row[0] for row in cursor.fetchall()]
 
 
+@tracked()
 class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
@@ -376,6 +389,7 @@ class Agency(models.Model):
 
 
 
+@tracked()
 class Affiliation(Dated):
     """A person's post in an agency over time (the Popolo membership)."""
 
@@ -394,6 +408,7 @@ class Affiliation(Dated):
 # --- sources ------------------------------------------------------------------------------
 
 
+@tracked()
 class Source(Timestamped):
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=200, blank=True)
@@ -458,6 +473,7 @@ class CaseQuerySet(models.QuerySet):
         return len(changed)
 
 
+@tracked(exclude=["search_vector"])
 class Case(Dated, Authored):
     """One act of defection by one person."""
 
@@ -547,6 +563,7 @@ class Case(Dated, Authored):
         super().save(*args, **kwargs)
 
 
+@tracked()
 class Response(Dated):
     """What the state did to the person."""
 
@@ -567,6 +584,7 @@ class Response(Dated):
         return f"{self.get_kind_display()}{when}"
 
 
+@tracked()
 class Citation(models.Model):
     """A source backing one case, response or affiliation."""
 

@@ -1,59 +1,359 @@
-"""Public pages. Every query starts from the one visibility rule, `public()`."""
+"""Public pages. Every case query starts from the one visibility rule, `Case.objects.public()`,
+and every filter from the shared FilterSets, so a page's query string works on the API.
 
+Each page runs a fixed number of SQL queries whatever its size (tests/test_web_queries.py).
+"""
+
+from datetime import date
+
+from django.contrib.postgres.search import SearchHeadline
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
-from defections.models import Agency, Case, Citation, Person, Response, Source
+from defections import choices, facets, stats
+from defections.dates import Precision
+from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
+from defections.models import Affiliation, Agency, Case, Citation, Motive, Period, Person, Response, Source
+from defections.search import text_query
+from defections.web import guard, timeline
+from defections.web.highlight import START, STOP, highlight_name, marked
+
+PAGE_SIZE = 25
+RELATED = 6
 
 
 def public_cases():
     return Case.objects.public().for_list()
 
 
+def clean_params(request):
+    """The query string without NUL characters (PostgreSQL refuses them in any string)."""
+    data = request.GET.copy()
+    for key in list(data):
+        data.setlist(key, [v.replace("\x00", "") for v in data.getlist(key)])
+    return data
+
+
+def paginate(request, items, size=PAGE_SIZE):
+    return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+def query_without(request, *names) -> str:
+    data = clean_params(request)
+    for name in names:
+        data.pop(name, None)
+    return data.urlencode()
+
+
+# --- home and about ------------------------------------------------------------------------
+
+
 def home(request):
-    cases = public_cases()
+    cases = Case.objects.public()
+    periods = list(Period.objects.all())
+    rows = stats.by_year_and_form(cases)
+    by_form = dict(cases.order_by().values_list("form").annotate(n=Count("pk")))
+    total = sum(by_form.values())
+    in_periods = sum(n for period_id, n in
+                     cases.order_by().values_list("period_id").annotate(n=Count("pk"))
+                     if period_id is not None)
     return render(request, "home.html", {
-        "case_count": cases.count(),
+        "case_count": total,
         "people_count": Person.objects.public().count(),
-        "recent": cases.order_by("-updated_at")[:10],
+        "in_periods": in_periods,
+        "forms": [{"value": f.value, "label": f.label, "count": by_form.get(f.value, 0)}
+                  for f in choices.Form],
+        "periods": periods,
+        "chart": timeline.build(rows, periods, reverse("case-list")),
+        "recent": guard.not_at_risk(public_cases()).order_by("-updated_at", "-pk")[:8],
     })
 
 
+def about(request):
+    codebook = [
+        ("Form", "form", choices.Form, "The kind of break with the state: each case has one."),
+        ("Verification", "verification", choices.Verification, "How well the sources establish the case."),
+        ("Classification", None, choices.Classification,
+         "How certain it is that the act is of the coded form."),
+        ("Visibility", None, choices.Visibility, "Whether the person announced the break."),
+        ("State response", "response", choices.ResponseKind, "What the state did to the person."),
+        ("Date precision", None, Precision, "How much of a date is known: dates are written as known, "
+         "never made more precise than the sources."),
+        ("Agency kind", "agency_kind", choices.AgencyKind, "The kind of body the person served."),
+        ("Source kind", None, choices.SourceKind, "What a source is."),
+        ("Source reliability", None, choices.Reliability, "Our assessment of a source."),
+        ("Claim", None, choices.Claim, "What a citation supports."),
+        ("Editorial status", None, choices.Status,
+         "Where a record is in its review. Only published cases are shown here."),
+    ]
+    return render(request, "about.html", {
+        "codebook": [
+            {"title": title, "param": param, "id": enum.__name__.lower(), "intro": intro,
+             "values": [{"value": value, "label": label, "definition": enum.definitions[value]}
+                        for value, label in enum.choices]}
+            for title, param, enum, intro in codebook
+        ],
+        "motives": Motive.objects.all(),
+        "periods": Period.objects.all(),
+    })
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
 def case_list(request):
-    return render(request, "cases/list.html", {"cases": public_cases().order_by("date_start", "pk")})
+    data = clean_params(request)
+    filterset = CaseFilterSet(data, queryset=Case.objects.public())
+    valid = filterset.form.is_valid()
+    active = facets.active_filters(filterset)
+    q = active.get("q", "")
+
+    def narrow(queryset, names):
+        return guard.narrow(queryset, names, q)
+
+    cases = facets.apply_filters(filterset, Case.objects.public(), active, narrow=narrow)
+    ordering = active.get("ordering")
+    if ordering:
+        cases = filterset.filters["ordering"].filter(cases, ordering)
+        cases = cases.order_by(*cases.query.order_by, "pk")
+    elif not q:
+        cases = cases.order_by("date_start", "pk")
+    cases = cases.for_list()
+    if q:
+        cases = cases.annotate(headline=SearchHeadline(
+            "summary", text_query(q), config="english", start_sel=START, stop_sel=STOP,
+            highlight_all=True))
+    page = paginate(request, cases)
+    for case in page.object_list:
+        case.name_html = highlight_name(case.person.name, q) if q else None
+        case.summary_html = marked(case.headline) if q else None
+
+    params = [(k, v) for k, v in data.lists() for v in v]
+    filtered = facets.apply_filters(filterset, Case.objects.public(), active, narrow=narrow)
+    periods = list(Period.objects.all())
+    query = query_without(request, "page")
+    api = reverse("case-list").replace("/cases/", "/api/v1/cases/")
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "errors": not valid,
+        "facets": facets.case_facets(filterset, Case.objects.public(), narrow=narrow),
+        "page": page,
+        "q": q,
+        "query": query,
+        "active": active,
+        "chart": timeline.build(stats.by_year_and_form(filtered), periods,
+                                reverse("case-list"), params),
+        "orderings": [("", "Relevance" if q else "Date, earliest first"), ("-date", "Date, latest first"),
+                      ("date", "Date, earliest first"), ("name", "Name"), ("-updated", "Last updated")],
+        "ordering": data.get("ordering", ""),
+        "json_url": f"{api}?{query}" if query else api,
+        "csv_url": f"{api}?{query}&format=csv" if query else f"{api}?format=csv",
+        "year_min": data.get("year_min", ""),
+        "year_max": data.get("year_max", ""),
+    }
+    if q == "" and context["ordering"] == "":
+        context["orderings"] = context["orderings"][1:]
+    return render(request, "cases/list.html", context, status=200 if valid else 400)
 
 
 def case_detail(request, pk):
     case = get_object_or_404(
         public_cases().prefetch_related(
             Prefetch("citations", Citation.objects.select_related("source")),
-            Prefetch("responses", Response.objects.prefetch_related(
+            Prefetch("responses", Response.objects.order_by("date_start", "pk").prefetch_related(
                 Prefetch("citations", Citation.objects.select_related("source")))),
         ),
         pk=pk,
     )
-    return render(request, "cases/detail.html", {"case": case})
+    related = []
+    others = Case.objects.public().exclude(pk=case.pk).select_related("person").order_by("date_start", "pk")
+    same_person = list(others.filter(person_id=case.person_id)[:RELATED])
+    related.append(("Same person", same_person, None))
+    if not case.person.at_risk:
+        visible = guard.not_at_risk(others)
+        if case.agency_id:
+            related.append((f"Same agency: {case.agency}",
+                            list(visible.filter(agency_id=case.agency_id)[:RELATED]),
+                            f"{reverse('case-list')}?agency={case.agency.slug}"))
+        if case.period_id:
+            related.append((f"Same period: {case.period}",
+                            list(visible.filter(period_id=case.period_id)[:RELATED]),
+                            f"{reverse('case-list')}?period={case.period.slug}"))
+    return render(request, "cases/detail.html", {
+        "case": case,
+        "related": [r for r in related if r[1]],
+        "permalink": request.build_absolute_uri(case.get_absolute_url()),
+        "accessed": date.today(),
+        "form_definition": choices.Form.definitions[case.form],
+        "verification_definition": choices.Verification.definitions[case.verification],
+    })
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+def person_list(request):
+    data = clean_params(request)
+    filterset = PersonFilterSet(data, queryset=Person.objects.public())
+    valid = filterset.is_valid()
+    people = Person.objects.public().order_by("name", "pk")
+    q = filterset.form.cleaned_data.get("q", "") if valid else ""
+    if valid:
+        people = filterset.filter_queryset(people)
+        if q:  # an at-risk person is found by display name only, not by native name or alias
+            people = people.filter(Q(at_risk=False) | Q(pk__in=guard.people_named(q)))
+    people = people.prefetch_related(
+        Prefetch("cases", Case.objects.public().order_by("date_start", "pk"), to_attr="public_cases"))
+    page = paginate(request, people)
+    return render(request, "people/list.html", {
+        "page": page, "form": filterset.form, "q": q, "query": query_without(request, "page"),
+    }, status=200 if valid else 400)
 
 
 def person_detail(request, pk):
     person = get_object_or_404(Person.objects.public().prefetch_related("aliases"), pk=pk)
+    cases = list(public_cases().filter(person=person).order_by("date_start", "pk").prefetch_related(
+        Prefetch("responses", Response.objects.order_by("date_start", "pk"))))
+    affiliations = [] if person.at_risk else list(
+        Affiliation.objects.filter(person=person).select_related("agency"))
     return render(request, "people/detail.html", {
-        "person": person, "cases": public_cases().filter(person=person),
+        "person": person, "cases": cases, "affiliations": affiliations,
     })
+
+
+# --- agencies ------------------------------------------------------------------------------
+
+
+def agency_index():
+    """All agencies with their published cases counted (direct and with sub-agencies)."""
+    agencies = list(Agency.objects.order_by("name"))
+    direct = dict(guard.not_at_risk(Case.objects.public()).order_by()
+                  .values_list("agency_id").annotate(n=Count("pk")))
+    direct.pop(None, None)
+    totals = facets.roll_up(agencies, direct)
+    by_pk = {a.pk: a for a in agencies}
+    for agency in agencies:
+        agency.direct_count = direct.get(agency.pk, 0)
+        agency.total_count = totals.get(agency.pk, 0)
+        agency.parent_obj = by_pk.get(agency.parent_id)
+        agency.predecessor_obj = by_pk.get(agency.predecessor_id)
+        agency.successor_objs = [a for a in agencies if a.predecessor_id == agency.pk]
+        agency.child_objs = [a for a in agencies if a.parent_id == agency.pk]
+    return agencies, by_pk
+
+
+def predecessor_chain(agency, by_pk) -> list:
+    """The line of bodies this one belongs to, oldest first (NKVD → MGB → KGB → FSB)."""
+    first, seen = agency, {agency.pk}
+    while first.predecessor_id in by_pk and first.predecessor_id not in seen:
+        first = by_pk[first.predecessor_id]
+        seen.add(first.pk)
+    chain, node, seen = [first], first, {first.pk}
+    while True:
+        nxt = [a for a in by_pk.values() if a.predecessor_id == node.pk and a.pk not in seen]
+        if not nxt:
+            return chain
+        node = nxt[0]
+        seen.add(node.pk)
+        chain.append(node)
+
+
+def agency_list(request):
+    agencies, by_pk = agency_index()
+    tree = facets._agency_tree(agencies)
+    chains, seen = [], set()
+    for agency in agencies:
+        if agency.predecessor_id or agency.successor_objs:
+            chain = predecessor_chain(agency, by_pk)
+            key = tuple(a.pk for a in chain)
+            if key not in seen:
+                seen.add(key)
+                chains.append(chain)
+    return render(request, "agencies/list.html", {"tree": tree, "chains": chains})
 
 
 def agency_detail(request, pk):
-    agency = get_object_or_404(Agency.objects.select_related("parent", "predecessor"), pk=pk)
+    agencies, by_pk = agency_index()
+    agency = by_pk.get(pk)
+    if agency is None:
+        raise Http404("No such agency.")
+    ancestors, node = [], agency.parent_obj
+    while node is not None and node not in ancestors:
+        ancestors.insert(0, node)
+        node = node.parent_obj
+    subtree = [pk for pk, _ in _subtree(agency)]
+    cases = guard.not_at_risk(public_cases()).filter(agency_id__in=subtree).order_by("date_start", "pk")
+    chain = predecessor_chain(agency, by_pk) if agency.predecessor_id or agency.successor_objs else []
     return render(request, "agencies/detail.html", {
-        "agency": agency,
-        "children": agency.children.annotate(
-            n=Count("cases", filter=Q(cases__in=Case.objects.public()))),
-        "cases": public_cases().filter(agency_id__in=agency.descendant_ids()),
+        "agency": agency, "ancestors": ancestors, "chain": chain,
+        "cases": list(cases[:50]),
+        "list_url": f"{reverse('case-list')}?agency={agency.slug}",
     })
 
 
+def _subtree(agency, depth=0, seen=None):
+    seen = seen if seen is not None else set()
+    if agency.pk in seen:
+        return []
+    seen.add(agency.pk)
+    out = [(agency.pk, depth)]
+    for child in agency.child_objs:
+        out += _subtree(child, depth + 1, seen)
+    return out
+
+
+# --- sources -------------------------------------------------------------------------------
+
+
+def supported_cases(source_ids) -> dict[int, list[Case]]:
+    """{source id: the visible cases it backs, directly or through a response}, in two queries."""
+    visible = guard.not_at_risk(Case.objects.public())
+    pairs = (Citation.objects.filter(source_id__in=source_ids)
+             .annotate(case_ref=Coalesce("case_id", "response__case_id"))
+             .filter(case_ref__in=visible.values("pk"))
+             .values_list("source_id", "case_ref").distinct())
+    pairs = list(pairs)
+    cases = Case.objects.select_related("person").in_bulk({c for _, c in pairs})
+    out: dict[int, list[Case]] = {}
+    for source_id, case_id in pairs:
+        out.setdefault(source_id, []).append(cases[case_id])
+    for items in out.values():
+        items.sort(key=lambda c: (c.date_start or date.max, c.pk))
+    return out
+
+
+def visible_sources():
+    visible = guard.not_at_risk(Case.objects.public()).values("pk")
+    return Source.objects.filter(
+        Q(citations__case__in=visible) | Q(citations__response__case__in=visible)).distinct()
+
+
+def source_list(request):
+    data = clean_params(request)
+    filterset = SourceFilterSet(data, queryset=visible_sources())
+    valid = filterset.is_valid()
+    sources = filterset.qs if valid else visible_sources()
+    page = paginate(request, sources.order_by("-published_on", "title", "pk"))
+    supports = supported_cases([s.pk for s in page.object_list])
+    for source in page.object_list:
+        source.supported = supports.get(source.pk, [])
+    return render(request, "sources/list.html", {
+        "page": page, "form": filterset.form, "query": query_without(request, "page"),
+    }, status=200 if valid else 400)
+
+
 def source_detail(request, pk):
-    source = get_object_or_404(Source, pk=pk)
-    cases = public_cases().filter(
-        Q(citations__source=source) | Q(responses__citations__source=source)).distinct()
-    return render(request, "sources/detail.html", {"source": source, "cases": cases})
+    source = get_object_or_404(visible_sources(), pk=pk)
+    visible = guard.not_at_risk(Case.objects.public()).values("pk")
+    citations = (Citation.objects.filter(source=source)
+                 .filter(Q(case__in=visible) | Q(response__case__in=visible))
+                 .select_related("case__person", "response__case__person").order_by("pk"))
+    citations = list(citations)
+    for citation in citations:
+        citation.target = citation.case or citation.response.case
+    return render(request, "sources/detail.html", {"source": source, "citations": citations})

@@ -1,0 +1,149 @@
+"""Facet counts: for each filter of CaseFilterSet, how many cases each option would give.
+
+A dimension is counted with every *other* active filter applied, so that the options of
+one filter read as "any of these" (as the FilterSet combines repeated values): one
+grouped query per dimension, whatever the number of cases or options. The page and the
+API can both use it: hand in a bound, validated CaseFilterSet and the visible queryset.
+"""
+
+from django.db.models import Count
+from django_countries import countries
+
+from defections import choices
+from defections.models import Agency, Motive, Period
+
+# Filters that act together as one dimension (an agency by slug or by id).
+LINKED = {"agency": ("agency", "agency_id")}
+
+# dimension -> the column its cases are grouped by
+GROUP_BY = {
+    "form": "form",
+    "agency": "agency_id",
+    "agency_kind": "agency__kind",
+    "period": "period__slug",
+    "destination_country": "destination_country",
+    "motive": "motives__slug",
+    "response": "responses__kind",
+    "verification": "verification",
+}
+DIMENSIONS = list(GROUP_BY)
+
+
+def active_filters(filterset) -> dict:
+    """The valid, non-empty filter values of a bound filterset (invalid ones are left out)."""
+    filterset.form.is_valid()
+    data = getattr(filterset.form, "cleaned_data", {})
+    return {name: value for name, value in data.items()
+            if name in filterset.filters and any(v.strip() for v in _selected(filterset, name))}
+
+
+def apply_filters(filterset, queryset, active: dict, skip=(), narrow=None):
+    """queryset narrowed by the active filters except those in skip (ordering is not a filter).
+
+    narrow(queryset, names) is the caller's extra rule, given the filter names in force.
+    """
+    names = {name for name in active if name not in skip and name != "ordering"}
+    for name in names:
+        queryset = filterset.filters[name].filter(queryset, active[name])
+    if narrow is not None:
+        queryset = narrow(queryset, names)
+    return queryset
+
+
+def _counts(queryset, column: str) -> dict:
+    distinct = column in ("motives__slug", "responses__kind")  # to-many: a case counts once
+    rows = (queryset.order_by().values_list(column)
+            .annotate(n=Count("pk", distinct=distinct)))
+    return {value: n for value, n in rows if value not in (None, "")}
+
+
+def _agency_tree(agencies) -> list[tuple[Agency, int]]:
+    """Agencies in tree order (parents before children, by name), with their depth."""
+    children: dict = {}
+    for agency in agencies:
+        children.setdefault(agency.parent_id, []).append(agency)
+    ordered: list = []
+
+    def walk(parent_id, depth):
+        for agency in sorted(children.get(parent_id, []), key=lambda a: a.name):
+            ordered.append((agency, depth))
+            walk(agency.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def roll_up(agencies, direct: dict) -> dict:
+    """Each agency's count including its sub-agencies' (each case has one agency: sums are exact)."""
+    parent = {a.pk: a.parent_id for a in agencies}
+    total = dict.fromkeys(parent, 0)
+    for pk, n in direct.items():
+        seen = set()
+        while pk is not None and pk in parent and pk not in seen:
+            seen.add(pk)
+            total[pk] += n
+            pk = parent[pk]
+    return total
+
+
+def _selected(filterset, name) -> set[str]:
+    data = filterset.data
+    values = data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
+    if isinstance(values, str):
+        values = [values]
+    return {str(v) for v in values}
+
+
+def case_facets(filterset, queryset, narrow=None) -> dict[str, list[dict]]:
+    """{dimension: [{"value", "label", "count", "selected", "depth"}, …]} for the case filters."""
+    active = active_filters(filterset)
+    counts = {}
+    for dimension, column in GROUP_BY.items():
+        skip = LINKED.get(dimension, (dimension,))
+        facet_qs = apply_filters(filterset, queryset, active, skip=skip,
+                                 narrow=_with(narrow, dimension))
+        counts[dimension] = _counts(facet_qs, column)
+
+    agencies = list(Agency.objects.only("pk", "name", "acronym", "slug", "parent_id"))
+    agency_totals = roll_up(agencies, counts["agency"])
+    chosen_agencies = _selected(filterset, "agency")
+    chosen_ids = _selected(filterset, "agency_id")
+
+    def options(name, pairs, keep_empty=True):
+        chosen = _selected(filterset, name)
+        rows = []
+        for value, label in pairs:
+            n = counts[name].get(value, 0)
+            if n or keep_empty or str(value) in chosen:
+                rows.append({"value": value, "label": label, "count": n,
+                             "selected": str(value) in chosen, "depth": 0})
+        return rows
+
+    return {
+        "form": options("form", choices.Form.choices),
+        "verification": options("verification", choices.Verification.choices),
+        "period": options("period", [(p.slug, p.name) for p in Period.objects.all()]),
+        "agency": [
+            {"value": a.slug, "label": a.acronym or a.name, "title": a.name,
+             "count": agency_totals.get(a.pk, 0), "depth": depth,
+             "selected": a.slug in chosen_agencies or str(a.pk) in chosen_ids}
+            for a, depth in _agency_tree(agencies)
+            if agency_totals.get(a.pk) or a.slug in chosen_agencies or str(a.pk) in chosen_ids
+        ],
+        "agency_kind": options("agency_kind", choices.AgencyKind.choices, keep_empty=False),
+        "destination_country": options(
+            "destination_country",
+            sorted(((code, countries.name(code)) for code in
+                    {*counts["destination_country"], *_selected(filterset, "destination_country")}
+                    if code in countries), key=lambda pair: pair[1]),
+            keep_empty=False),
+        "motive": options("motive", [(m.slug, m.name) for m in Motive.objects.all()]),
+        "response": options("response", choices.ResponseKind.choices, keep_empty=False),
+    }
+
+
+def _with(narrow, dimension):
+    """The caller's rule, told that this dimension's filter will be in force when chosen."""
+    if narrow is None:
+        return None
+    return lambda queryset, names: narrow(queryset, names | {dimension})

@@ -1,0 +1,36 @@
+"""The at-risk rule for the public pages: of an at-risk person only the name, form and year.
+
+A filter on anything else (agency, motive, country, …) would reveal that detail by
+listing the case, so at-risk cases match only filters on form and years, and a search
+only by their display name.
+"""
+
+from django.db.models import Q, Value
+
+from defections.models import Person, Unaccented
+from defections.search import name_variants
+
+# Filters that at-risk cases may answer: their form and year are public.
+OPEN_FILTERS = {"form", "year_min", "year_max", "ordering"}
+
+
+def people_named(q: str):
+    """People whose display name (only: not native name, not aliases) is close to q."""
+    condition = Q()
+    for variant in name_variants(" ".join(q.split())):
+        condition |= Q(u_name__trigram_word_similar=Unaccented(Value(variant)))
+    return Person.objects.alias(u_name=Unaccented("name")).filter(condition).values("pk")
+
+
+def narrow(queryset, names, q: str = ""):
+    """Cases as the filters in `names` may show them, at-risk ones kept only where allowed."""
+    closed = set(names) - OPEN_FILTERS - {"q"}
+    if closed:
+        return queryset.exclude(person__at_risk=True)
+    if "q" in names and q.strip():
+        return queryset.filter(Q(person__at_risk=False) | Q(person_id__in=people_named(q)))
+    return queryset
+
+
+def not_at_risk(queryset, field: str = "person__at_risk"):
+    return queryset.exclude(**{field: True})

@@ -1,8 +1,143 @@
-"""Researchers' admin. Minimal for now: every model is reachable and searchable."""
+"""Researchers' admin: fast, sourced, reviewed data entry with full history.
 
-from django.contrib import admin
+The rules live elsewhere and are only applied here: the workflow in workflow.py, the
+forms (partial dates, stale saves, duplicates) in forms.py, CSV in csv_io.py, history in
+history.py. See docs/readme-admin.md.
+"""
 
-from defections import models
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.db.models import Q, TextField
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django_countries import countries
+
+from defections import choices, csv_io, history, models
+from defections.filtersets import CaseFilterSet
+from defections.forms import CaseForm, CitationFormSet, CsvImportForm, DatedForm, PersonForm
+from defections.search import matching_person_ids, search_cases
+from defections.workflow import can_edit, can_publish, check_sources, check_status_change
+
+# --- history: a readable diff of every change, and a restore button ------------------------
+
+
+class HistoryMixin:
+    """Replaces the admin's "History" page with the pghistory events of the object."""
+
+    object_history_template = "admin/defections/history.html"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("<path:object_id>/history/restore/",
+                 self.admin_site.admin_view(self.restore_view), name="{}_{}_restore".format(*info)),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj}",
+            "subtitle": None,
+            "entries": history.entries(obj),
+            "module_name": str(self.opts.verbose_name_plural).capitalize(),
+            "object": obj,
+            "opts": self.opts,
+            "can_restore": self.has_change_permission(request, obj),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_template, context)
+
+    def restore_view(self, request, object_id):
+        """Restore one row (the object, or a citation or response of it) as it was in an event."""
+        if request.method != "POST":
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history",
+                                    args=[object_id]))
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        try:
+            event = history.load_event(request.POST.get("event", ""))
+        except (LookupError, ValueError) as error:
+            raise Http404("No such event.") from error
+        if event.pgh_obj_id != obj.pk and not self.event_concerns(event, obj):
+            raise PermissionDenied
+        target_admin = self.admin_site._registry.get(event.pgh_tracked_model)
+        current = event.pgh_tracked_model.objects.filter(pk=event.pgh_obj_id).first()
+        if target_admin is None or not (target_admin.has_change_permission(request, current)
+                                        if current else target_admin.has_add_permission(request)):
+            raise PermissionDenied
+        try:
+            restored = history.restore(event, request.user)
+        except (ValidationError, PermissionDenied, IntegrityError) as error:
+            reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            self.message_user(request, f"Not restored: {reason}", messages.ERROR)
+        else:
+            self.message_user(request, f"Restored “{restored}” as it was on "
+                              f"{event.pgh_created_at:%d %b %Y %H:%M:%S}.", messages.SUCCESS)
+        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history",
+                                args=[object_id]))
+
+    @staticmethod
+    def event_concerns(event, obj) -> bool:
+        """Does the event's row point to obj (a case's citation, a person's alias)?"""
+        for model_field in event._meta.concrete_fields:
+            if (model_field.is_relation and model_field.related_model is type(obj)
+                    and getattr(event, model_field.attname) == obj.pk):
+                return True
+        return False
+
+
+# --- inlines ------------------------------------------------------------------------------
+
+
+class CaseChildInline:
+    """Citations and responses follow their case: a researcher cannot touch a published one."""
+
+    def _case_editable(self, request, obj):
+        return obj is None or not isinstance(obj, models.Case) or can_edit(request.user, obj.status)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._case_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._case_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._case_editable(request, obj)
+
+
+class CitationInline(CaseChildInline, admin.TabularInline):
+    model = models.Citation
+    fk_name = "case"
+    formset = CitationFormSet
+    extra = 1
+    fields = ["source", "locator", "quote", "claim"]
+    autocomplete_fields = ["source"]
+    formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+
+class ResponseInline(CaseChildInline, admin.StackedInline):
+    model = models.Response
+    form = DatedForm
+    extra = 0
+    fields = ["kind", "date", "description"]
+    show_change_link = True  # its own citations are on the response's page
 
 
 class AliasInline(admin.TabularInline):
@@ -10,43 +145,432 @@ class AliasInline(admin.TabularInline):
     extra = 1
 
 
-@admin.register(models.Person)
-class PersonAdmin(admin.ModelAdmin):
-    list_display = ["name", "native_name", "at_risk"]
-    search_fields = ["name", "native_name", "aliases__name"]
-    inlines = [AliasInline]
+class AffiliationInline(admin.TabularInline):
+    model = models.Affiliation
+    form = DatedForm
+    extra = 0
+    fields = ["agency", "role", "date"]
+    autocomplete_fields = ["agency"]
+    show_change_link = True
 
 
-@admin.register(models.Agency)
-class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["name", "acronym", "kind", "parent", "predecessor"]
-    list_filter = ["kind"]
-    search_fields = ["name", "acronym", "native_name"]
-    prepopulated_fields = {"slug": ["name"]}
+class PersonCaseInline(admin.TabularInline):
+    """A person's cases, read here, edited on the case's own page."""
+
+    model = models.Case
+    fields = ["form", "case_date", "agency", "status", "verification"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    @admin.display(description="date")
+    def case_date(self, case):
+        return case.date or "—"
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
-class CitationInline(admin.TabularInline):
+class SubAgencyInline(admin.TabularInline):
+    model = models.Agency
+    fk_name = "parent"
+    verbose_name = "sub-agency"
+    verbose_name_plural = "sub-agencies"
+    fields = ["name", "slug", "acronym", "kind"]
+    extra = 0
+    show_change_link = True
+
+
+class CitationOfResponseInline(admin.TabularInline):
     model = models.Citation
-    fk_name = "case"
+    fk_name = "response"
     extra = 1
     fields = ["source", "locator", "quote", "claim"]
+    autocomplete_fields = ["source"]
 
 
-class ResponseInline(admin.StackedInline):
-    model = models.Response
-    extra = 0
+class CitationOfAffiliationInline(CitationOfResponseInline):
+    fk_name = "affiliation"
+
+
+# --- list filters with the public vocabulary ----------------------------------------------
+
+
+def public_filter(name: str, title: str, lookups):
+    """An admin list filter for one parameter of CaseFilterSet, under the same name.
+
+    `?form=final&agency=fsb&year_min=2022` means the same in the admin as on /cases/.
+    """
+
+    class PublicFilter(admin.SimpleListFilter):
+        parameter_name = name
+
+        def lookups(self, request, model_admin):
+            return lookups()
+
+        def queryset(self, request, queryset):
+            if self.value() is None:
+                return queryset
+            data = QueryDict(mutable=True)
+            data.setlist(name, [self.value()])
+            filterset = CaseFilterSet(data, queryset=queryset)
+            return filterset.qs if filterset.is_valid() else queryset.none()
+
+    PublicFilter.title = title
+    PublicFilter.__name__ = f"{name.title().replace('_', '')}Filter"
+    return PublicFilter
+
+
+def decades():
+    first = models.Case.objects.order_by("date_start").values_list("date_start", flat=True).first()
+    start = (first.year // 10 * 10) if first else 1930
+    return range(start, 2030, 10)
+
+
+CASE_FILTERS = [
+    public_filter("status", "status", lambda: choices.Status.choices),
+    public_filter("form", "form", lambda: choices.Form.choices),
+    public_filter("verification", "verification", lambda: choices.Verification.choices),
+    public_filter("period", "period", lambda: models.Period.objects.values_list("slug", "name")),
+    public_filter("year_min", "from year", lambda: [(y, f"{y} or later") for y in decades()]),
+    public_filter("year_max", "to year", lambda: [(y + 9, f"{y + 9} or earlier") for y in decades()]),
+    public_filter("agency", "agency (with sub-agencies)",
+                  lambda: [(a.slug, str(a)) for a in models.Agency.objects.all()]),
+    public_filter("agency_kind", "agency kind", lambda: choices.AgencyKind.choices),
+    public_filter("motive", "motive", lambda: models.Motive.objects.values_list("slug", "name")),
+    public_filter("response", "state response", lambda: choices.ResponseKind.choices),
+    public_filter("destination_country", "destination country", lambda: [
+        (code, dict(countries)[code]) for code in models.Case.objects.exclude(destination_country="")
+        .values_list("destination_country", flat=True).distinct().order_by("destination_country")]),
+]
+
+
+# --- cases --------------------------------------------------------------------------------
 
 
 @admin.register(models.Case)
-class CaseAdmin(admin.ModelAdmin):
-    list_display = ["person", "form", "date_start", "agency", "status", "updated_at"]
-    list_filter = ["status", "form", "verification", "period"]
-    search_fields = ["person__name", "person__aliases__name", "summary"]
+class CaseAdmin(HistoryMixin, admin.ModelAdmin):
+    form = CaseForm
+    change_list_template = "admin/defections/case/change_list.html"
+    list_display = ["person", "form", "case_date", "agency", "verification", "status", "updated_at",
+                    "updated_by"]
+    list_select_related = ["person", "agency", "updated_by"]
+    list_filter = CASE_FILTERS
+    search_fields = ["person__name"]  # the search itself is search.search_cases
+    search_help_text = "Names (misspellings and Cyrillic too), summary and narrative."
+    autocomplete_fields = ["person", "agency"]
     inlines = [CitationInline, ResponseInline]
-    readonly_fields = ["period", "created_at", "updated_at"]
+    readonly_fields = ["period", "created_at", "created_by", "updated_at", "updated_by"]
+    fieldsets = [
+        (None, {"fields": ["person", ("agency", "role"), "form", "date", "summary", "status",
+                           "version"]}),
+        ("Where and why", {"fields": [("country_from", "destination_country"), "place", "motives"]}),
+        ("Certainty", {"fields": ["verification", "classification", "visibility"]}),
+        ("Narrative and staff notes", {"fields": ["narrative", "restricted_notes"],
+                                       "classes": ["collapse"]}),
+        ("Record", {"fields": ["period", ("created_at", "created_by"), ("updated_at", "updated_by")]}),
+    ]
+    actions = ["submit_for_review", "publish", "retract", "export_selected"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person", "agency")
+    @admin.display(description="date", ordering="date_start")
+    def case_date(self, case):
+        return case.date or "—"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit(request.user, obj.status))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_edit(request.user, obj.status))
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return search_cases(queryset, search_term), False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    # bulk actions: the same rules as the form, case by case
+
+    def change_status(self, request, queryset, new_status, done):
+        changed = 0
+        for case in queryset.select_for_update(of=("self",)).select_related("person"):
+            try:
+                check_status_change(request.user, case.status, new_status)
+                check_sources(new_status, case.verification,
+                              case.citations.values_list("source_id", flat=True))
+                if new_status == choices.Status.PUBLISHED and not case.summary.strip():
+                    raise ValidationError("A published case needs a summary.")
+            except (PermissionDenied, ValidationError) as refusal:
+                reason = "; ".join(refusal.messages) if isinstance(refusal, ValidationError) \
+                    else str(refusal)
+                self.message_user(request, f"{case}: not {done}. {reason}", messages.ERROR)
+                continue
+            if case.status != new_status:
+                case.status, case.updated_by = new_status, request.user
+                case.save(update_fields=["status", "updated_by", "updated_at"])
+            changed += 1
+        if changed:
+            self.message_user(request, f"{changed} case(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Submit selected cases for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self.change_status(request, queryset, choices.Status.REVIEW, "submitted for review")
+
+    @admin.action(description="Publish selected cases", permissions=["publish"])
+    def publish(self, request, queryset):
+        self.change_status(request, queryset, choices.Status.PUBLISHED, "published")
+
+    @admin.action(description="Retract selected cases", permissions=["publish"])
+    def retract(self, request, queryset):
+        self.change_status(request, queryset, choices.Status.RETRACTED, "retracted")
+
+    @admin.action(description="Export selected cases as CSV", permissions=["view"])
+    def export_selected(self, request, queryset):
+        return csv_response(queryset)
+
+    # CSV export of the filtered list, and import
+
+    def get_urls(self):
+        return [
+            path("export/", self.admin_site.admin_view(self.export_view),
+                 name="defections_case_export"),
+            path("import/", self.admin_site.admin_view(self.import_view),
+                 name="defections_case_import"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        """The changelist's cases, as filtered and searched there, as CSV."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return csv_response(changelist.get_queryset(request))
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        report = None
+        form = CsvImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > 10 * 1024 * 1024:
+                form.add_error("file", "The file is larger than 10 MB: split it.")
+            else:
+                report = csv_io.import_cases(upload.read(), request.user,
+                                             dry_run=form.cleaned_data["dry_run"])
+                if report.written:
+                    self.message_user(request, f"Imported {len(report.rows)} case(s).",
+                                      messages.SUCCESS)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import cases from CSV",
+            "opts": self.opts,
+            "form": form,
+            "report": report,
+            "columns": csv_io.COLUMNS,
+        }
+        return TemplateResponse(request, "admin/defections/case/import.html", context)
 
 
-admin.site.register([models.Motive, models.Period, models.Source, models.Affiliation])
+def csv_response(queryset):
+    out = io.StringIO()
+    csv_io.export_cases(queryset, out)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    return response
+
+
+class CaseChildAdmin(HistoryMixin, admin.ModelAdmin):
+    """Responses and citations on their own pages follow the same rule as the case's inlines."""
+
+    def has_change_permission(self, request, obj=None):
+        case = getattr(obj, "case", None) if obj else None
+        return super().has_change_permission(request, obj) and (
+            case is None or can_edit(request.user, case.status))
+
+    def has_delete_permission(self, request, obj=None):
+        case = getattr(obj, "case", None) if obj else None
+        return super().has_delete_permission(request, obj) and (
+            case is None or can_edit(request.user, case.status))
+
+
+class ChildForm(forms.ModelForm):
+    """Refuses attaching a citation or response to a case the user may not edit."""
+
+    user = None
+
+    def clean_case(self):
+        case = self.cleaned_data.get("case")
+        if case is not None and not can_edit(self.user, case.status):
+            raise ValidationError("Only an editor can change a published or retracted case.")
+        return case
+
+
+class ResponseForm(ChildForm, DatedForm):
+    class Meta:
+        model = models.Response
+        fields = ["case", "kind", "description"]
+
+
+class CitationForm(ChildForm):
+    class Meta:
+        model = models.Citation
+        fields = ["source", "case", "response", "affiliation", "locator", "quote", "claim"]
+
+
+class UserFormMixin:
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+
+@admin.register(models.Response)
+class ResponseAdmin(UserFormMixin, CaseChildAdmin):
+    form = ResponseForm
+    list_display = ["__str__", "case", "kind"]
+    list_filter = ["kind"]
+    list_select_related = ["case__person"]
+    search_fields = ["case__person__name", "description"]
+    autocomplete_fields = ["case"]
+    fields = ["case", "kind", "date", "description"]
+    inlines = [CitationOfResponseInline]
+
+
+@admin.register(models.Citation)
+class CitationAdmin(UserFormMixin, CaseChildAdmin):
+    form = CitationForm
+    list_display = ["source", "locator", "case", "response", "affiliation", "claim"]
+    list_filter = ["claim"]
+    list_select_related = ["source", "case__person", "response", "affiliation"]
+    search_fields = ["source__title", "source__url", "locator", "quote", "case__person__name"]
+    autocomplete_fields = ["source", "case", "response", "affiliation"]
+
+
+# --- people, agencies, sources ------------------------------------------------------------
+
+
+@admin.register(models.Person)
+class PersonAdmin(HistoryMixin, admin.ModelAdmin):
+    form = PersonForm
+    list_display = ["name", "native_name", "birth_text", "at_risk", "updated_at"]
+    list_filter = ["at_risk"]
+    search_fields = ["name", "native_name", "aliases__name"]
+    search_help_text = "Names, native names and aliases; misspellings and Cyrillic match too."
+    inlines = [AliasInline, AffiliationInline, PersonCaseInline]
+
+    @admin.display(description="born")
+    def birth_text(self, person):
+        return person.birth or "—"
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "native_name", ("birth", "death"), "citizenship", "wikidata_qid",
+                  "at_risk", "bio"]
+        return [*fields, "save_anyway"] if request.method == "POST" or obj is None else fields
+
+    def get_search_results(self, request, queryset, search_term):
+        """Admin search and the person autocomplete find close spellings, as the site does."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = " ".join(search_term.split())
+        if term:
+            people, aliases = matching_person_ids(term)
+            found = queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=people) | Q(pk__in=aliases))
+        return found, duplicates
+
+
+@admin.register(models.PersonAlias)
+class PersonAliasAdmin(HistoryMixin, admin.ModelAdmin):
+    list_display = ["name", "person"]
+    search_fields = ["name", "person__name"]
+    autocomplete_fields = ["person"]
+
+
+@admin.register(models.Affiliation)
+class AffiliationAdmin(HistoryMixin, admin.ModelAdmin):
+    form = DatedForm
+    list_display = ["person", "role", "agency", "affiliation_date"]
+    list_select_related = ["person", "agency"]
+    search_fields = ["person__name", "role", "agency__name", "agency__acronym"]
+    autocomplete_fields = ["person", "agency"]
+    fields = ["person", "agency", "role", "date"]
+    inlines = [CitationOfAffiliationInline]
+
+    @admin.display(description="date", ordering="date_start")
+    def affiliation_date(self, affiliation):
+        return affiliation.date or "—"
+
+
+@admin.register(models.Agency)
+class AgencyAdmin(HistoryMixin, admin.ModelAdmin):
+    list_display = ["name", "acronym", "kind", "parent", "predecessor", "active_from", "active_until"]
+    list_filter = ["kind"]
+    list_select_related = ["parent", "predecessor"]
+    search_fields = ["name", "acronym", "native_name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent", "predecessor"]
+    readonly_fields = ["successors_list"]
+    fields = ["name", "slug", "acronym", "native_name", "kind", "country", "parent", "predecessor",
+              "successors_list", ("active_from", "active_until"), "description"]
+    inlines = [SubAgencyInline]
+
+    @admin.display(description="successors")
+    def successors_list(self, agency):
+        return ", ".join(str(a) for a in agency.successors.all()) or "—"
+
+
+class SourceForm(forms.ModelForm):
+    class Meta:
+        model = models.Source
+        fields = ["title", "author", "outlet", "url", "archived_url", "published_on", "language", "kind",
+                  "reliability"]
+
+    def clean_url(self):
+        return (self.cleaned_data.get("url") or "").strip()
+
+
+@admin.register(models.Source)
+class SourceAdmin(HistoryMixin, admin.ModelAdmin):
+    form = SourceForm
+    list_display = ["title", "outlet", "published_on", "kind", "reliability", "url"]
+    list_filter = ["kind", "reliability", "language"]
+    search_fields = ["title", "outlet", "author", "url"]
+    date_hierarchy = "published_on"
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """A source whose URL exists is reused (and picked, in a popup), never duplicated."""
+        url = request.POST.get("url", "").strip() if request.method == "POST" else ""
+        existing = models.Source.objects.filter(url=url).first() if url else None
+        if existing is not None and self.has_view_or_change_permission(request, existing):
+            if IS_POPUP_VAR in request.POST:
+                return self.response_add(request, existing)
+            self.message_user(request, format_html(
+                "A source with this URL exists: “{}”. It is reused; nothing new was added.", existing),
+                messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:defections_source_change", args=[existing.pk]))
+        return super().add_view(request, form_url, extra_context)
+
+
+@admin.register(models.Motive)
+class MotiveAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(models.Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = ["name", "start", "end"]
+    prepopulated_fields = {"slug": ["name"]}

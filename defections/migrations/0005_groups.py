@@ -26,9 +26,10 @@ EDITOR_MODELS = ["case", "person", "personalias", "affiliation", "source", "cita
 def create_groups(apps, schema_editor):
     # Permissions are normally made after all migrations; make them now.
     app_config = apps.get_app_config("defections")
+    models_module = getattr(app_config, "models_module", None)
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -1,0 +1,279 @@
+"""Cases as CSV: the export writes what the import reads (docs/readme-admin.md lists the columns).
+
+The import is all or nothing: every row is checked (and, in a dry run, written inside a
+transaction that is rolled back), and when any row fails nothing is written. Rows follow
+the same workflow and sourcing rules as the admin (defections/workflow.py).
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+
+from defections.models import Agency, Case, Citation, Motive, Person, Source
+from defections.workflow import can_edit, check_sources, check_status_change
+
+COLUMNS = [
+    "id", "person", "agency", "role", "form", "date", "country_from", "destination_country",
+    "place", "motives", "visibility", "verification", "classification", "status", "summary",
+    "narrative", "citations",
+]
+REQUIRED = {"person", "form"}
+# Plain columns copied to the case as they are; blank means the model's default.
+PLAIN = ["role", "form", "country_from", "destination_country", "place", "visibility",
+         "verification", "classification", "status", "summary", "narrative"]
+LIST_SEPARATOR = ";"       # between motive slugs
+LOCATOR_SEPARATOR = " | "  # between a citation's URL and its locator; one citation per line
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def case_row(case) -> dict:
+    citations = [
+        c.source.url + (f"{LOCATOR_SEPARATOR}{c.locator}" if c.locator else "")
+        for c in case.citations.all() if c.source.url
+    ]
+    return {
+        "id": case.pk,
+        "person": case.person.name,
+        "agency": case.agency.slug if case.agency else "",
+        "role": case.role,
+        "form": case.form,
+        "date": case.date,
+        "country_from": case.country_from.code or "",
+        "destination_country": case.destination_country.code or "",
+        "place": case.place,
+        "motives": LIST_SEPARATOR.join(m.slug for m in case.motives.all()),
+        "visibility": case.visibility,
+        "verification": case.verification,
+        "classification": case.classification,
+        "status": case.status,
+        "summary": case.summary,
+        "narrative": case.narrative,
+        "citations": "\n".join(citations),
+    }
+
+
+def export_cases(queryset, out) -> None:
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    for case in queryset.select_related("person", "agency").prefetch_related(
+            "motives", "citations__source"):
+        writer.writerow(case_row(case))
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+@dataclass
+class RowResult:
+    line: int
+    action: str = ""        # "create" or "update"
+    case: str = ""
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)   # about the file as a whole
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not any(row.errors for row in self.rows)
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + sum(1 for row in self.rows if row.errors)
+
+
+def messages_of(error) -> list[str]:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return [f"{name}: {msg}" if name != "__all__" else msg
+                    for name, msgs in error.message_dict.items() for msg in msgs]
+        return list(error.messages)
+    return [str(error)]
+
+
+def read_rows(data: bytes | str):
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    reader.fieldnames = header
+    return header, reader
+
+
+def import_cases(data: bytes | str, user, *, dry_run: bool) -> ImportReport:
+    """Check every row; write them all only when none fails and this is not a dry run."""
+    report = ImportReport()
+    try:
+        header, reader = read_rows(data)
+        missing, unknown = REQUIRED - set(header), set(header) - set(COLUMNS)
+        if missing:
+            report.errors.append(f"Missing columns: {', '.join(sorted(missing))}.")
+        if unknown:
+            report.errors.append(f"Unknown columns: {', '.join(sorted(unknown))}.")
+        if report.errors:
+            return report
+        with transaction.atomic():
+            for row in reader:
+                result = RowResult(line=reader.line_num)
+                report.rows.append(result)
+                savepoint = transaction.savepoint()
+                try:
+                    import_row(row, user, result)
+                    transaction.savepoint_commit(savepoint)
+                except (ValidationError, PermissionDenied, DatabaseError, ValueError) as error:
+                    transaction.savepoint_rollback(savepoint)
+                    result.errors.extend(messages_of(error))
+            if not report.rows:
+                report.errors.append("The file has no rows.")
+            if dry_run or not report.ok:
+                transaction.set_rollback(True)
+            else:
+                report.written = True
+    except (UnicodeDecodeError, csv.Error) as error:
+        report.errors.append(f"Not a readable UTF-8 CSV file: {error}.")
+    return report
+
+
+def value(row, name) -> str:
+    return (row.get(name) or "").strip()
+
+
+def find_person(name: str, result: RowResult) -> Person:
+    """The person with this name, native name or alias; a new person when there is none."""
+    matches = list(Person.objects.filter(
+        Q(name__iexact=name) | Q(native_name__iexact=name) | Q(aliases__name__iexact=name)
+    ).distinct()[:2])
+    if len(matches) > 1:
+        raise ValidationError(f"“{name}” names more than one person: rename one, or add the case "
+                              "in the admin.")
+    if matches:
+        return matches[0]
+    person = Person(name=name)
+    person.full_clean()
+    person.save()
+    result.notes.append(f"new person “{name}”")
+    return person
+
+
+def find_agency(text: str) -> Agency | None:
+    if not text:
+        return None
+    matches = list(Agency.objects.filter(
+        Q(slug__iexact=text) | Q(name__iexact=text) | Q(acronym__iexact=text))[:2])
+    if len(matches) != 1:
+        problem = "is not a known agency (slug, name or acronym)" if not matches else \
+            "matches more than one agency: use its slug"
+        raise ValidationError(f"agency: “{text}” {problem}.")
+    return matches[0]
+
+
+def find_motives(text: str) -> list[Motive]:
+    wanted = [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+    found = {m.slug: m for m in Motive.objects.filter(slug__in=wanted)}
+    unknown = [slug for slug in wanted if slug not in found]
+    if unknown:
+        raise ValidationError(f"motives: unknown {', '.join(unknown)} (use the motive slugs).")
+    return [found[slug] for slug in wanted]
+
+
+def read_citations(text: str) -> list[tuple[Source, str]]:
+    """One citation per line: the source's URL, optionally “ | locator”."""
+    citations, unknown = [], []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        url, _, locator = line.partition(LOCATOR_SEPARATOR.strip())
+        url, locator = url.strip(), locator.strip()
+        source = Source.objects.filter(url=url).first() if url else None
+        if source is None:
+            unknown.append(url)
+        else:
+            citations.append((source, locator))
+    if unknown:
+        raise ValidationError(f"citations: no source has the URL {', '.join(unknown)} "
+                              "(add the source first).")
+    return citations
+
+
+def import_row(row: dict, user, result: RowResult) -> None:
+    errors = []
+    case_id = value(row, "id")
+    if case_id:
+        if not case_id.isdigit() or not (case := Case.objects.select_for_update()
+                                         .filter(pk=int(case_id)).first()):
+            raise ValidationError(f"id: there is no case {case_id}.")
+        result.action = "update"
+        old_status = case.status
+        if not can_edit(user, old_status):
+            raise PermissionDenied(f"Only an editor can change a {case.get_status_display().lower()} case.")
+    else:
+        case, old_status = Case(), None
+        result.action = "create"
+
+    name = value(row, "person")
+    if not name:
+        raise ValidationError("person: a case needs a person.")
+    if "agency" in row:
+        try:
+            case.agency = find_agency(value(row, "agency"))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if "date" in row:
+        try:
+            case.date = value(row, "date")
+        except ValidationError as error:
+            errors.extend(f"date: {message}" for message in error.messages)
+    motives = citations = None
+    try:
+        motives = find_motives(value(row, "motives")) if "motives" in row else None
+    except ValidationError as error:
+        errors.extend(error.messages)
+    try:
+        citations = read_citations(row["citations"] or "") if "citations" in row else None
+    except ValidationError as error:
+        errors.extend(error.messages)
+
+    defaults = {f.name: f.get_default() for f in Case._meta.fields}
+    for name_ in PLAIN:
+        if name_ in row:
+            setattr(case, name_, value(row, name_) or defaults[name_])
+    check_status_change(user, old_status, case.status)
+    source_ids = ([s.pk for s, _ in citations] if citations is not None
+                  else list(case.citations.values_list("source_id", flat=True)) if case.pk else [])
+    try:
+        check_sources(case.status, case.verification, source_ids)
+    except ValidationError as error:
+        errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+
+    case.person = find_person(name, result)
+    case.full_clean()
+    if case.pk is None:
+        case.created_by = user
+    case.updated_by = user
+    case.save()
+    result.case = str(case)
+    if motives is not None:
+        case.motives.set(motives)
+    if citations is not None:
+        sync_citations(case, citations)
+
+
+def sync_citations(case, citations) -> None:
+    """Keep the citations listed, add the new ones, delete the others."""
+    keep = []
+    for source, locator in citations:
+        citation, _ = Citation.objects.get_or_create(case=case, source=source, locator=locator)
+        keep.append(citation.pk)
+    case.citations.exclude(pk__in=keep).delete()

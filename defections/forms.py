@@ -1,0 +1,196 @@
+"""Forms shared by the admin (and anything else that edits records as people type them)."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from defections import models
+from defections.choices import Status
+from defections.dates import EXAMPLES, format_partial_date, parse_partial_date
+from defections.search import matching_person_ids
+from defections.workflow import RESEARCHER_STATUSES, can_publish, check_sources, check_status_change
+
+
+class PartialDateField(forms.CharField):
+    """A partial date typed as text ("March 2026"); cleans to a PartialDate or None."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", f"As you would write it: {EXAMPLES}. Blank if unknown.")
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return parse_partial_date(super().to_python(value))
+
+
+class PartialDatesForm(forms.ModelForm):
+    """A model form whose partial dates (prefix_start/_end/_precision) are one text field each.
+
+    Subclasses declare a PartialDateField per prefix and list the prefixes in `partial_dates`.
+    """
+
+    partial_dates: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for prefix in self.partial_dates:
+            if prefix in self.fields and prefix not in self.initial:
+                self.initial[prefix] = format_partial_date(
+                    getattr(self.instance, f"{prefix}_start"), getattr(self.instance, f"{prefix}_end"),
+                    getattr(self.instance, f"{prefix}_precision"))
+
+    def _post_clean(self):
+        for prefix in self.partial_dates:
+            if prefix in self.fields and prefix in self.cleaned_data:
+                value = self.cleaned_data[prefix]
+                setattr(self.instance, f"{prefix}_start", value.start if value else None)
+                setattr(self.instance, f"{prefix}_end", value.end if value else None)
+                setattr(self.instance, f"{prefix}_precision", value.precision if value else "")
+        super()._post_clean()
+
+
+class DatedForm(PartialDatesForm):
+    """For the Dated models (responses, affiliations)."""
+
+    date = PartialDateField()
+    partial_dates = ("date",)
+
+
+class CaseForm(DatedForm):
+    """A case on one page, with the workflow and the no-lost-updates check.
+
+    The admin sets `user` on the class it builds per request. `version` holds the
+    case's updated_at as loaded; a save that finds another value was overtaken.
+    """
+
+    user = None
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = models.Case
+        fields = ["person", "agency", "role", "form", "country_from", "destination_country", "place",
+                  "motives", "visibility", "verification", "classification", "summary", "narrative",
+                  "status", "restricted_notes"]
+        widgets = {"motives": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.old_status = self.instance.status if self.instance.pk else None
+        if self.instance.pk:
+            self.initial["version"] = self.instance.updated_at.isoformat()
+        status = self.fields.get("status")
+        if status is not None and not can_publish(self.user):
+            allowed = {*RESEARCHER_STATUSES, self.old_status}
+            status.choices = [c for c in Status.choices if c[0] in allowed]
+            status.help_text = "Set “In review” to submit the case to an editor, who publishes it."
+
+    def clean(self):
+        data = super().clean()
+        if "status" in data:
+            try:
+                check_status_change(self.user, self.old_status, data["status"])
+            except PermissionDenied as refusal:
+                self.add_error("status", str(refusal))
+        if self.instance.pk and not self.errors:
+            self.check_not_overtaken()
+        return data
+
+    def check_not_overtaken(self):
+        """Lock the row and refuse the save if someone saved the case since it was loaded."""
+        current = (models.Case.objects.select_for_update(of=("self",)).select_related("updated_by")
+                   .get(pk=self.instance.pk))
+        loaded = self.data.get(self.add_prefix("version"), "")
+        if loaded == current.updated_at.isoformat():
+            return
+        # Saving again (after reading the message) overwrites: the form now carries the new version.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = current.updated_at.isoformat()
+        who = current.updated_by or "someone"
+        raise ValidationError(
+            "Not saved: %(who)s changed this case at %(when)s, after you opened it. Your input is "
+            "kept below. Open the case in another tab to see their version; save again to "
+            "overwrite it with yours.",
+            code="stale", params={"who": who, "when": current.updated_at.strftime("%H:%M:%S %d %b %Y")},
+        )
+
+
+class CitationFormSet(forms.BaseInlineFormSet):
+    """The case's citations as they will be once saved, checked against the sourcing rules."""
+
+    def clean(self):
+        super().clean()
+        case = self.instance
+        source_ids = [
+            form.cleaned_data["source"].pk for form in self.forms
+            if getattr(form, "cleaned_data", None) and form.cleaned_data.get("source")
+            and not form.cleaned_data.get("DELETE")
+        ]
+        check_sources(case.status, case.verification, source_ids)
+
+
+class PersonForm(PartialDatesForm):
+    """A person, with the duplicate guard: close names are shown before a new one is saved."""
+
+    birth = PartialDateField()
+    death = PartialDateField()
+    partial_dates = ("birth", "death")
+    save_anyway = forms.BooleanField(
+        required=False, label="Not a duplicate",
+        help_text="Tick to save although people with close names exist.",
+    )
+
+    class Meta:
+        model = models.Person
+        fields = ["name", "native_name", "citizenship", "bio", "wikidata_qid", "at_risk"]
+
+    def clean(self):
+        data = super().clean()
+        birth, death = data.get("birth"), data.get("death")
+        if birth and death and birth.start > death.end:
+            self.add_error("death", "The person dies before they are born.")
+        names_changed = {"name", "native_name"} & set(self.changed_data)
+        if names_changed and not data.get("save_anyway"):
+            candidates = similar_people([data.get("name", ""), data.get("native_name", "")],
+                                        exclude=self.instance.pk)
+            if candidates:
+                links = format_html_join(
+                    ", ", '<a href="{}" target="_blank">{}</a>',
+                    ((reverse("admin:defections_person_change", args=[p.pk]), person_label(p))
+                     for p in candidates),
+                )
+                raise ValidationError(format_html(
+                    "Possible duplicates: {}. If this is someone else, tick “Not a duplicate” "
+                    "and save again.", links))
+        return data
+
+
+def person_label(person) -> str:
+    aliases = ", ".join(a.name for a in person.aliases.all())
+    native = f" ({person.native_name})" if person.native_name else ""
+    return f"{person.name}{native}" + (f" — also {aliases}" if aliases else "")
+
+
+def similar_people(names, exclude=None, limit=10):
+    """People whose name, native name or an alias is close to any of the names."""
+    condition = Q()
+    for name in names:
+        name = " ".join((name or "").split())
+        if name:
+            people, aliases = matching_person_ids(name)
+            condition |= Q(pk__in=people) | Q(pk__in=aliases)
+    if not condition:
+        return []
+    found = models.Person.objects.filter(condition).prefetch_related("aliases")
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return list(found.distinct()[:limit])
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, with the columns the export writes.")
+    dry_run = forms.BooleanField(
+        required=False, initial=True, label="Dry run",
+        help_text="Check every row and show what would change, without writing anything.",
+    )

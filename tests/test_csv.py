@@ -1,0 +1,148 @@
+"""CSV import and export of cases: round trip, dry run, all or nothing, row errors, the admin views."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from defections import csv_io
+from defections.models import Case, Citation, Person
+from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory, SourceFactory
+from tests.test_admin_support import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def to_csv(rows, columns=csv_io.COLUMNS):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return out.getvalue()
+
+
+@pytest.fixture
+def editor():
+    return make_user("ed", "Editor")
+
+
+@pytest.fixture
+def world():
+    return {
+        "agency": AgencyFactory(slug="fsb", acronym="FSB"),
+        "source": SourceFactory(url="https://example.org/a"),
+        "source2": SourceFactory(url="https://example.org/b"),
+        "motive": MotiveFactory(slug="opposition-to-the-war"),
+    }
+
+
+def good_row(**fields):
+    row = {"person": "Gleb Karakulov", "agency": "fsb", "role": "captain", "form": "geographic",
+           "date": "April 2022", "destination_country": "TR", "motives": "opposition-to-the-war",
+           "verification": "reported", "status": "draft", "summary": "Left and spoke out.",
+           "citations": "https://example.org/a | para. 3"}
+    row.update(fields)
+    return row
+
+
+def test_import_writes_cases_people_and_citations(editor, world):
+    report = csv_io.import_cases(to_csv([good_row()]), editor, dry_run=False)
+    assert report.ok and report.written, report
+    case = Case.objects.get()
+    assert (case.person.name, case.agency, case.date, case.destination_country.code) == (
+        "Gleb Karakulov", world["agency"], "April 2022", "TR")
+    assert [m.slug for m in case.motives.all()] == ["opposition-to-the-war"]
+    assert [(c.source, c.locator) for c in case.citations.all()] == [(world["source"], "para. 3")]
+    assert case.created_by == editor
+    assert report.rows[0].notes == ["new person “Gleb Karakulov”"]
+
+
+def test_a_dry_run_writes_nothing(editor, world):
+    report = csv_io.import_cases(to_csv([good_row()]), editor, dry_run=True)
+    assert report.ok and not report.written
+    assert not Case.objects.exists() and not Person.objects.exists()
+
+
+def test_one_bad_row_writes_nothing_and_says_which(editor, world):
+    rows = [
+        good_row(),
+        good_row(person="Second Person", date="Marchember 2026", agency="nkvd-x"),
+        good_row(person="Third Person", citations="https://unknown.example/x"),
+        good_row(person="Fourth Person", status="published", citations=""),
+    ]
+    report = csv_io.import_cases(to_csv(rows), editor, dry_run=False)
+    assert not report.ok and not report.written
+    assert Case.objects.count() == 0 and Person.objects.count() == 0
+    errors = {row.line: " ".join(row.errors) for row in report.rows}
+    assert errors[2] == ""
+    assert "date:" in errors[3] and "agency: “nkvd-x”" in errors[3]
+    assert "no source has the URL https://unknown.example/x" in errors[4]
+    assert "at least one source" in errors[5]
+
+
+def test_a_researcher_cannot_publish_by_import(world):
+    researcher = make_user("rita", "Researcher")
+    report = csv_io.import_cases(to_csv([good_row(status="published")]), researcher, dry_run=False)
+    assert not report.written and "Only an editor" in report.rows[0].errors[0]
+
+
+def test_the_import_reads_what_the_export_writes(editor, world):
+    case = CaseFactory(person=PersonFactory(name="Ilya Remeslo"), agency=world["agency"],
+                       date="March 2026", destination_country="LT", status="published")
+    case.motives.add(world["motive"])
+    Citation.objects.create(case=case, source=world["source"], locator="para. 1")
+    Citation.objects.create(case=case, source=world["source2"])
+    out = io.StringIO()
+    csv_io.export_cases(Case.objects.all(), out)
+    exported = out.getvalue()
+
+    report = csv_io.import_cases(exported, editor, dry_run=False)
+    assert report.ok and [r.action for r in report.rows] == ["update"], report
+    assert Case.objects.count() == 1 and Citation.objects.count() == 2
+    again = io.StringIO()
+    csv_io.export_cases(Case.objects.all(), again)
+    assert again.getvalue() == exported
+
+
+def test_file_level_errors():
+    user = make_user("ed", "Editor")
+    assert csv_io.import_cases("name,colour\nx,red\n", user, dry_run=True).errors == [
+        "Missing columns: form, person.", "Unknown columns: colour, name."]
+    assert "not a readable" in csv_io.import_cases(b"\xff\xfe\x00", user, dry_run=True).errors[0].lower()
+    assert csv_io.import_cases("person,form\n", user, dry_run=True).errors == ["The file has no rows."]
+
+
+def test_admin_export_follows_the_changelist_filters(client, editor):
+    client.force_login(editor)
+    CaseFactory(form="final", person=PersonFactory(name="Final One"))
+    CaseFactory(form="geographic", person=PersonFactory(name="Geographic One"))
+    response = client.get(reverse("admin:defections_case_export"), {"form": "final"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["person"] for r in rows] == ["Final One"]
+
+
+def test_admin_import_view_dry_run_then_import(client, editor, world):
+    client.force_login(editor)
+    url = reverse("admin:defections_case_import")
+
+    def upload(dry_run):
+        data = {"file": SimpleUploadedFile("cases.csv", to_csv([good_row()]).encode(), "text/csv")}
+        if dry_run:
+            data["dry_run"] = "on"
+        return client.post(url, data)
+
+    preview = upload(dry_run=True)
+    assert preview.status_code == 200 and "Dry run: all 1 row(s) are valid" in preview.content.decode()
+    assert not Case.objects.exists()
+    done = upload(dry_run=False)
+    assert "All 1 row(s) written" in done.content.decode()
+    assert Case.objects.count() == 1
+
+
+def test_admin_import_needs_the_add_permission(client):
+    client.force_login(make_user("nobody"))
+    assert client.get(reverse("admin:defections_case_import")).status_code == 403

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Q, TextField
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
@@ -305,6 +305,7 @@ class CaseAdmin(HistoryMixin, admin.ModelAdmin):
 
     # bulk actions: the same rules as the form, case by case
 
+    @transaction.atomic
     def change_status(self, request, queryset, new_status, done):
         changed = 0
         for case in queryset.select_for_update(of=("self",)).select_related("person"):

@@ -273,6 +273,10 @@ class CaseAdmin(HistoryMixin, admin.ModelAdmin):
     ]
     actions = ["submit_for_review", "publish", "retract", "export_selected"]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj else [fs for fs in fieldsets if fs[0] != "Record"]
+
     @admin.display(description="date", ordering="date_start")
     def case_date(self, case):
         return case.date or "—"

@@ -146,3 +146,12 @@ def test_admin_import_view_dry_run_then_import(client, editor, world):
 def test_admin_import_needs_the_add_permission(client):
     client.force_login(make_user("nobody"))
     assert client.get(reverse("admin:defections_case_import")).status_code == 403
+
+
+def test_the_documented_example_imports(seeded):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "readme-admin.md").read_text()
+    example = doc.split("```csv\n", 1)[1].split("```", 1)[0]
+    report = csv_io.import_cases(example, make_user("ed", "Editor"), dry_run=True)
+    assert report.ok, (report.errors, [row.errors for row in report.rows])

@@ -28,7 +28,7 @@ def test_filter_the_list_and_follow_a_case(page, seed):
 
     page.goto(page.base_url + "/cases/")
     assert page.locator("ol.cases > li").count() == Case.objects.public().count()
-    page.get_by_label("Geographic").check()  # the script submits the form on change
+    page.get_by_role("checkbox", name="Geographic").check()  # the script submits on change
     page.wait_for_url("**/cases/?*form=geographic*")
     geographic = Case.objects.public().filter(form="geographic").count()
     assert page.locator("ol.cases > li").count() == geographic

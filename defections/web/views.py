@@ -148,16 +148,16 @@ def case_list(request):
         "active": active,
         "chart": timeline.build(stats.by_year_and_form(filtered), periods,
                                 reverse("case-list"), params),
-        "orderings": [("", "Relevance" if q else "Date, earliest first"), ("-date", "Date, latest first"),
-                      ("date", "Date, earliest first"), ("name", "Name"), ("-updated", "Last updated")],
+        "orderings": [("", "Relevance" if q else "Date, earliest first"),
+                      *([("date", "Date, earliest first")] if q else []),
+                      ("-date", "Date, latest first"), ("name", "Name"),
+                      ("-name", "Name, Z to A"), ("-updated", "Last updated")],
         "ordering": data.get("ordering", ""),
         "json_url": f"{api}?{query}" if query else api,
         "csv_url": f"{api}?{query}&format=csv" if query else f"{api}?format=csv",
         "year_min": data.get("year_min", ""),
         "year_max": data.get("year_max", ""),
     }
-    if q == "" and context["ordering"] == "":
-        context["orderings"] = context["orderings"][1:]
     return render(request, "cases/list.html", context, status=200 if valid else 400)
 
 
@@ -171,7 +171,8 @@ def case_detail(request, pk):
         pk=pk,
     )
     related = []
-    others = Case.objects.public().exclude(pk=case.pk).select_related("person").order_by("date_start", "pk")
+    others = (Case.objects.public().exclude(pk=case.pk).select_related("person", "agency")
+              .order_by("date_start", "pk"))
     same_person = list(others.filter(person_id=case.person_id)[:RELATED])
     related.append(("Same person", same_person, None))
     if not case.person.at_risk:

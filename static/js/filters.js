@@ -3,6 +3,10 @@
 (function () {
   var form = document.querySelector("form.filters");
   if (!form) return;
+  // On a phone, fold the filter list away unless a filter in it is in use.
+  var facets = form.querySelector("details.facets");
+  if (facets && window.matchMedia("(max-width: 50rem)").matches &&
+      !facets.querySelector("input:checked")) facets.open = false;
   form.addEventListener("change", function (event) {
     if (event.target.type === "checkbox" || event.target.tagName === "SELECT") form.requestSubmit();
   });

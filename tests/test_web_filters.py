@@ -1,0 +1,196 @@
+"""/cases/: the shared FilterSet as a form, facet counts, search with highlighting, bad input."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from defections.facets import case_facets
+from defections.filtersets import CaseFilterSet
+from defections.models import Agency, Case, Motive, Response
+from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory
+
+URL = "/cases/"
+
+
+def listed(response) -> list[str]:
+    """The names of the cases a list page shows, in order."""
+    html = response.content.decode()
+    return [re.sub(r"<[^>]+>", "", name) for name in re.findall(r'class="who"[^>]*>(.*?)</a>', html)]
+
+
+def facet(response, dimension, value):
+    return next(o for o in response.context["facets"][dimension] if o["value"] == value)
+
+
+def test_every_filter_of_the_filterset_is_on_the_form(client, seeded):
+    html = client.get(URL).content.decode()
+    for name in ["q", "form", "agency", "agency_kind", "year_min", "year_max", "period",
+                 "destination_country", "motive", "response", "verification", "ordering"]:
+        assert f'name="{name}"' in html, name
+
+
+@pytest.mark.parametrize("query", [
+    "form=geographic", "form=articulated&form=final", "agency=mid", "agency_kind=diplomatic",
+    "year_min=2023", "year_max=2022", "year_min=2022&year_max=2022", "period=war-since-2022",
+    "destination_country=US", "motive=unknown", "response=psychiatric", "verification=reported",
+    "q=Skipal", "form=geographic&year_min=2022", "ordering=-date", "ordering=name",
+])
+def test_the_page_lists_what_the_filterset_gives(client, seeded, query):
+    """The same query string gives the same cases as the FilterSet (so as the API)."""
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200
+    from django.http import QueryDict
+
+    expected = CaseFilterSet(QueryDict(query), queryset=Case.objects.public()).qs
+    assert sorted(listed(response)) == sorted(c.person.name for c in expected)
+    assert response.context["page"].paginator.count == expected.count()
+
+
+def test_each_option_counts_what_choosing_it_gives(client, seeded):
+    """Facet counts apply every other filter: choosing an option lists exactly its count."""
+    base = "form=articulated"
+    response = client.get(f"{URL}?{base}")
+    for dimension, options in response.context["facets"].items():
+        for option in options:
+            if option["selected"]:
+                continue
+            chosen = client.get(f"{URL}?{base}&{dimension}={option['value']}")
+            if dimension == "form":  # the options of one filter add up ("any of")
+                chosen = client.get(f"{URL}?form={option['value']}")
+            assert chosen.context["page"].paginator.count == option["count"], (dimension, option)
+
+
+def test_agency_counts_include_sub_agencies(client, seeded):
+    response = client.get(URL)
+    mid = facet(response, "agency", "mid")
+    mission = facet(response, "agency", "un-geneva-mission")
+    assert mission["depth"] == 1
+    assert mid["count"] == mission["count"] + Case.objects.public().filter(agency__slug="mid").count()
+    assert mid["count"] == 2
+
+
+def test_facets_take_one_query_per_dimension(db, django_assert_max_num_queries):
+    from django.http import QueryDict
+
+    parent = AgencyFactory()
+    child = AgencyFactory(parent=parent)
+    motive = MotiveFactory()
+    for i in range(6):
+        case = CaseFactory(agency=child if i % 2 else parent, date=f"{2000 + i}")
+        case.motives.add(motive)
+        Response.objects.create(case=case, kind="arrest")
+    data = QueryDict(f"form=geographic&motive={motive.slug}&agency={parent.slug}&response=arrest")
+    filterset = CaseFilterSet(data, queryset=Case.objects.public())
+    with django_assert_max_num_queries(20):
+        facets = case_facets(filterset, Case.objects.public())
+    assert {o["value"]: o["count"] for o in facets["agency"]}[parent.slug] == 6
+    assert {o["value"]: o["count"] for o in facets["motive"]}[motive.slug] == 6
+    assert {o["value"]: o["count"] for o in facets["response"]}["arrest"] == 6
+
+
+@pytest.mark.parametrize(("q", "name", "mark"), [
+    ("Skipal", "Sergei Skripal", "Skripal"),
+    ("Butsaev", "Denis Butsayev", "Butsayev"),
+    ("Бондарев", "Boris Bondarev", "Bondarev"),
+    ("prigozin", "Yevgeny Prigozhin", "Prigozhin"),
+])
+def test_search_finds_misspelt_and_cyrillic_names_and_marks_them(client, seeded, q, name, mark):
+    response = client.get(URL, {"q": q})
+    assert response.status_code == 200
+    assert listed(response)[0] == name
+    assert f"<mark>{mark}</mark>" in response.content.decode()
+
+
+def test_search_highlights_matching_words_in_the_summary(client, seeded):
+    html = client.get(URL, {"q": "psychiatric hospital"}).content.decode() + \
+        client.get(URL, {"q": "corruption"}).content.decode()
+    assert "<mark>corruption</mark>" in html
+
+
+def test_search_highlighting_escapes_the_text(client, db):
+    CaseFactory(summary="Wrote <script>alert(1)</script> about corruption.")
+    html = client.get(URL, {"q": "corruption"}).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;" in html and "<mark>corruption</mark>" in html
+
+
+def test_sorting_by_name_and_last_update(client, db):
+    for name in ["Bravo", "Alpha", "Charlie"]:
+        CaseFactory(person=PersonFactory(name=name))
+    assert listed(client.get(URL, {"ordering": "name"})) == ["Alpha", "Bravo", "Charlie"]
+    assert listed(client.get(URL, {"ordering": "-name"})) == ["Charlie", "Bravo", "Alpha"]
+    Case.objects.get(person__name="Alpha").save()
+    assert listed(client.get(URL, {"ordering": "-updated"}))[0] == "Alpha"
+
+
+def test_pagination_keeps_the_filters(client, db):
+    for i in range(30):
+        CaseFactory(form="final", date=str(1990 + i))
+    CaseFactory(form="geographic")
+    response = client.get(URL, {"form": "final"})
+    assert response.context["page"].paginator.count == 30
+    assert len(listed(response)) == 25
+    assert "?form=final&amp;page=2" in response.content.decode()
+    assert len(listed(client.get(URL, {"form": "final", "page": 2}))) == 5
+
+
+def test_download_links_carry_the_same_query(client, seeded):
+    html = client.get(URL, {"form": "geographic", "year_min": 2022}).content.decode()
+    assert 'href="/api/v1/cases/?form=geographic&amp;year_min=2022"' in html
+    assert 'href="/api/v1/cases/?form=geographic&amp;year_min=2022&amp;format=csv"' in html
+    html = client.get(URL).content.decode()
+    assert 'href="/api/v1/cases/?format=csv"' in html
+
+
+def test_the_chart_follows_the_filters(client, seeded):
+    response = client.get(URL, {"form": "geographic"})
+    chart = response.context["chart"]
+    assert sum(bar["total"] for bar in chart["bars"]) == \
+        Case.objects.public().filter(form="geographic", date_start__isnull=False).count()
+    assert all(s["form"] == "geographic" for bar in chart["bars"] for s in bar["segments"])
+    assert all("form=geographic" in bar["href"] for bar in chart["bars"])
+
+
+@pytest.mark.parametrize("query", [
+    "year_min=abc", "year_min=99999999999999999999", "year_max=-5", "year_min=2025&year_max=2020",
+    "form=nope", "agency=no-such-agency", "agency_id=abc", "agency_id=99999999999999999999",
+    "motive=%00", "q=a%00b", "agency=x%00y", "period=%FF%FE", "ordering=bogus",
+    "updated_after=yesterday", "destination_country=ZZ", "response=nope", "verification=%00",
+])
+def test_bad_filters_show_an_error_not_a_500(client, seeded, query):
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert 'role="alert"' in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["page=-1", "page=abc", "page=999999999999999999999", "page=%00",
+                                   "unknown=1", "q=" + "x" * 5000, "q=%27%22%3C%3E", "q=-"])
+def test_odd_input_is_harmless(client, seeded, query):
+    assert client.get(f"{URL}?{query}").status_code == 200
+
+
+def test_an_invalid_filter_still_applies_the_valid_ones(client, seeded):
+    response = client.get(URL, {"form": "geographic", "year_min": "abc"})
+    assert response.status_code == 400
+    assert "year_min" in response.content.decode()
+    assert response.context["page"].paginator.count == Case.objects.public().filter(
+        form="geographic").count()
+
+
+@pytest.mark.parametrize("url", ["/people/?q=%00", "/people/?page=-1", "/sources/?kind=nope",
+                                 "/sources/?q=%00&page=abc", "/agencies/?x=1", "/cases/999999/",
+                                 "/people/999999/", "/agencies/999999/", "/sources/999999/"])
+def test_other_pages_take_bad_input(client, seeded, url):
+    assert client.get(url).status_code in (200, 400, 404)
+
+
+def test_motive_and_agency_options_come_from_the_data(client, seeded):
+    response = client.get(URL)
+    assert {o["value"] for o in response.context["facets"]["motive"]} == set(
+        Motive.objects.values_list("slug", flat=True))
+    listed_agencies = {o["value"] for o in response.context["facets"]["agency"]}
+    assert "minprirody" in listed_agencies
+    assert Agency.objects.get(slug="fso").slug not in listed_agencies  # no published case
+    assert reverse("case-list") == URL

@@ -308,3 +308,17 @@ def test_the_change_page_links_to_the_public_page(client, editor):
     case = CaseFactory()
     page = client.get(url("case_change", case.pk)).content.decode()
     assert "View on site" in page
+
+
+def test_the_seeded_data_renders_in_every_list_and_history(client, seeded):
+    client.force_login(User.objects.create_superuser("root", password="pw"))
+    listed = client.get(url("case_changelist"))
+    assert listed.status_code == 200 and listed.context["cl"].result_count == Case.objects.count()
+    case = Case.objects.filter(destination_country__gt="").first() or Case.objects.first()
+    assert client.get(url("case_changelist"), {"destination_country": case.destination_country.code or "RU",
+                                               "period": case.period.slug if case.period else ""}
+                      ).status_code == 200
+    for page in [url("case_change", case.pk), url("case_history", case.pk),
+                 url("person_change", case.person_id), url("person_history", case.person_id),
+                 url("agency_change", Case.objects.exclude(agency=None).first().agency_id)]:
+        assert client.get(page).status_code == 200, page

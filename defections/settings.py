@@ -118,12 +118,48 @@ STORAGES = {
 COUNTRIES_OVERRIDE = {"SU": "Soviet Union"}
 
 # The API (defections/api/). Its own settings live here, in this one block.
+# Anonymous clients: API_ANON_RATE requests per address (DRF syntax: "120/min", "5000/day").
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "defections.api.schema.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Anonymous clients read; writes need the model permission (reading drafts: view_case).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "defections.api.renderers.CSVRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "defections.api.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Defection case database API",
+    "DESCRIPTION": "Defections from the Soviet and Russian state: cases, people, agencies, sources "
+                   "and periods of instability, filtered like the public pages, in JSON or CSV.",
     "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "defections.choices.Status",
+        "FormEnum": "defections.choices.Form",
+        "VerificationEnum": "defections.choices.Verification",
+        "SourceKindEnum": "defections.choices.SourceKind",
+        "AgencyKindEnum": "defections.choices.AgencyKind",
+        "ResponseKindEnum": "defections.choices.ResponseKind",
+        "DatePrecisionEnum": "defections.dates.Precision",
+        "CountryEnum": "defections.api.schema.country_choices",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "defections.api.schema.describe_enums",
+        "defections.api.schema.at_risk_fields",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,0 +1,80 @@
+"""CSV: a header row, one row per record; nested objects become `parent.child` columns,
+many-valued fields are joined with "; ". Lists stream (see views.CSVListMixin)."""
+
+import csv
+import io
+
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer
+
+JOIN = "; "
+SKIPPED_IN_TEXT = {"id", "url"}
+
+
+def as_text(value) -> str:
+    """A value as one CSV cell: lists joined, objects by their non-id parts."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return JOIN.join(text for text in map(as_text, value) if text)
+    if isinstance(value, dict):
+        parts = [as_text(v) for k, v in value.items() if k not in SKIPPED_IN_TEXT]
+        return ", ".join(part for part in parts if part)
+    return str(value)
+
+
+def columns_of(serializer) -> list[str]:
+    """The CSV header for a serializer: a nested object's fields as `name.field`."""
+    columns = []
+    for name, field in serializer.fields.items():
+        brief = getattr(field, "brief", None)
+        if brief is not None:
+            field = brief()
+        if isinstance(field, serializers.Serializer):
+            columns += [f"{name}.{child}" for child in field.fields]
+        else:
+            columns.append(name)
+    return columns
+
+
+def row_of(data: dict, columns: list[str]) -> list[str]:
+    row = []
+    for column in columns:
+        name, _, child = column.partition(".")
+        value = data.get(name)
+        if child:
+            value = value.get(child) if isinstance(value, dict) else None
+        row.append(as_text(value))
+    return row
+
+
+class Echo:
+    """A file-like object that hands back what is written: csv.writer into a stream."""
+
+    def write(self, value):
+        return value
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        records = data.get("results", data) if isinstance(data, dict) else data
+        if isinstance(records, dict):
+            records = [records]
+        view = (renderer_context or {}).get("view")
+        if view is not None and hasattr(view, "get_serializer"):
+            columns = columns_of(view.get_serializer())
+        else:
+            columns = list(records[0]) if records else []
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows(row_of(record, columns) for record in records)
+        return out.getvalue().encode(self.charset)

@@ -1,0 +1,397 @@
+"""What the API shows and accepts.
+
+Reads nest brief objects (`"person": {"id", "name"}`); writes take the same field as
+an id (`"person": 12`), vocabulary by slug, dates as text or as the start/end/precision
+triple. Every write runs the model's own checks, so a bad write is a 400, never a 500.
+"""
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django_countries.serializers import CountryFieldMixin
+from rest_framework import exceptions, serializers
+from rest_framework.settings import api_settings
+
+from defections import choices, workflow
+from defections.dates import check_interval, parse_partial_date
+from defections.models import (
+    Agency,
+    Case,
+    Citation,
+    Motive,
+    Period,
+    Person,
+    PersonAlias,
+    Response,
+    Source,
+)
+
+STAFF_PERMISSION = "defections.view_case"
+DATE_HELP = ("A partial date as written: “24 February 2022”, “March 2026”, “2018”, “1936–1938”, "
+             "“1930s” or “c. 1953”. Write it as this text or as the start/end/precision triple.")
+
+
+def is_staff(context) -> bool:
+    """Staff (holders of view_case) see drafts, restricted notes and at-risk people's details."""
+    request = context.get("request")
+    return bool(request and request.user.has_perm(STAFF_PERMISSION))
+
+
+def drf_error(error: DjangoValidationError, field: str | None = None) -> serializers.ValidationError:
+    if field is None and hasattr(error, "error_dict"):
+        detail = {(api_settings.NON_FIELD_ERRORS_KEY if k == NON_FIELD_ERRORS else k): v
+                  for k, v in error.message_dict.items()}
+        return serializers.ValidationError(detail)
+    return serializers.ValidationError({field or api_settings.NON_FIELD_ERRORS_KEY: error.messages})
+
+
+# --- brief objects, nested in reads ------------------------------------------------------------
+
+
+class PersonBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "name"]
+
+
+class AgencyBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "acronym"]
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    link = serializers.URLField(source="url", read_only=True)
+
+    class Meta:
+        model = Source
+        fields = ["id", "title", "link"]
+
+
+class PeriodBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Period
+        fields = ["id", "slug", "name"]
+
+
+class BriefRelatedField(serializers.PrimaryKeyRelatedField):
+    """A relation written as an id and read as a brief object (schema: see schema.py)."""
+
+    def __init__(self, brief, **kwargs):
+        self.brief = brief
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def to_representation(self, value):
+        return self.brief(value, context=self.context).data
+
+
+# --- shared behaviour -------------------------------------------------------------------------
+
+
+class PartialDateMixin:
+    """Partial dates (`date_prefixes`) written as text or as the triple, never both."""
+
+    date_prefixes = ("date",)
+
+    def validate(self, attrs):
+        for prefix in self.date_prefixes:
+            triple = [f"{prefix}_start", f"{prefix}_end", f"{prefix}_precision"]
+            given = [name for name in triple if name in attrs]
+            try:
+                if prefix in attrs:
+                    if given:
+                        raise DjangoValidationError(
+                            f"Give the {prefix} as text or as {', '.join(triple)}, not both.")
+                    parsed = parse_partial_date(attrs.pop(prefix))
+                    attrs.update(zip(triple, (parsed.start, parsed.end, parsed.precision) if parsed
+                                     else (None, None, ""), strict=True))
+                elif given:
+                    values = [attrs.get(name, getattr(self.instance, name, None)) for name in triple]
+                    check_interval(*values)
+                    attrs[triple[2]] = values[2] or ""
+            except DjangoValidationError as error:
+                raise drf_error(error, prefix) from error
+        return super().validate(attrs)
+
+
+class CleanModelSerializer(CountryFieldMixin, serializers.ModelSerializer):
+    """Runs the model's clean(), constraints and uniqueness checks before saving."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        instance = copy.copy(self.instance) if self.instance is not None else model()
+        concrete = {field.name for field in model._meta.concrete_fields}
+        for name, value in attrs.items():
+            if name in concrete:
+                setattr(instance, name, value)
+        try:
+            instance.full_clean(exclude=[f.name for f in model._meta.concrete_fields if f.generated])
+        except DjangoValidationError as error:
+            raise drf_error(error) from error
+        return attrs
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+def date_text_field():
+    """A partial date as text: read as written ("March 2026"), and writable so."""
+    return serializers.CharField(required=False, allow_blank=True, max_length=100, help_text=DATE_HELP)
+
+
+class ResponseSerializer(PartialDateMixin, serializers.ModelSerializer):
+    date = date_text_field()
+
+    class Meta:
+        model = Response
+        fields = ["kind", "date", "date_start", "date_end", "date_precision", "description"]
+        extra_kwargs = {"date_start": {"required": False}, "date_end": {"required": False}}
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    source = BriefRelatedField(SourceBriefSerializer, queryset=Source.objects.all())
+
+    class Meta:
+        model = Citation
+        fields = ["source", "locator", "quote", "claim"]
+
+
+class CaseSerializer(PartialDateMixin, CleanModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:case-detail")
+    person = BriefRelatedField(PersonBriefSerializer, queryset=Person.objects.all())
+    agency = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
+                               allow_null=True, required=False)
+    date = date_text_field()
+    motives = serializers.SlugRelatedField(
+        many=True, slug_field="slug", queryset=Motive.objects.all(), required=False,
+        help_text="Motive slugs, e.g. “corruption-probe”.")
+    responses = ResponseSerializer(many=True, required=False,
+                                   help_text="What the state did. A write replaces them all.")
+    citations = CitationSerializer(many=True, required=False,
+                                   help_text="Sources backing the case. A write replaces them all.")
+    period = PeriodBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "url", "person", "form", "date", "date_start", "date_end", "date_precision",
+            "agency", "role", "country_from", "destination_country", "place", "motives",
+            "responses", "visibility", "verification", "classification", "status", "summary",
+            "narrative", "citations", "period", "updated_at", "restricted_notes",
+        ]
+        extra_kwargs = {
+            "date_start": {"required": False}, "date_end": {"required": False},
+            "restricted_notes": {"help_text": "Staff only: absent for everyone else."},
+        }
+
+    # The fields an at-risk person's case shows to the public: name, form and year.
+    AT_RISK_PUBLIC = ("id", "url", "person", "form", "date")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if is_staff(self.context):
+            return data
+        data.pop("restricted_notes", None)
+        if instance.person.at_risk:
+            data = {key: data[key] for key in self.AT_RISK_PUBLIC}
+            data["date"] = str(instance.date_start.year) if instance.date_start else ""
+        return data
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        user = self.context["request"].user
+        old = self.instance.status if self.instance else None
+        new = attrs.get("status", old or choices.Status.DRAFT)
+        try:
+            workflow.check_status_change(user, old, new)
+        except DjangoPermissionDenied as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        if "citations" in attrs:
+            source_ids = [citation["source"].pk for citation in attrs["citations"]]
+        elif self.instance is not None:
+            source_ids = list(self.instance.citations.values_list("source_id", flat=True))
+        else:
+            source_ids = []
+        verification = attrs.get("verification", self.instance.verification if self.instance
+                                 else choices.Verification.REPORTED)
+        try:
+            workflow.check_sources(new, verification, source_ids)
+        except DjangoValidationError as error:
+            raise drf_error(error, "citations") from error
+        return attrs
+
+    def save(self, **kwargs):
+        user = self.context["request"].user
+        if self.instance is None:
+            kwargs["created_by"] = user
+        with transaction.atomic():
+            return super().save(updated_by=user, **kwargs)
+
+    def create(self, validated_data):
+        nested = self._pop_nested(validated_data)
+        case = super().create(validated_data)
+        self._save_nested(case, nested)
+        return case
+
+    def update(self, instance, validated_data):
+        nested = self._pop_nested(validated_data)
+        case = super().update(instance, validated_data)
+        self._save_nested(case, nested)
+        return case
+
+    @staticmethod
+    def _pop_nested(validated_data):
+        return {name: validated_data.pop(name) for name in ("responses", "citations")
+                if name in validated_data}
+
+    @staticmethod
+    def _save_nested(case, nested):
+        if "responses" in nested:
+            case.responses.all().delete()
+            Response.objects.bulk_create(Response(case=case, **data) for data in nested["responses"])
+        if "citations" in nested:
+            case.citations.all().delete()
+            Citation.objects.bulk_create(Citation(case=case, **data) for data in nested["citations"])
+
+
+class CaseBriefSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:case-detail")
+
+    class Meta:
+        model = Case
+        fields = ["id", "url", "form", "date"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.person.at_risk and not is_staff(self.context):
+            data["date"] = str(instance.date_start.year) if instance.date_start else ""
+        return data
+
+
+# --- people, agencies, sources, periods -------------------------------------------------------
+
+
+class AliasesField(serializers.ListField):
+    """Aliases read and written as a list of names."""
+
+    def get_attribute(self, instance):
+        return [alias.name for alias in instance.aliases.all()]
+
+
+class PersonSerializer(PartialDateMixin, CleanModelSerializer):
+    date_prefixes = ("birth", "death")
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:person-detail")
+    aliases = AliasesField(
+        child=serializers.CharField(max_length=200), required=False,
+        help_text="Other spellings and names (Butsaev, Буцаев). A write replaces them all.")
+    birth = date_text_field()
+    death = date_text_field()
+    cases = CaseBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id", "url", "name", "native_name", "aliases", "birth", "birth_start", "birth_end",
+            "birth_precision", "death", "death_start", "death_end", "death_precision",
+            "citizenship", "bio", "wikidata_qid", "at_risk", "cases", "updated_at",
+        ]
+        extra_kwargs = {name: {"required": False} for name in
+                        ["birth_start", "birth_end", "death_start", "death_end"]}
+
+    AT_RISK_PUBLIC = ("id", "url", "name", "cases")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.at_risk and not is_staff(self.context):
+            data = {key: data[key] for key in self.AT_RISK_PUBLIC}
+        return data
+
+    def create(self, validated_data):
+        aliases = validated_data.pop("aliases", None)
+        with transaction.atomic():
+            person = super().create(validated_data)
+            self._save_aliases(person, aliases)
+        return person
+
+    def update(self, instance, validated_data):
+        aliases = validated_data.pop("aliases", None)
+        with transaction.atomic():
+            person = super().update(instance, validated_data)
+            self._save_aliases(person, aliases)
+        return person
+
+    @staticmethod
+    def _save_aliases(person, aliases):
+        if aliases is not None:
+            person.aliases.all().delete()
+            PersonAlias.objects.bulk_create(PersonAlias(person=person, name=name)
+                                            for name in dict.fromkeys(aliases))
+
+
+class AgencySerializer(CleanModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:agency-detail")
+    parent = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
+                               allow_null=True, required=False)
+    predecessor = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
+                                    allow_null=True, required=False)
+
+    class Meta:
+        model = Agency
+        fields = ["id", "url", "name", "slug", "acronym", "native_name", "kind", "country", "parent",
+                  "predecessor", "active_from", "active_until", "description"]
+
+
+class SourceSerializer(CleanModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+    link = serializers.URLField(source="url", max_length=1000, required=False, allow_blank=True,
+                                help_text="The source's own address (unique).")
+
+    class Meta:
+        model = Source
+        fields = ["id", "url", "title", "author", "outlet", "link", "archived_url", "published_on",
+                  "language", "kind", "reliability", "updated_at"]
+
+
+class PeriodSerializer(CleanModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:period-detail")
+
+    class Meta:
+        model = Period
+        fields = ["id", "url", "slug", "name", "start", "end", "description"]
+
+
+# --- stats ------------------------------------------------------------------------------------
+
+
+class YearFormCountSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    articulated = serializers.IntegerField()
+    final = serializers.IntegerField()
+    geographic = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class AgencyCountSerializer(serializers.Serializer):
+    agency = AgencyBriefSerializer(allow_null=True, help_text="Null: cases with no agency.")
+    count = serializers.IntegerField()
+
+
+class PeriodCountSerializer(serializers.Serializer):
+    period = PeriodBriefSerializer(allow_null=True, help_text="Null: cases outside any period.")
+    count = serializers.IntegerField()
+
+
+class StatsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Cases matching the filters.")
+    undated = serializers.IntegerField(help_text="Of those, cases with no known date.")
+    by_year_and_form = YearFormCountSerializer(many=True, help_text="Dated cases by the year they start.")
+    by_agency = AgencyCountSerializer(many=True, help_text="Per agency (not rolled up), most first.")
+    by_period = PeriodCountSerializer(many=True, help_text="Per period of instability, in time order.")

@@ -1,0 +1,218 @@
+"""The API's viewsets. Every case query starts from the one visibility rule, `public()`,
+unless the user is staff (holds view_case); filters are the pages' FilterSets."""
+
+import csv
+
+from django.db import transaction
+from django.db.models import Prefetch, ProtectedError, Q
+from django.http import StreamingHttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers, set_response_etag
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import exceptions, generics, status, viewsets
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response as APIResponse
+from rest_framework.utils.urls import replace_query_param
+
+from defections import stats, workflow
+from defections.api import serializers as s
+from defections.api.renderers import Echo, columns_of, row_of
+from defections.filtersets import AgencyFilterSet, CaseFilterSet, PersonFilterSet, SourceFilterSet
+from defections.models import Agency, Case, Citation, Period, Person, Response, Source
+
+CSV_MAX_PAGE_SIZE = 100_000
+CSV_CHUNK_SIZE = 1000
+
+
+def visible_cases(request):
+    if request.user.has_perm(s.STAFF_PERMISSION):
+        return Case.objects.all()
+    return Case.objects.public()
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The record is still referred to."
+    default_code = "conflict"
+
+
+class APIMixin:
+    """What every endpoint shares: errors in JSON, and ETags for conditional GETs."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL refuses NUL in text; say so as a 400 instead of failing inside a filter.
+        bad = sorted({key for key, values in request.query_params.lists()
+                      if "\x00" in key or any("\x00" in value for value in values)})
+        if bad:
+            raise exceptions.ValidationError({key.replace("\x00", "") or "query": [
+                "Null characters are not allowed."] for key in bad})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and not response.streaming:
+            # An error is JSON whatever format was asked for (the schema says so).
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Authorization"])
+        if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.streaming:
+            response.render()
+            set_response_etag(response)
+            return get_conditional_response(request._request, etag=response["ETag"], response=response)
+        return response
+
+
+class CSVListMixin:
+    """A list as CSV streams rows over an iterator: constant memory for any export size.
+
+    `page_size` may then go up to CSV_MAX_PAGE_SIZE (the default); the next page, if
+    any, is in the `Link` header.
+    """
+
+    csv = True
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format != "csv":
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        size = page = None
+        try:
+            size = min(int(request.query_params.get("page_size", CSV_MAX_PAGE_SIZE)), CSV_MAX_PAGE_SIZE)
+            page = int(request.query_params.get("page", 1))
+        except ValueError:
+            pass
+        if not size or size < 1 or not page or not 1 <= page <= 10**9:
+            raise exceptions.ValidationError({"page": ["page and page_size are positive integers."]})
+        offset = (page - 1) * size
+        serializer = self.get_serializer()
+        columns = columns_of(serializer)
+        context = self.get_serializer_context()
+        records = queryset[offset:offset + size].iterator(chunk_size=CSV_CHUNK_SIZE)
+
+        def rows():
+            writer = csv.writer(Echo())
+            yield writer.writerow(columns)
+            for record in records:
+                yield writer.writerow(row_of(self.serializer_class(record, context=context).data, columns))
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.basename}s.csv"'
+        if queryset[offset + size:offset + size + 1].exists():
+            url = replace_query_param(request.build_absolute_uri(), "page", page + 1)
+            response["Link"] = f'<{url}>; rel="next"'
+        return response
+
+
+class ProtectedDeleteMixin:
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError as error:
+            raise Conflict(f"This {instance._meta.verbose_name} is still referred to by "
+                           f"{len(error.protected_objects)} record(s); remove those first.") from error
+
+
+class ModelViewSet(APIMixin, CSVListMixin, ProtectedDeleteMixin, viewsets.ModelViewSet):
+    filter_backends = [DjangoFilterBackend]
+
+    @transaction.atomic
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    @transaction.atomic
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @transaction.atomic
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+
+class CaseViewSet(ModelViewSet):
+    """Cases of defection. The public sees published cases; staff (view_case) see all."""
+
+    serializer_class = s.CaseSerializer
+    filterset_class = CaseFilterSet
+
+    def get_queryset(self):
+        return visible_cases(self.request).for_list().prefetch_related(
+            Prefetch("responses", Response.objects.order_by("date_start", "pk")),
+            Prefetch("citations", Citation.objects.select_related("source").order_by("pk")),
+        )
+
+    def perform_destroy(self, instance):
+        if not workflow.can_edit(self.request.user, instance.status):
+            raise exceptions.PermissionDenied("Only an editor can delete a published or retracted case.")
+        super().perform_destroy(instance)
+
+
+class PersonViewSet(ModelViewSet):
+    """People with at least one visible case (staff: everyone)."""
+
+    serializer_class = s.PersonSerializer
+    filterset_class = PersonFilterSet
+
+    def get_queryset(self):
+        cases = visible_cases(self.request)
+        people = Person.objects.all() if self.request.user.has_perm(s.STAFF_PERMISSION) \
+            else Person.objects.public()
+        return people.order_by("name", "pk").prefetch_related(
+            "aliases", Prefetch("cases", cases.order_by("date_start", "pk")))
+
+
+class AgencyViewSet(ModelViewSet):
+    serializer_class = s.AgencySerializer
+    filterset_class = AgencyFilterSet
+    queryset = Agency.objects.select_related("parent", "predecessor").order_by("name", "pk")
+
+
+class SourceViewSet(ModelViewSet):
+    """Sources cited by a visible case or its responses (staff: every source)."""
+
+    serializer_class = s.SourceSerializer
+    filterset_class = SourceFilterSet
+
+    def get_queryset(self):
+        sources = Source.objects.order_by("-published_on", "title", "pk")
+        if self.request.user.has_perm(s.STAFF_PERMISSION):
+            return sources
+        public = Case.objects.public()
+        cited = Citation.objects.filter(Q(case__in=public) | Q(response__case__in=public))
+        return sources.filter(pk__in=cited.values("source_id"))
+
+
+class PeriodViewSet(ModelViewSet):
+    serializer_class = s.PeriodSerializer
+    queryset = Period.objects.order_by("start", "pk")
+    filter_backends = []
+
+
+@extend_schema_serializer(many=False)
+class StatsResultSerializer(s.StatsSerializer):
+    pass
+
+
+class StatsView(APIMixin, generics.GenericAPIView):
+    """Counts by year × form, by agency and by period, under the case filters."""
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilterSet
+    serializer_class = StatsResultSerializer
+    pagination_class = None
+    renderer_classes = [JSONRenderer]
+    filters_one_result = True
+
+    def get_queryset(self):
+        return visible_cases(self.request)
+
+    @extend_schema(responses=StatsResultSerializer)
+    def get(self, request, *args, **kwargs):
+        cases = self.filter_queryset(self.get_queryset()).order_by()
+        data = {
+            "count": cases.count(),
+            "undated": stats.undated(cases),
+            "by_year_and_form": stats.by_year_and_form(cases),
+            "by_agency": stats.by_agency(cases),
+            "by_period": stats.by_period(cases),
+        }
+        return APIResponse(StatsResultSerializer(data, context=self.get_serializer_context()).data)
+

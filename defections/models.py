@@ -21,6 +21,7 @@ from defections import choices
 from defections.choices import help_text
 from defections.dates import Precision, check_interval, format_partial_date, parse_partial_date
 
+
 def tracked(**options):
     """Record every insert, update (queryset.update too) and delete, by database trigger.
 

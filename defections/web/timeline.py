@@ -21,7 +21,7 @@ def year_link(base: str, params, year: int) -> str:
     return f"{base}?{urlencode([*pairs, ('year_min', year), ('year_max', year)])}"
 
 
-def build(rows: list[dict], periods, base: str = "/cases/", params=()) -> dict:
+def build(rows: list[dict], periods, base: str = "/cases/", params=(), total=None) -> dict:
     """Everything the SVG template draws, in its own coordinates."""
     today = date.today().year
     years = [r["year"] for r in rows]
@@ -78,7 +78,9 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=()) -> dict:
     grid = sorted({0, top // 2, top}) if top > 1 else [0, 1]
     gridlines = [{"y": TOP + plot_h - v * scale, "value": v} for v in grid]
 
-    total = sum(r["total"] for r in rows)
+    dated = sum(r["total"] for r in rows)
+    undated = max((total or 0) - dated, 0)
+    total = dated
     busiest = max(rows, key=lambda r: r["total"], default=None)
     desc = (f"Stacked bars of {total} dated case{'s' if total != 1 else ''} per year from {first} "
             f"to {last}, by form (articulated, final, geographic)"
@@ -87,5 +89,5 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=()) -> dict:
             + "; ".join(f"{p['name']} ({p['dates']})" for p in shaded) + ".")
     return {"width": WIDTH, "height": HEIGHT, "bars": bars, "periods": shaded, "ticks": ticks,
             "gridlines": gridlines, "axis_y": TOP + plot_h, "left": LEFT, "right": WIDTH - RIGHT,
-            "first": first, "last": last, "rows": rows, "desc": desc,
+            "first": first, "last": last, "rows": rows, "desc": desc, "undated": undated,
             "forms": [{"value": f.value, "label": f.label} for f in Form]}

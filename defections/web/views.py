@@ -68,7 +68,7 @@ def home(request):
         "forms": [{"value": f.value, "label": f.label, "count": by_form.get(f.value, 0)}
                   for f in choices.Form],
         "periods": periods,
-        "chart": timeline.build(rows, periods, reverse("case-list")),
+        "chart": timeline.build(rows, periods, reverse("case-list"), total=total),
         "recent": guard.not_at_risk(public_cases()).order_by("-updated_at", "-pk")[:8],
     })
 
@@ -147,7 +147,8 @@ def case_list(request):
         "query": query,
         "active": active,
         "chart": timeline.build(stats.by_year_and_form(filtered), periods,
-                                reverse("case-list"), params),
+                                reverse("case-list"), params, total=page.paginator.count),
+        "facets_in_use": len(set(active) & {*facets.DIMENSIONS, "agency_id"}),
         "orderings": [("", "Relevance" if q else "Date, earliest first"),
                       *([("date", "Date, earliest first")] if q else []),
                       ("-date", "Date, latest first"), ("name", "Name"),

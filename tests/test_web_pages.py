@@ -1,0 +1,112 @@
+"""What each public page shows: the timeline, the agency tree, sources, people, the codebook."""
+
+import re
+
+from defections import choices
+from defections.dates import Precision
+from defections.models import Agency, Case, Period, Source
+from tests.factories import AgencyFactory, CaseFactory, PersonFactory
+
+
+def test_home_has_figures_and_an_accessible_timeline(client, seeded):
+    response = client.get("/")
+    html = response.content.decode()
+    assert f"<strong>{Case.objects.public().count()}</strong> published cases" in html
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert "<title" in svg and "<desc" in svg and "aria-labelledby" in svg
+    for period in Period.objects.all():
+        assert period.name.replace("'", "&#x27;") in svg
+    assert 'href="/cases/?year_min=2022&amp;year_max=2022"' in svg
+    assert "<table" in html and "<caption>" in html  # the data-table alternative
+
+
+def test_timeline_bars_stack_by_form(client, db):
+    CaseFactory(form="final", date="1937")
+    CaseFactory(form="final", date="1937")
+    CaseFactory(form="geographic", date="1937")
+    CaseFactory(form="articulated", date="2024")
+    chart = client.get("/").context["chart"]
+    bar = next(b for b in chart["bars"] if b["year"] == 1937)
+    assert [(s["form"], s["n"]) for s in bar["segments"]] == [("final", 2), ("geographic", 1)]
+    low, high = bar["segments"]
+    assert abs(low["h"] - 2 * high["h"]) < 0.01 and abs(high["y"] + high["h"] - low["y"]) < 0.01
+    assert bar["label"] == "1937: 3 cases (2 final, 1 geographic)"
+
+
+def test_agency_tree_counts_sub_agencies_and_shows_predecessors(client, seeded):
+    html = client.get("/agencies/").content.decode()
+    mid = Agency.objects.get(slug="mid")
+    assert 'href="/cases/?agency=mid">2 cases</a>' in html
+    mission = Agency.objects.get(slug="un-geneva-mission")
+    assert f'class="depth-1"><a href="{mission.get_absolute_url()}"' in html
+    chain = re.search(r"NKVD</a>.*?→.*?MGB</a>.*?→.*?KGB</a>.*?→.*?FSB</a>", html, re.S)
+    assert chain
+    page = client.get(mid.get_absolute_url()).content.decode()
+    assert "2 (0 directly, the rest in sub-agencies)" in page
+    assert "Boris Bondarev" in page
+    fsb = client.get(Agency.objects.get(slug="fsb").get_absolute_url()).content.decode()
+    assert "<strong>FSB</strong>" in fsb and "KGB</a>" in fsb
+
+
+def test_agency_counts_only_published_cases(client, db):
+    agency = AgencyFactory()
+    CaseFactory(agency=agency)
+    CaseFactory(agency=agency, status="draft")
+    html = client.get("/agencies/").content.decode()
+    assert f'href="/cases/?agency={agency.slug}">1 case</a>' in html
+
+
+def test_sources_list_the_cases_they_support(client, seeded):
+    html = client.get("/sources/").content.decode()
+    source = Source.objects.get()
+    assert source.title.replace("'", "&#x27;") in html
+    for case in Case.objects.public():
+        assert case.get_absolute_url() in html
+    detail = client.get(source.get_absolute_url()).content.decode()
+    assert "para. 12" in detail and "the response: psychiatric confinement" in detail
+
+
+def test_person_page_shows_the_cases_as_one_trajectory(client, seeded):
+    person = Case.objects.filter(person__name="Boris Bondarev").first().person
+    html = client.get(person.get_absolute_url()).content.decode()
+    assert html.count('<p class="step">') == 2
+    assert "Борис Бондарев" in html
+    people = client.get("/people/").content.decode()
+    assert "Boris Bondarev" in people and "→" in people
+    found = client.get("/people/", {"q": "Skipal"}).content.decode()
+    assert "Sergei Skripal" in found and "Boris Bondarev" not in found
+
+
+def test_case_page_lists_responses_in_date_order_and_related_cases(client, db):
+    from defections.models import Response
+
+    agency = AgencyFactory()
+    person = PersonFactory(name="Anna Example")
+    case = CaseFactory(person=person, agency=agency, date="2022")
+    Response.objects.create(case=case, kind="wanted-list", date="May 2023")
+    Response.objects.create(case=case, kind="criminal-case", date="January 2023")
+    CaseFactory(person=person, form="articulated", date="2023")
+    CaseFactory(agency=agency, person=PersonFactory(name="Colleague Example"))
+    html = client.get(case.get_absolute_url()).content.decode()
+    assert html.index("Criminal case") < html.index("Wanted list")
+    assert "Same person" in html and "Same agency" in html and "Colleague Example" in html
+
+
+def test_about_is_generated_from_the_codebook(client, seeded):
+    html = client.get("/about/").content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+    for enum in [choices.Form, choices.Verification, choices.Classification, choices.Visibility,
+                 choices.ResponseKind, choices.AgencyKind, choices.SourceKind, choices.Reliability,
+                 choices.Claim, Precision]:
+        for value, definition in enum.definitions.items():
+            assert definition in html, (enum, value)
+    assert "<code>form=geographic</code>" in html
+    assert "<code>motive=corruption-probe</code>" in html
+
+
+def test_pages_have_landmarks_and_labels(client, seeded):
+    for url in ["/", "/cases/", "/people/", "/agencies/", "/sources/", "/about/"]:
+        html = client.get(url).content.decode()
+        assert '<main id="main"' in html and '<nav aria-label="Main">' in html, url
+        assert html.count("<h1") == 1, url
+        for input_id in re.findall(r'<input[^>]*type="(?:search|number)"[^>]*id="([^"]+)"', html):
+            assert f'for="{input_id}"' in html, (url, input_id)

@@ -181,7 +181,9 @@ def test_an_invalid_filter_still_applies_the_valid_ones(client, seeded):
 
 @pytest.mark.parametrize("url", ["/people/?q=%00", "/people/?page=-1", "/sources/?kind=nope",
                                  "/sources/?q=%00&page=abc", "/agencies/?x=1", "/cases/999999/",
-                                 "/people/999999/", "/agencies/999999/", "/sources/999999/"])
+                                 "/people/999999/", "/agencies/999999/", "/sources/999999/",
+                                 "/cases/99999999999999999999/", "/people/99999999999999999999/",
+                                 "/sources/99999999999999999999/", "/agencies/99999999999999999999/"])
 def test_other_pages_take_bad_input(client, seeded, url):
     assert client.get(url).status_code in (200, 400, 404)
 

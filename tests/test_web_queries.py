@@ -18,7 +18,7 @@ from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFac
 QUERIES = {
     "home": 7,
     "cases": 16,
-    "cases-filtered": 25,
+    "cases-filtered": 24,
     "cases-search": 14,
     "case": 8,
     "people": 3,

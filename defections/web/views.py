@@ -23,6 +23,7 @@ from defections.web import guard, timeline
 from defections.web.highlight import START, STOP, highlight_name, marked
 
 PAGE_SIZE = 25
+API_CASES = "/api/v1/cases/"  # the API engineer's list endpoint, same FilterSet
 RELATED = 6
 
 
@@ -115,7 +116,8 @@ def case_list(request):
     def narrow(queryset, names):
         return guard.narrow(queryset, names, q)
 
-    cases = facets.apply_filters(filterset, Case.objects.public(), active, narrow=narrow)
+    filtered = facets.apply_filters(filterset, Case.objects.public(), active, narrow=narrow)
+    cases = filtered
     ordering = active.get("ordering")
     if ordering:
         cases = filterset.filters["ordering"].filter(cases, ordering)
@@ -133,10 +135,9 @@ def case_list(request):
         case.summary_html = marked(case.headline) if q else None
 
     params = [(k, v) for k, v in data.lists() for v in v]
-    filtered = facets.apply_filters(filterset, Case.objects.public(), active, narrow=narrow)
     periods = list(Period.objects.all())
     query = query_without(request, "page")
-    api = reverse("case-list").replace("/cases/", "/api/v1/cases/")
+    api = API_CASES
     context = {
         "filterset": filterset,
         "form": filterset.form,

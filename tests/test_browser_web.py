@@ -70,7 +70,8 @@ def test_screenshots(page, seed, width):
     case = Case.objects.get(person__name="Ilya Remeslo")
     for name, url in [("home", "/"), ("cases", "/cases/"), ("case", case.get_absolute_url()),
                       ("cases-search", "/cases/?q=Butsaev"), ("agencies", "/agencies/"),
-                      ("person", case.person.get_absolute_url())]:
+                      ("person", case.person.get_absolute_url()), ("people", "/people/"),
+                      ("sources", "/sources/"), ("about", "/about/")]:
         page.goto(page.base_url + url)
         # Nothing is wider than the screen, except the chart inside its own scroll box.
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -80,3 +81,23 @@ def test_screenshots(page, seed, width):
         if name == "cases" and width == "desktop":
             DOCS.mkdir(exist_ok=True)
             shutil.copy(path, DOCS / "screenshot-cases.png")
+
+
+def test_keyboard_reaches_the_skip_link_and_the_chart(page, seed):
+    page.goto(page.base_url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    bar = page.locator("svg.chart a.bar").last
+    bar.focus()
+    assert page.evaluate("document.activeElement.getAttribute('class')") == "bar"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cases/?year_min=*")
+    assert page.locator("ol.cases > li").count() >= 1
+
+
+def test_phone_folds_the_filters_until_one_is_used(page, seed):
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(page.base_url + "/cases/")
+    assert page.locator("details.facets").get_attribute("open") is None
+    page.goto(page.base_url + "/cases/?form=final")
+    assert page.locator("details.facets").get_attribute("open") is not None

@@ -61,7 +61,7 @@ def test_sources_list_the_cases_they_support(client, seeded):
     source = Source.objects.get()
     assert source.title.replace("'", "&#x27;") in html
     for case in Case.objects.public():
-        assert case.get_absolute_url() in html
+        assert html.count(f'href="{case.get_absolute_url()}"') == 1  # once, however often cited
     detail = client.get(source.get_absolute_url()).content.decode()
     assert "para. 12" in detail and "the response: psychiatric confinement" in detail
 

@@ -319,8 +319,8 @@ def supported_cases(source_ids) -> dict[int, list[Case]]:
     pairs = (Citation.objects.filter(source_id__in=source_ids)
              .annotate(case_ref=Coalesce("case_id", "response__case_id"))
              .filter(case_ref__in=visible.values("pk"))
-             .values_list("source_id", "case_ref").distinct())
-    pairs = list(pairs)
+             .order_by().values_list("source_id", "case_ref").distinct())
+    pairs = sorted(set(pairs))
     cases = Case.objects.select_related("person").in_bulk({c for _, c in pairs})
     out: dict[int, list[Case]] = {}
     for source_id, case_id in pairs:

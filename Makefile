@@ -32,6 +32,11 @@ lint: install
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Our app, the floor (same SQL, no Django) and Datasette under wrk: see bench/README.md.
+# CASES=10000 for a quick run, REGENERATE=1 to rebuild the demo database, DURATION=10s per request.
+bench:
+	$(PY) bench/run.py
+
 # Stop and delete the embedded database (it is made anew on the next run).
 clean-db:
 	rm -rf .pgdata

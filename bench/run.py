@@ -1,0 +1,409 @@
+"""`make bench`: our app, the floor and the peer (Datasette), the same requests, one run.
+
+Environment: CASES (default 100000), REGENERATE=1 to rebuild the demo database,
+DURATION (wrk's -d, default 10s), WORKERS (gunicorn workers, default 2),
+CONNECTIONS (wrk -c, default 4). Everything listens on 127.0.0.1 only, each load is
+bounded in time, and the servers are stopped (their process groups) on the way out.
+Ratios between targets measured in the same run are the result; absolute times on
+a shared 2-core machine are noise.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+DATA = BENCH / "data"
+VENV = BENCH / ".venv"
+PY = ROOT / ".venv" / "bin" / "python"
+PACKAGES = ["datasette>=0.65,<1", "orjson", "psycopg2-binary", "gunicorn"]
+
+CASES = int(os.environ.get("CASES", "100000"))
+REGENERATE = os.environ.get("REGENERATE", "").lower() in {"1", "true", "yes"}
+DURATION = os.environ.get("DURATION", "10s")
+WORKERS = int(os.environ.get("WORKERS", "2"))
+CONNECTIONS = int(os.environ.get("CONNECTIONS", "4"))
+CSV_TIMEOUT = 600
+DEMO_DB = f"defections_demo_{CASES}"
+MARK = "synthetic data from generate_demo: safe to drop"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def seconds(duration: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    return float(duration[:-1]) * units[duration[-1]] if duration[-1] in units else float(duration)
+
+
+# --- set-up ----------------------------------------------------------------------------------
+
+
+def tools() -> None:
+    """bench/.venv for the bench-only packages (the project's .venv is shared), and wrk."""
+    if not (VENV / ".installed").exists():
+        log("creating bench/.venv (datasette, orjson, psycopg2-binary, gunicorn)")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", *PACKAGES], check=True)
+        (VENV / ".installed").touch()
+    if shutil.which("wrk") is None:
+        log("installing wrk from Debian")
+        if subprocess.run(["apt-get", "install", "-y", "wrk"], capture_output=True).returncode:
+            subprocess.run(["apt-get", "update"], check=True, capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)
+
+
+def server_settings() -> dict:
+    """Join the embedded server (this process holds it up for the run) and return its address."""
+    if os.environ.get("DATABASE_URL"):
+        sys.exit("make bench uses the embedded PostgreSQL; unset DATABASE_URL.")
+    sys.path.insert(0, str(ROOT))
+    from defections.embedded import database_settings
+
+    return database_settings("postgres")
+
+
+def demo_database(db: dict) -> int:
+    """Reuse the demo database of this size if generate_demo made it, else (re)make it.
+
+    Returns the database's oid, which names the SQLite export made from it.
+    """
+    import psycopg2
+
+    def lookup():
+        conn = psycopg2.connect(dbname="postgres", host=db["HOST"], port=db["PORT"], user=db["USER"])
+        with conn, conn.cursor() as cursor:
+            cursor.execute("SELECT oid, shobj_description(oid, 'pg_database') FROM pg_database "
+                           "WHERE datname = %s", [DEMO_DB])
+            row = cursor.fetchone()
+        conn.close()
+        return row
+
+    row = lookup()
+    if REGENERATE or row is None or row[1] != MARK:
+        log(f"generating {CASES} cases into {DEMO_DB}")
+        env = {k: v for k, v in os.environ.items() if k != "EMBEDDED_DB_NAME"}
+        subprocess.run([str(PY), "manage.py", "generate_demo", "--cases", str(CASES),
+                        "--database-name", DEMO_DB, "-v", "2"], cwd=ROOT, env=env, check=True)
+        row = lookup()
+    else:
+        log(f"reusing {DEMO_DB} (REGENERATE=1 to rebuild it)")
+    return row[0]
+
+
+def app_env() -> dict:
+    return {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-only-secret-key-not-for-production",
+            "EMBEDDED_DB_NAME": DEMO_DB, "API_ANON_RATE": "1000000000/s", "LOG_LEVEL": "WARNING",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+
+
+def capture() -> dict:
+    """Query counts and SQL per request, in-process (bench/capture.py)."""
+    out = DATA / f"queries_{CASES}.json"
+    log("capturing SQL and query counts in-process")
+    subprocess.run([str(PY), "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT,
+                   env=app_env(), check=True)
+    subprocess.run([str(PY), str(BENCH / "capture.py"), str(out)], cwd=ROOT, env=app_env(), check=True)
+    return json.loads(out.read_text())
+
+
+def export_sqlite(db: dict, oid: int) -> Path:
+    out = DATA / f"demo_{CASES}.db"
+    stamp = DATA / f"demo_{CASES}.db.oid"
+    if out.exists() and stamp.exists() and stamp.read_text() == str(oid):
+        return out
+    log("exporting the published cases to SQLite for Datasette")
+    env = {**os.environ, "BENCH_DB_NAME": DEMO_DB, "BENCH_DB_HOST": db["HOST"],
+           "BENCH_DB_PORT": str(db["PORT"]), "BENCH_DB_USER": db["USER"]}
+    subprocess.run([str(VENV / "bin" / "python"), str(BENCH / "export_sqlite.py"), str(out)],
+                   env=env, check=True)
+    stamp.write_text(str(oid))
+    return out
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name: str, command: list[str], env: dict, cwd: Path):
+        self.name, self.port = name, free_port()
+        command = [part.replace("{port}", str(self.port)) for part in command]
+        self.log = open(DATA / f"{name}.log", "w")
+        self.proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def wait(self, timeout=120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see bench/data/{self.name}.log")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"{self.name} did not start in {timeout} s")
+
+    def pids(self) -> list[int]:
+        """The worker processes (gunicorn's children), else the server process itself."""
+        children = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                    children.append(int(entry.name))
+        return children or [self.proc.pid]
+
+    def memory(self, field: str = "VmHWM") -> float:
+        """The largest `field` (kB in /proc) among the workers, in MB."""
+        values = []
+        for pid in self.pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith(field + ":"):
+                        values.append(int(line.split()[1]) / 1024)
+            except OSError:
+                pass
+        return round(max(values), 1) if values else 0.0
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def servers(datasette_db: Path) -> list[Server]:
+    gunicorn = ["-w", str(WORKERS), "-b", "127.0.0.1:{port}", "--timeout", str(CSV_TIMEOUT)]
+    return [
+        Server("ours", [str(ROOT / ".venv" / "bin" / "gunicorn"), "defections.wsgi:application", *gunicorn],
+               app_env(), ROOT),
+        Server("floor", [str(VENV / "bin" / "gunicorn"), "floor:app", *gunicorn],
+               {**os.environ, "BENCH_QUERIES": str(DATA / f"queries_{CASES}.json")}, BENCH),
+        Server("datasette", [str(VENV / "bin" / "datasette"), "serve", "-i", str(datasette_db),
+                             "-h", "127.0.0.1", "-p", "{port}",
+                             "--setting", "max_returned_rows", "10000",
+                             "--setting", "sql_time_limit_ms", "30000",
+                             "--setting", "facet_time_limit_ms", "5000",
+                             "--setting", "default_facet_size", "100"], os.environ, BENCH),
+    ]
+
+
+# --- the requests ----------------------------------------------------------------------------
+
+
+def datasette_paths(facts: dict, datasette_db: Path) -> dict:
+    """Datasette's closest equivalents of our requests (bench/README.md says where they differ)."""
+    import sqlite3
+
+    table = f"/{datasette_db.stem}/cases"
+    facets = "&_facet=form&_facet=verification&_facet=period&_facet=agency_id&_facet=destination_country"
+    api = f"form={facts['form']}&year_end__gte={facts['year_api']}&_sort=date_start&_shape=objects"
+    db = sqlite3.connect(datasette_db)
+    offset = (facts["deep_page"] - 1) * facts["page_size"] - 1
+    last = db.execute("SELECT date_start, id FROM cases WHERE form = ? AND year_end >= ? "
+                      "ORDER BY date_start, id LIMIT 1 OFFSET ?",
+                      [facts["form"], facts["year_api"], max(offset, 0)]).fetchone()
+    db.close()
+    deep = f"&_next={last[0]},{last[1]}" if last and offset >= 0 else ""
+    return {
+        "html_list": f"{table}?form={facts['form']}&agency_root={facts['agency_root']}"
+                     f"&year_end__gte={facts['year_list']}&_sort=date_start{facets}",
+        "html_search": f"{table}?_search={facts['surname']}{facets}",
+        "html_case": f"{table}/{facts['case_id']}",
+        "api_list": f"{table}.json?{api}&_size={facts['page_size']}",
+        "api_deep": f"{table}.json?{api}&_size={facts['page_size']}{deep}",
+        "api_stats": f"{table}.json?_size=0&_facet=year_start&_facet=form&_facet=agency_id"
+                     "&_facet=period&_facet_size=max",
+        "csv": f"{table}.csv?_size=10000&_sort=date_start",
+    }
+
+
+def probe(url: str) -> tuple[int | str, int]:
+    """One GET: its status (or the error) and the size of its body."""
+    try:
+        with urllib.request.urlopen(url, timeout=CSV_TIMEOUT) as response:
+            return response.status, len(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, 0
+    except OSError as error:
+        return f"{type(error).__name__}", 0
+
+
+def load_wrk(url: str) -> dict:
+    """wrk for DURATION: latency percentiles and requests per second."""
+    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", "60s",
+               "-s", str(BENCH / "report.lua"), url]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=seconds(DURATION) + 120).stdout
+    except subprocess.TimeoutExpired:
+        return {"error": "wrk timed out"}
+    line = next((line for line in out.splitlines() if line.startswith("BENCH_JSON ")), None)
+    if line is None:
+        return {"error": "no wrk report"}
+    r = json.loads(line[len("BENCH_JSON "):])
+    if not r["requests"]:
+        return {"error": "no request completed"}
+    return {"p50_ms": r["p50_us"] / 1000, "p95_ms": r["p95_us"] / 1000,
+            "rps": r["requests"] / (r["duration_us"] / 1e6), "requests": r["requests"],
+            "errors": r["socket_errors"] + r["non2xx"] + r["timeouts"]}
+
+
+def load_stream(url: str, server: Server) -> dict:
+    """The CSV export: sequential downloads for DURATION (at least one), sampling the workers'
+    resident memory while the body streams, to see whether it stays flat."""
+    times, samples, stop = [], [], threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            samples.append(server.memory("VmRSS"))
+            time.sleep(0.25)
+
+    rss_before = server.memory("VmRSS")
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    deadline, first_byte = time.monotonic() + seconds(DURATION), []
+    try:
+        while not times or time.monotonic() < deadline:
+            started = time.monotonic()
+            with urllib.request.urlopen(url, timeout=CSV_TIMEOUT) as response:
+                response.read(1)
+                first_byte.append(time.monotonic() - started)
+                while response.read(1 << 16):
+                    pass
+            times.append(time.monotonic() - started)
+    except OSError as error:
+        return {"error": f"{type(error).__name__}: {error}"[:120]}
+    finally:
+        stop.set()
+        sampler.join()
+    times.sort()
+    return {"p50_ms": statistics.median(times) * 1000, "p95_ms": times[int(0.95 * (len(times) - 1))] * 1000,
+            "rps": len(times) / sum(times), "requests": len(times), "errors": 0,
+            "ttfb_ms": statistics.median(first_byte) * 1000,
+            "rss_before_mb": rss_before, "rss_max_mb": max(samples, default=rss_before)}
+
+
+def measure(server: Server, name: str, path: str) -> dict:
+    url = server.base + path
+    status, size = probe(url)  # also the warm-up
+    result = {"url": path, "status": status, "bytes": size}
+    if status == 404:
+        result["error"] = "missing (404)"
+    elif status != 200:
+        result["error"] = f"status {status}"
+    else:
+        result.update(load_stream(url, server) if name == "csv" else load_wrk(url))
+    result["peak_mb"] = server.memory("VmHWM")
+    return result
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def fmt(value, digits=0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def table(captured: dict, results: dict) -> str:
+    targets = ["ours", "floor", "datasette"]
+    lines = [
+        "| request | ours p50 / p95 ms | ours req/s | SQL | ours peak MB | floor p50 / p95 ms | floor req/s "
+        "| Datasette p50 / p95 ms | Datasette req/s | ours/floor req/s | ours/Datasette req/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for request in captured["requests"]:
+        name = request["name"]
+        cells = [f"{request['label']}"]
+        rps = {}
+        for target in targets:
+            r = results[target].get(name, {})
+            if "error" in r:
+                cell = [r["error"], "–"]
+            else:
+                cell = [f"{fmt(r.get('p50_ms'), 1)} / {fmt(r.get('p95_ms'), 1)}", fmt(r.get("rps"), 1)]
+                rps[target] = r.get("rps")
+            if target == "ours":
+                queries = request.get("queries")
+                cell += [fmt(queries) if queries is not None else str(request.get("status")),
+                         fmt(r.get("peak_mb"), 0)]
+            cells += cell
+        for other in ("floor", "datasette"):
+            cells.append(f"{rps['ours'] / rps[other]:.2f}×" if rps.get("ours") and rps.get(other) else "–")
+        lines.append("| " + " | ".join(cells) + " |")
+    csv = results["ours"].get("csv", {})
+    if "rss_max_mb" in csv:
+        lines.append("")
+        lines.append(f"CSV export (ours): first byte after {fmt(csv['ttfb_ms'])} ms; worker RSS "
+                     f"{fmt(csv['rss_before_mb'], 1)} MB before, at most {fmt(csv['rss_max_mb'], 1)} MB "
+                     "while streaming.")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    DATA.mkdir(exist_ok=True)
+    started = time.monotonic()
+    tools()
+    db = server_settings()
+    oid = demo_database(db)
+    captured = capture()
+    datasette_db = export_sqlite(db, oid)
+    facts = captured["facts"]
+    peer = datasette_paths(facts, datasette_db)
+    results = {}
+    for server in servers(datasette_db):
+        try:
+            server.wait()
+            log(f"{server.name}: serving on {server.base} ({WORKERS} workers)"
+                if server.name != "datasette" else f"{server.name}: serving on {server.base}")
+            results[server.name] = {}
+            for request in captured["requests"]:
+                path = peer[request["name"]] if server.name == "datasette" else request["path"]
+                r = measure(server, request["name"], path)
+                results[server.name][request["name"]] = r
+                log(f"  {server.name:9} {request['name']:11} " + (
+                    r["error"] if "error" in r else
+                    f"p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  {r['rps']:.1f} req/s  "
+                    f"peak {r['peak_mb']:.0f} MB"))
+        finally:
+            server.stop()
+    report = table(captured, results)
+    header = (f"CASES={CASES} ({facts['public_cases']:,} published), {WORKERS} workers, "
+              f"wrk -c{CONNECTIONS} -d{DURATION}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+              f"load average {os.getloadavg()[0]:.1f}")
+    (DATA / f"results_{CASES}.json").write_text(json.dumps(
+        {"header": header, "facts": facts, "results": results,
+         "queries": {r["name"]: r.get("queries") for r in captured["requests"]}}, indent=1, default=str))
+    (DATA / f"results_{CASES}.md").write_text(header + "\n\n" + report + "\n")
+    print("\n" + header + "\n\n" + report)
+    log(f"done in {time.monotonic() - started:.0f} s; results in bench/data/results_{CASES}.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -131,6 +131,8 @@ def test_pagination_keeps_the_filters(client, db):
     assert len(listed(response)) == 25
     assert "?form=final&amp;page=2" in response.content.decode()
     assert len(listed(client.get(URL, {"form": "final", "page": 2}))) == 5
+    assert len(listed(client.get(URL, {"form": "final", "page_size": 10}))) == 10
+    assert len(listed(client.get(URL, {"form": "final", "page_size": 5000}))) == 30
 
 
 def test_download_links_carry_the_same_query(client, seeded):
@@ -164,7 +166,9 @@ def test_bad_filters_show_an_error_not_a_500(client, seeded, query):
 
 
 @pytest.mark.parametrize("query", ["page=-1", "page=abc", "page=999999999999999999999", "page=%00",
-                                   "unknown=1", "q=" + "x" * 5000, "q=%27%22%3C%3E", "q=-"])
+                                   "unknown=1", "q=" + "x" * 5000, "page_size=-3",
+                                   "page_size=abc", "page_size=99999999999999999999999",
+                                   "q=%27%22%3C%3E", "q=-"])
 def test_odd_input_is_harmless(client, seeded, query):
     assert client.get(f"{URL}?{query}").status_code == 200
 

@@ -39,7 +39,15 @@ def clean_params(request):
     return data
 
 
-def paginate(request, items, size=PAGE_SIZE):
+MAX_PAGE_SIZE = 100
+
+
+def paginate(request, items):
+    """A page of items; `page` and `page_size` as in the API, bad values fall back quietly."""
+    try:
+        size = min(max(int(request.GET.get("page_size", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
+    except ValueError:
+        size = PAGE_SIZE
     return Paginator(items, size).get_page(request.GET.get("page"))
 
 
@@ -107,6 +115,10 @@ def about(request):
 
 
 def case_list(request):
+    """The shared CaseFilterSet as a page: results, facet counts, the filtered timeline.
+
+    Invalid values are reported (status 400) and left out; the valid filters still apply.
+    """
     data = clean_params(request)
     filterset = CaseFilterSet(data, queryset=Case.objects.public())
     valid = filterset.form.is_valid()
@@ -134,7 +146,7 @@ def case_list(request):
         case.name_html = highlight_name(case.person.name, q) if q else None
         case.summary_html = marked(case.headline) if q else None
 
-    params = [(k, v) for k, v in data.lists() for v in v]
+    params = [(key, value) for key, values in data.lists() for value in values]
     periods = list(Period.objects.all())
     query = query_without(request, "page")
     api = API_CASES

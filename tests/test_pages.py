@@ -98,6 +98,8 @@ def test_facet_links_and_filters_leak_nothing(client, secrets):
 @pytest.mark.parametrize("url", [
     f"/cases/?q={HIDDEN_WORD}", "/cases/?q=Alias", "/people/?q=Alias", "/cases/?destination_country=FR",
     "/cases/?response=wanted-list", "/cases/?period=war-since-2022&form=geographic",
+    "/cases/?status=draft", "/cases/?status=review&status=retracted", "/cases/?q=LEAKCANARY",
+    "/people/?q=LEAKCANARY", "/sources/?q=only",
 ])
 def test_at_risk_case_is_not_found_by_its_hidden_details(client, secrets, url):
     html = client.get(url).content.decode()

@@ -50,9 +50,14 @@ def main(out: str) -> None:
     if os.path.exists(tmp):
         os.remove(tmp)
     db = sqlite3.connect(tmp)
-    db.execute(f"CREATE TABLE cases ({', '.join(COLUMNS)}, PRIMARY KEY (id))")
+    # Typed columns: Datasette's filters pass text ("1990"); only a column's affinity makes it a number.
+    types = {"id": "INTEGER PRIMARY KEY", "person_id": "INTEGER", "agency_id": "INTEGER",
+             "year_start": "INTEGER", "year_end": "INTEGER"}
+    columns = ", ".join(f"{column} {types.get(column, 'TEXT')}" for column in COLUMNS)
+    db.execute(f"CREATE TABLE cases ({columns})")
     db.execute("CREATE TABLE case_motives (case_id INTEGER, motive TEXT)")
-    db.execute("CREATE TABLE agencies (id INTEGER PRIMARY KEY, name, slug, acronym, kind, parent_id)")
+    db.execute("CREATE TABLE agencies (id INTEGER PRIMARY KEY, name TEXT, slug TEXT, acronym TEXT, "
+               "kind TEXT, parent_id INTEGER)")
     with pg.cursor(name="export") as cursor:
         cursor.itersize = 10_000
         cursor.execute(CASES)

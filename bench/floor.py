@@ -19,6 +19,15 @@ ROUTES = {r["path"]: r["sql"] for r in CAPTURED["requests"] if r.get("sql")}
 _connection = None
 
 
+def default(value):
+    """What orjson does not know: numeric (EXTRACT's Decimal), arrays of those, …"""
+    return float(value) if hasattr(value, "as_integer_ratio") else str(value)
+
+
+def dumps(rows) -> bytes:
+    return orjson.dumps(rows, default=default)
+
+
 def connection():
     """One connection per worker, as Django keeps one per thread (CONN_MAX_AGE aside)."""
     global _connection
@@ -44,14 +53,14 @@ def run(statements):
                 yield b"["
                 first = True
                 while rows := cursor.fetchmany(1000):
-                    piece = orjson.dumps(rows)[1:-1]
+                    piece = dumps(rows)[1:-1]
                     yield piece if first else b"," + piece
                     first = False
                 yield b"]"
             continue
         with conn.cursor() as cursor:
             cursor.execute(statement)
-            yield orjson.dumps(cursor.fetchall() if cursor.description else [])
+            yield dumps(cursor.fetchall() if cursor.description else [])
     yield b"]"
 
 

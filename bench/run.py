@@ -9,6 +9,7 @@ a shared 2-core machine are noise.
 """
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -34,6 +35,8 @@ REGENERATE = os.environ.get("REGENERATE", "").lower() in {"1", "true", "yes"}
 DURATION = os.environ.get("DURATION", "10s")
 WORKERS = int(os.environ.get("WORKERS", "2"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "4"))
+TARGETS = os.environ.get("TARGETS", "ours,floor,datasette").split(",")  # to iterate on one
+RECAPTURE = os.environ.get("RECAPTURE", "1") != "0"  # RECAPTURE=0 reuses the last capture
 CSV_TIMEOUT = 600
 DEMO_DB = f"defections_demo_{CASES}"
 MARK = "synthetic data from generate_demo: safe to drop"
@@ -112,6 +115,8 @@ def app_env() -> dict:
 def capture() -> dict:
     """Query counts and SQL per request, in-process (bench/capture.py)."""
     out = DATA / f"queries_{CASES}.json"
+    if not RECAPTURE and out.exists():
+        return json.loads(out.read_text())
     log("capturing SQL and query counts in-process")
     subprocess.run([str(PY), "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT,
                    env=app_env(), check=True)
@@ -199,19 +204,23 @@ class Server:
         self.log.close()
 
 
-def servers(datasette_db: Path) -> list[Server]:
-    gunicorn = ["-w", str(WORKERS), "-b", "127.0.0.1:{port}", "--timeout", str(CSV_TIMEOUT)]
+def servers(datasette_db: Path) -> list[tuple]:
+    """(name, command, environment, directory) of each target, started one at a time."""
+    gunicorn = ["-w", str(WORKERS), "-b", "127.0.0.1:{port}", "--timeout", str(CSV_TIMEOUT),
+                "--no-control-socket"]  # else every gunicorn shares ~/.gunicorn/gunicorn.ctl
     return [
-        Server("ours", [str(ROOT / ".venv" / "bin" / "gunicorn"), "defections.wsgi:application", *gunicorn],
+        ("ours", [str(ROOT / ".venv" / "bin" / "gunicorn"), "defections.wsgi:application", *gunicorn],
                app_env(), ROOT),
-        Server("floor", [str(VENV / "bin" / "gunicorn"), "floor:app", *gunicorn],
+        ("floor", [str(VENV / "bin" / "gunicorn"), "floor:app", *gunicorn],
                {**os.environ, "BENCH_QUERIES": str(DATA / f"queries_{CASES}.json")}, BENCH),
-        Server("datasette", [str(VENV / "bin" / "datasette"), "serve", "-i", str(datasette_db),
+        ("datasette", [str(VENV / "bin" / "datasette"), "serve", "-i", str(datasette_db),
                              "-h", "127.0.0.1", "-p", "{port}",
                              "--setting", "max_returned_rows", "10000",
                              "--setting", "sql_time_limit_ms", "30000",
                              "--setting", "facet_time_limit_ms", "5000",
-                             "--setting", "default_facet_size", "100"], os.environ, BENCH),
+                             "--setting", "default_facet_size", "100",
+                             # No per-column facet suggestions: neither do our pages.
+                             "--setting", "suggest_facets", "off"], os.environ, BENCH),
     ]
 
 
@@ -245,14 +254,14 @@ def datasette_paths(facts: dict, datasette_db: Path) -> dict:
     }
 
 
-def probe(url: str) -> tuple[int | str, int]:
-    """One GET: its status (or the error) and the size of its body."""
+def probe(url: str, limit: int | None = None) -> tuple[int | str, int]:
+    """One GET: its status (or the error) and the size of its body (up to limit)."""
     try:
         with urllib.request.urlopen(url, timeout=CSV_TIMEOUT) as response:
-            return response.status, len(response.read())
+            return response.status, len(response.read(limit) if limit else response.read())
     except urllib.error.HTTPError as error:
         return error.code, 0
-    except OSError as error:
+    except Exception as error:  # refused, reset, a body cut short: a result, not a crash
         return f"{type(error).__name__}", 0
 
 
@@ -298,13 +307,14 @@ def load_stream(url: str, server: Server) -> dict:
                 while response.read(1 << 16):
                     pass
             times.append(time.monotonic() - started)
-    except OSError as error:
+    except Exception as error:
         return {"error": f"{type(error).__name__}: {error}"[:120]}
     finally:
         stop.set()
         sampler.join()
     times.sort()
-    return {"p50_ms": statistics.median(times) * 1000, "p95_ms": times[int(0.95 * (len(times) - 1))] * 1000,
+    p95 = times[min(len(times) - 1, math.ceil(0.95 * len(times)) - 1)]  # nearest rank
+    return {"p50_ms": statistics.median(times) * 1000, "p95_ms": p95 * 1000,
             "rps": len(times) / sum(times), "requests": len(times), "errors": 0,
             "ttfb_ms": statistics.median(first_byte) * 1000,
             "rss_before_mb": rss_before, "rss_max_mb": max(samples, default=rss_before)}
@@ -312,7 +322,7 @@ def load_stream(url: str, server: Server) -> dict:
 
 def measure(server: Server, name: str, path: str) -> dict:
     url = server.base + path
-    status, size = probe(url)  # also the warm-up
+    status, size = probe(url, 1 << 16 if name == "csv" else None)  # also the warm-up
     result = {"url": path, "status": status, "bytes": size}
     if status == 404:
         result["error"] = "missing (404)"
@@ -343,7 +353,7 @@ def table(captured: dict, results: dict) -> str:
         cells = [f"{request['label']}"]
         rps = {}
         for target in targets:
-            r = results[target].get(name, {})
+            r = results.get(target, {}).get(name, {"error": "not run"})
             if "error" in r:
                 cell = [r["error"], "–"]
             else:
@@ -357,7 +367,7 @@ def table(captured: dict, results: dict) -> str:
         for other in ("floor", "datasette"):
             cells.append(f"{rps['ours'] / rps[other]:.2f}×" if rps.get("ours") and rps.get(other) else "–")
         lines.append("| " + " | ".join(cells) + " |")
-    csv = results["ours"].get("csv", {})
+    csv = results.get("ours", {}).get("csv", {})
     if "rss_max_mb" in csv:
         lines.append("")
         lines.append(f"CSV export (ours): first byte after {fmt(csv['ttfb_ms'])} ms; worker RSS "
@@ -377,7 +387,10 @@ def main() -> None:
     facts = captured["facts"]
     peer = datasette_paths(facts, datasette_db)
     results = {}
-    for server in servers(datasette_db):
+    for spec in servers(datasette_db):
+        if spec[0] not in TARGETS:
+            continue
+        server = Server(*spec)
         try:
             server.wait()
             log(f"{server.name}: serving on {server.base} ({WORKERS} workers)"

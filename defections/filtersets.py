@@ -33,6 +33,14 @@ class CaseFilterForm(forms.Form):
         return data
 
 
+class StableOrderingFilter(filters.OrderingFilter):
+    """Orders as asked, then by id, so that equal names or dates page the same way every time."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "pk") if value else qs
+
+
 class YearFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -71,7 +79,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
     updated_after = filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text="Changed at or after this time (ISO 8601), for syncing.")
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(("date_start", "date"), ("person__name", "name"), ("updated_at", "updated")),
         help_text="date, name or updated; a leading minus reverses. "
                   "Default: by date, or by relevance when searching.",
@@ -88,7 +96,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
     def filter_agency(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(agency_id__in=Agency.objects.tree_ids([a.pk for a in value]))
+        return queryset.filter(agency_id__in=Agency.objects.tree([a.pk for a in value]))
 
     def filter_years(self, queryset, name, value):
         # Both bounds at once, so the overlap is one condition per bound.
@@ -111,7 +119,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
 class PersonFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label="Search")
     updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    ordering = filters.OrderingFilter(fields=(("name", "name"), ("updated_at", "updated")))
+    ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated")))
 
     class Meta:
         model = Person

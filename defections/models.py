@@ -12,8 +12,9 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django_countries.fields import CountryField
 
@@ -304,22 +305,24 @@ class PersonAlias(models.Model):
 
 
 class AgencyManager(models.Manager):
-    def tree_ids(self, roots) -> list[int]:
-        """The given agencies and everything under them, in one recursive query."""
-        roots = [int(pk) for pk in roots]
-        if not roots:
-            return []
+    def tree(self, roots) -> RawSQL:
+        """The given agencies and everything under them, as a recursive subquery.
+
+        Use it in a filter (`agency_id__in=Agency.objects.tree(ids)`): it runs inside the
+        outer query, so filtering by an agency costs no query of its own.
+        """
         table = self.model._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""WITH RECURSIVE tree(id) AS (
-                        SELECT id FROM {table} WHERE id = ANY(%s)
-                        UNION
-                        SELECT a.id FROM {table} a JOIN tree ON a.parent_id = tree.id
-                    ) SELECT id FROM tree""",
-                [roots],
-            )
-            return [row[0] for row in cursor.fetchall()]
+        return RawSQL(
+            f"""WITH RECURSIVE tree(id) AS (
+                    SELECT id FROM {table} WHERE id = ANY(%s)
+                    UNION
+                    SELECT a.id FROM {table} a JOIN tree ON a.parent_id = tree.id
+                ) SELECT id FROM tree""",
+            ([int(pk) for pk in roots],),
+        )
+
+    def tree_ids(self, roots) -> list[int]:
+        return list(self.filter(pk__in=self.tree(roots)).values_list("pk", flat=True))
 
 
 @tracked()

@@ -18,7 +18,7 @@ from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFac
 QUERIES = {
     "home": 7,
     "cases": 16,
-    "cases-filtered": 24,
+    "cases-filtered": 16,
     "cases-search": 14,
     "case": 8,
     "people": 3,

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from psycopg2 import sql
 
+from defections.models import Motive
 from tests.factories import CaseFactory, PersonFactory
 
 
@@ -29,7 +30,7 @@ def test_backup_restores_identically(tmp_path):
     case = CaseFactory(person=PersonFactory(name="Ядвига Łukasiewicz", at_risk=True),
                        status="draft", restricted_notes="notes\nwith 'quotes' and ; \\ chars",
                        date="c. 1953")
-    case.motives.set([1, 2])
+    case.motives.set(Motive.objects.all()[:2])
     dump = tmp_path / "db.dump"
     call_command("backup", output=str(dump), verbosity=0)
     assert dump.stat().st_size > 0

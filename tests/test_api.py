@@ -129,6 +129,12 @@ def test_invalid_filter_is_a_400_naming_the_parameter(api, db):
     assert csv_error.status_code == 400 and "form" in csv_error.json()
 
 
+def test_a_time_offset_postgresql_refuses_is_moved_to_utc(api, seeded):
+    response = api.get("/api/v1/cases/", {"updated_after": "2000-01-01T00:00:00+19:22"})
+    assert response.status_code == 200
+    assert api.get("/api/v1/cases/", {"updated_after": "0001-01-01T00:00:00+19:22"}).status_code == 400
+
+
 def test_updated_after_returns_what_changed_since(api, seeded):
     case = Case.objects.public().first()
     case.save()

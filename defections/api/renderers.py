@@ -28,7 +28,10 @@ def as_text(value) -> str:
 def columns_of(serializer) -> list[str]:
     """The CSV header for a serializer: a nested object's fields as `name.field`."""
     columns = []
+    hidden = serializer.hidden_columns() if hasattr(serializer, "hidden_columns") else set()
     for name, field in serializer.fields.items():
+        if name in hidden:
+            continue
         brief = getattr(field, "brief", None)
         if brief is not None:
             field = brief()

@@ -11,6 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.urls import reverse
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
@@ -75,6 +76,14 @@ class PeriodBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Period
         fields = ["id", "slug", "name"]
+
+
+class SelfLinkField(serializers.HyperlinkedIdentityField):
+    """The record's API address, without the request's `?format=`."""
+
+    def get_url(self, obj, view_name, request, format):
+        url = reverse(view_name, kwargs={"pk": obj.pk})
+        return request.build_absolute_uri(url) if request else url
 
 
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):
@@ -164,7 +173,7 @@ class CitationSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(PartialDateMixin, CleanModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:case-detail")
+    url = SelfLinkField(view_name="api:case-detail")
     person = BriefRelatedField(PersonBriefSerializer, queryset=Person.objects.all())
     agency = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
                                allow_null=True, required=False)
@@ -190,6 +199,10 @@ class CaseSerializer(PartialDateMixin, CleanModelSerializer):
             "date_start": {"required": False}, "date_end": {"required": False},
             "restricted_notes": {"help_text": "Staff only: absent for everyone else."},
         }
+
+    def hidden_columns(self):
+        """CSV columns left out for this client."""
+        return set() if is_staff(self.context) else {"restricted_notes"}
 
     # The fields an at-risk person's case shows to the public: name, form and year.
     AT_RISK_PUBLIC = ("id", "url", "person", "form", "date")
@@ -262,7 +275,7 @@ class CaseSerializer(PartialDateMixin, CleanModelSerializer):
 
 
 class CaseBriefSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:case-detail")
+    url = SelfLinkField(view_name="api:case-detail")
 
     class Meta:
         model = Case
@@ -288,7 +301,7 @@ class AliasesField(serializers.ListField):
 class PersonSerializer(PartialDateMixin, CleanModelSerializer):
     date_prefixes = ("birth", "death")
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:person-detail")
+    url = SelfLinkField(view_name="api:person-detail")
     aliases = AliasesField(
         child=serializers.CharField(max_length=200), required=False,
         help_text="Other spellings and names (Butsaev, Буцаев). A write replaces them all.")
@@ -337,7 +350,7 @@ class PersonSerializer(PartialDateMixin, CleanModelSerializer):
 
 
 class AgencySerializer(CleanModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:agency-detail")
+    url = SelfLinkField(view_name="api:agency-detail")
     parent = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
                                allow_null=True, required=False)
     predecessor = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
@@ -350,7 +363,7 @@ class AgencySerializer(CleanModelSerializer):
 
 
 class SourceSerializer(CleanModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+    url = SelfLinkField(view_name="api:source-detail")
     link = serializers.URLField(source="url", max_length=1000, required=False, allow_blank=True,
                                 help_text="The source's own address (unique).")
 
@@ -361,7 +374,7 @@ class SourceSerializer(CleanModelSerializer):
 
 
 class PeriodSerializer(CleanModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:period-detail")
+    url = SelfLinkField(view_name="api:period-detail")
 
     class Meta:
         model = Period

@@ -7,7 +7,6 @@ from django.db import transaction
 from django.db.models import Prefetch, ProtectedError, Q
 from django.http import StreamingHttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers, set_response_etag
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import exceptions, generics, status, viewsets
 from rest_framework.renderers import JSONRenderer
@@ -16,6 +15,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from defections import stats, workflow
 from defections.api import serializers as s
+from defections.api.filters import FilterBackend
 from defections.api.renderers import Echo, columns_of, row_of
 from defections.filtersets import AgencyFilterSet, CaseFilterSet, PersonFilterSet, SourceFilterSet
 from defections.models import Agency, Case, Citation, Period, Person, Response, Source
@@ -112,7 +112,7 @@ class ProtectedDeleteMixin:
 
 
 class ModelViewSet(APIMixin, CSVListMixin, ProtectedDeleteMixin, viewsets.ModelViewSet):
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
 
     @transaction.atomic
     def create(self, request, *args, **kwargs):
@@ -194,7 +194,7 @@ class StatsResultSerializer(s.StatsSerializer):
 class StatsView(APIMixin, generics.GenericAPIView):
     """Counts by year × form, by agency and by period, under the case filters."""
 
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = CaseFilterSet
     serializer_class = StatsResultSerializer
     pagination_class = None

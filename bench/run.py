@@ -38,6 +38,7 @@ CONNECTIONS = int(os.environ.get("CONNECTIONS", "4"))
 TARGETS = os.environ.get("TARGETS", "ours,floor,datasette").split(",")  # to iterate on one
 RECAPTURE = os.environ.get("RECAPTURE", "1") != "0"  # RECAPTURE=0 reuses the last capture
 CSV_TIMEOUT = 600
+CAPTURE_TIMEOUT = 1800
 DEMO_DB = f"defections_demo_{CASES}"
 MARK = "synthetic data from generate_demo: safe to drop"
 
@@ -99,7 +100,8 @@ def demo_database(db: dict) -> int:
         log(f"generating {CASES} cases into {DEMO_DB}")
         env = {k: v for k, v in os.environ.items() if k != "EMBEDDED_DB_NAME"}
         subprocess.run([str(PY), "manage.py", "generate_demo", "--cases", str(CASES),
-                        "--database-name", DEMO_DB, "-v", "2"], cwd=ROOT, env=env, check=True)
+                        "--database-name", DEMO_DB, "-v", "2"], cwd=ROOT, env=env, check=True,
+                       timeout=CAPTURE_TIMEOUT)
         row = lookup()
     else:
         log(f"reusing {DEMO_DB} (REGENERATE=1 to rebuild it)")
@@ -120,7 +122,9 @@ def capture() -> dict:
     log("capturing SQL and query counts in-process")
     subprocess.run([str(PY), "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT,
                    env=app_env(), check=True)
-    subprocess.run([str(PY), str(BENCH / "capture.py"), str(out)], cwd=ROOT, env=app_env(), check=True)
+    # Bounded too: each request once, the CSV export included (~2 min at 13 ms a row).
+    subprocess.run([str(PY), str(BENCH / "capture.py"), str(out)], cwd=ROOT, env=app_env(), check=True,
+                   timeout=CAPTURE_TIMEOUT)
     return json.loads(out.read_text())
 
 
@@ -410,12 +414,13 @@ def main() -> None:
     header = (f"CASES={CASES} ({facts['public_cases']:,} published), {WORKERS} workers, "
               f"wrk -c{CONNECTIONS} -d{DURATION}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
               f"load average {os.getloadavg()[0]:.1f}")
-    (DATA / f"results_{CASES}.json").write_text(json.dumps(
+    stem = f"results_{CASES}" + ("" if len(TARGETS) == 3 else "_partial")
+    (DATA / f"{stem}.json").write_text(json.dumps(
         {"header": header, "facts": facts, "results": results,
          "queries": {r["name"]: r.get("queries") for r in captured["requests"]}}, indent=1, default=str))
-    (DATA / f"results_{CASES}.md").write_text(header + "\n\n" + report + "\n")
+    (DATA / f"{stem}.md").write_text(header + "\n\n" + report + "\n")
     print("\n" + header + "\n\n" + report)
-    log(f"done in {time.monotonic() - started:.0f} s; results in bench/data/results_{CASES}.md")
+    log(f"done in {time.monotonic() - started:.0f} s; results in bench/data/{stem}.md")
 
 
 if __name__ == "__main__":

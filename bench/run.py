@@ -197,6 +197,27 @@ class Server:
                 pass
         return round(max(values), 1) if values else 0.0
 
+    def cpu_ticks(self) -> int:
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
+
+    def drain(self, timeout: float = 180) -> None:
+        """Wait until the workers are idle: wrk leaves slow requests in flight when it stops,
+        and the server would go on answering them during the next measurement."""
+        deadline, last = time.monotonic() + timeout, self.cpu_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            now = self.cpu_ticks()
+            if now - last <= 5:  # under 5% of a core over that second
+                return
+            last = now
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -335,6 +356,7 @@ def measure(server: Server, name: str, path: str) -> dict:
         result["error"] = f"status {status}"
     else:
         result.update(load_stream(url, server) if name == "csv" else load_wrk(url))
+        server.drain()
     result["peak_mb"] = server.memory("VmHWM")
     return result
 
@@ -384,6 +406,8 @@ def table(captured: dict, results: dict) -> str:
 
 
 def main() -> None:
+    # Killed (SIGTERM) or interrupted, the `finally` below still stops the server it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench: terminated"))
     DATA.mkdir(exist_ok=True)
     started = time.monotonic()
     tools()

@@ -6,6 +6,8 @@ filters take repeated parameters and match any of the values. Visibility is not 
 filter: views hand in a queryset already narrowed by `public()`.
 """
 
+from datetime import UTC
+
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef
@@ -39,6 +41,23 @@ class StableOrderingFilter(filters.OrderingFilter):
     def filter(self, qs, value):
         qs = super().filter(qs, value)
         return qs.order_by(*qs.query.order_by, "pk") if value else qs
+
+
+class UTCDateTimeField(filters.fields.IsoDateTimeField):
+    """An ISO time, moved to UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and value.tzinfo is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError as error:
+                raise forms.ValidationError("This time is out of range.", code="invalid") from error
+        return value
+
+
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
 
 
 class YearFilter(filters.NumberFilter):
@@ -76,7 +95,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
     status = filters.MultipleChoiceFilter(
         choices=choices.Status.choices,
         help_text="Editorial status (staff only: the public sees published cases).")
-    updated_after = filters.IsoDateTimeFilter(
+    updated_after = UTCDateTimeFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text="Changed at or after this time (ISO 8601), for syncing.")
     ordering = StableOrderingFilter(
@@ -118,7 +137,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
 
 class PersonFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label="Search")
-    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated")))
 
     class Meta:
@@ -152,7 +171,7 @@ class SourceFilterSet(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(choices=choices.SourceKind.choices)
     reliability = filters.MultipleChoiceFilter(choices=choices.Reliability.choices)
     language = filters.CharFilter()
-    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Source

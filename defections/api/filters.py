@@ -1,24 +1,27 @@
-from datetime import UTC, datetime
-
-from django_filters import utils
+from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
+
+from defections import visibility
+from defections.models import Case, Person
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter's backend, with times moved to UTC first: PostgreSQL refuses offsets
-    beyond ±15:59 that Python accepts (`updated_after=2020-01-01T00:00+19:22`)."""
+    """The shared FilterSets, then the at-risk rule for clients who are not staff.
+
+    Of an at-risk person the public knows the name, the form and the year: their cases
+    must not answer a filter on anything else, nor a search on other names
+    (defections/visibility.py, as on the pages).
+    """
 
     def filter_queryset(self, request, queryset, view):
-        filterset = self.get_filterset(request, queryset, view)
-        if filterset is None:
+        queryset = super().filter_queryset(request, queryset, view)
+        if request.user.has_perm("defections.view_case"):
             return queryset
-        if filterset.is_valid():
-            for name, value in list(filterset.form.cleaned_data.items()):
-                if isinstance(value, datetime) and value.tzinfo is not None:
-                    try:
-                        filterset.form.cleaned_data[name] = value.astimezone(UTC)
-                    except OverflowError:
-                        filterset.form.add_error(name, "This time is out of range.")
-        if not filterset.is_valid():
-            raise utils.translate_validation(filterset.errors)
-        return filterset.qs
+        params = request.query_params
+        q = params.get("q", "")
+        if queryset.model is Case:
+            names = visibility.filter_names(params, self.get_filterset_class(view, queryset))
+            return visibility.narrow(queryset, names, q)
+        if queryset.model is Person and q.strip():
+            return queryset.filter(Q(at_risk=False) | Q(pk__in=visibility.people_named(q)))
+        return queryset

@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
 
-from defections import stats, workflow
+from defections import stats, visibility, workflow
 from defections.api import serializers as s
 from defections.api.filters import FilterBackend
 from defections.api.renderers import Echo, columns_of, row_of
@@ -207,11 +207,13 @@ class StatsView(APIMixin, generics.GenericAPIView):
     @extend_schema(responses=StatsResultSerializer)
     def get(self, request, *args, **kwargs):
         cases = self.filter_queryset(self.get_queryset()).order_by()
+        is_staff = request.user.has_perm(s.STAFF_PERMISSION)
         data = {
             "count": cases.count(),
             "undated": stats.undated(cases),
             "by_year_and_form": stats.by_year_and_form(cases),
-            "by_agency": stats.by_agency(cases),
+            # An at-risk person's agency is not public, even as a count.
+            "by_agency": stats.by_agency(cases if is_staff else visibility.not_at_risk(cases)),
             "by_period": stats.by_period(cases),
         }
         return APIResponse(StatsResultSerializer(data, context=self.get_serializer_context()).data)

@@ -14,12 +14,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from defections import choices, facets, stats
+from defections import choices, facets, stats, visibility
 from defections.dates import Precision
 from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
 from defections.models import Affiliation, Agency, Case, Citation, Motive, Period, Person, Response, Source
 from defections.search import text_query
-from defections.web import guard, timeline
+from defections.web import timeline
 from defections.web.highlight import START, STOP, highlight_name, marked
 
 PAGE_SIZE = 25
@@ -78,7 +78,7 @@ def home(request):
                   for f in choices.Form],
         "periods": periods,
         "chart": timeline.build(rows, periods, reverse("case-list"), total=total),
-        "recent": guard.not_at_risk(public_cases()).order_by("-updated_at", "-pk")[:8],
+        "recent": visibility.not_at_risk(public_cases()).order_by("-updated_at", "-pk")[:8],
     })
 
 
@@ -126,7 +126,7 @@ def case_list(request):
     q = active.get("q", "")
 
     def narrow(queryset, names):
-        return guard.narrow(queryset, names, q)
+        return visibility.narrow(queryset, names, q)
 
     filtered = facets.apply_filters(filterset, Case.objects.public(), active, narrow=narrow)
     cases = filtered
@@ -190,7 +190,7 @@ def case_detail(request, pk):
     same_person = list(others.filter(person_id=case.person_id)[:RELATED])
     related.append(("Same person", same_person, None))
     if not case.person.at_risk:
-        visible = guard.not_at_risk(others)
+        visible = visibility.not_at_risk(others)
         if case.agency_id:
             related.append((f"Same agency: {case.agency}",
                             list(visible.filter(agency_id=case.agency_id)[:RELATED]),
@@ -221,7 +221,7 @@ def person_list(request):
     if valid:
         people = filterset.filter_queryset(people)
         if q:  # an at-risk person is found by display name only, not by native name or alias
-            people = people.filter(Q(at_risk=False) | Q(pk__in=guard.people_named(q)))
+            people = people.filter(Q(at_risk=False) | Q(pk__in=visibility.people_named(q)))
     people = people.prefetch_related(
         Prefetch("cases", Case.objects.public().order_by("date_start", "pk"), to_attr="public_cases"))
     page = paginate(request, people)
@@ -247,7 +247,7 @@ def person_detail(request, pk):
 def agency_index():
     """All agencies with their published cases counted (direct and with sub-agencies)."""
     agencies = list(Agency.objects.order_by("name"))
-    direct = dict(guard.not_at_risk(Case.objects.public()).order_by()
+    direct = dict(visibility.not_at_risk(Case.objects.public()).order_by()
                   .values_list("agency_id").annotate(n=Count("pk")))
     direct.pop(None, None)
     totals = facets.roll_up(agencies, direct)
@@ -302,7 +302,7 @@ def agency_detail(request, pk):
         ancestors.insert(0, node)
         node = node.parent_obj
     subtree = [pk for pk, _ in _subtree(agency)]
-    cases = guard.not_at_risk(public_cases()).filter(agency_id__in=subtree).order_by("date_start", "pk")
+    cases = visibility.not_at_risk(public_cases()).filter(agency_id__in=subtree).order_by("date_start", "pk")
     chain = predecessor_chain(agency, by_pk) if agency.predecessor_id or agency.successor_objs else []
     return render(request, "agencies/detail.html", {
         "agency": agency, "ancestors": ancestors, "chain": chain,
@@ -327,7 +327,7 @@ def _subtree(agency, depth=0, seen=None):
 
 def supported_cases(source_ids) -> dict[int, list[Case]]:
     """{source id: the visible cases it backs, directly or through a response}, in two queries."""
-    visible = guard.not_at_risk(Case.objects.public())
+    visible = visibility.not_at_risk(Case.objects.public())
     pairs = (Citation.objects.filter(source_id__in=source_ids)
              .annotate(case_ref=Coalesce("case_id", "response__case_id"))
              .filter(case_ref__in=visible.values("pk"))
@@ -343,7 +343,7 @@ def supported_cases(source_ids) -> dict[int, list[Case]]:
 
 
 def visible_sources():
-    visible = guard.not_at_risk(Case.objects.public()).values("pk")
+    visible = visibility.not_at_risk(Case.objects.public()).values("pk")
     return Source.objects.filter(
         Q(citations__case__in=visible) | Q(citations__response__case__in=visible)).distinct()
 
@@ -364,7 +364,7 @@ def source_list(request):
 
 def source_detail(request, pk):
     source = get_object_or_404(visible_sources(), pk=pk)
-    visible = guard.not_at_risk(Case.objects.public()).values("pk")
+    visible = visibility.not_at_risk(Case.objects.public()).values("pk")
     citations = (Citation.objects.filter(source=source)
                  .filter(Q(case__in=visible) | Q(response__case__in=visible))
                  .select_related("case__person", "response__case__person").order_by("pk"))

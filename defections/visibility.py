@@ -1,8 +1,9 @@
-"""The at-risk rule for the public pages: of an at-risk person only the name, form and year.
+"""The at-risk rule, for every public face: of an at-risk person only the name, form and year.
 
+(The other half of visibility, published cases only, is `Case.objects.public()`.)
 A filter on anything else (agency, motive, country, …) would reveal that detail by
-listing the case, so at-risk cases match only filters on form and years, and a search
-only by their display name.
+listing the case, so for the public, at-risk cases match only filters on form and
+years, and a search only by their display name. The pages and the API both apply it.
 """
 
 from django.db.models import Q, Value
@@ -34,3 +35,9 @@ def narrow(queryset, names, q: str = ""):
 
 def not_at_risk(queryset, field: str = "person__at_risk"):
     return queryset.exclude(**{field: True})
+
+
+def filter_names(params, filterset_class) -> set[str]:
+    """The filters a query string sets (non-blank), by the FilterSet's names."""
+    return {name for name, values in params.lists()
+            if name in filterset_class.base_filters and any(v.strip() for v in values)}

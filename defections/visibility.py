@@ -8,7 +8,7 @@ years, and a search only by their display name. The pages and the API both apply
 
 from django.db.models import Q, Value
 
-from defections.models import Person, Unaccented
+from defections.models import Case, Person, Source, Unaccented
 from defections.search import name_variants
 
 # Filters that at-risk cases may answer: their form and year are public.
@@ -41,3 +41,15 @@ def filter_names(params, filterset_class) -> set[str]:
     """The filters a query string sets (non-blank), by the FilterSet's names."""
     return {name for name, values in params.lists()
             if name in filterset_class.base_filters and any(v.strip() for v in values)}
+
+
+def public_sources():
+    """Sources cited by a published case (or its responses) whose details are public.
+
+    A source cited only by a draft or an at-risk person's case stays hidden: its title
+    could name what is not public.
+    """
+    visible = not_at_risk(Case.objects.public()).values("pk")
+    return Source.objects.filter(
+        pk__in=Source.objects.filter(
+            Q(citations__case__in=visible) | Q(citations__response__case__in=visible)).values("pk"))

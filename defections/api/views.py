@@ -4,7 +4,7 @@ unless the user is staff (holds view_case); filters are the pages' FilterSets.""
 import csv
 
 from django.db import transaction
-from django.db.models import Prefetch, ProtectedError, Q
+from django.db.models import Prefetch, ProtectedError
 from django.http import StreamingHttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers, set_response_etag
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -175,9 +175,7 @@ class SourceViewSet(ModelViewSet):
         sources = Source.objects.order_by("-published_on", "title", "pk")
         if self.request.user.has_perm(s.STAFF_PERMISSION):
             return sources
-        public = Case.objects.public()
-        cited = Citation.objects.filter(Q(case__in=public) | Q(response__case__in=public))
-        return sources.filter(pk__in=cited.values("source_id"))
+        return sources.filter(pk__in=visibility.public_sources().values("pk"))
 
 
 class PeriodViewSet(ModelViewSet):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from defections import choices, facets, stats, visibility
 from defections.dates import Precision
 from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
-from defections.models import Affiliation, Agency, Case, Citation, Motive, Period, Person, Response, Source
+from defections.models import Affiliation, Agency, Case, Citation, Motive, Period, Person, Response
 from defections.search import text_query
 from defections.web import timeline
 from defections.web.highlight import START, STOP, highlight_name, marked
@@ -342,17 +342,11 @@ def supported_cases(source_ids) -> dict[int, list[Case]]:
     return out
 
 
-def visible_sources():
-    visible = visibility.not_at_risk(Case.objects.public()).values("pk")
-    return Source.objects.filter(
-        Q(citations__case__in=visible) | Q(citations__response__case__in=visible)).distinct()
-
-
 def source_list(request):
     data = clean_params(request)
-    filterset = SourceFilterSet(data, queryset=visible_sources())
+    filterset = SourceFilterSet(data, queryset=visibility.public_sources())
     valid = filterset.is_valid()
-    sources = filterset.qs if valid else visible_sources()
+    sources = filterset.qs if valid else visibility.public_sources()
     page = paginate(request, sources.order_by("-published_on", "title", "pk"))
     supports = supported_cases([s.pk for s in page.object_list])
     for source in page.object_list:
@@ -363,7 +357,7 @@ def source_list(request):
 
 
 def source_detail(request, pk):
-    source = get_object_or_404(visible_sources(), pk=pk)
+    source = get_object_or_404(visibility.public_sources(), pk=pk)
     visible = visibility.not_at_risk(Case.objects.public()).values("pk")
     citations = (Citation.objects.filter(source=source)
                  .filter(Q(case__in=visible) | Q(response__case__in=visible))

@@ -151,7 +151,7 @@ def test_admin_import_needs_the_add_permission(client):
 def test_the_documented_example_imports(seeded):
     from pathlib import Path
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "readme-admin.md").read_text()
+    doc = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     example = doc.split("```csv\n", 1)[1].split("```", 1)[0]
     report = csv_io.import_cases(example, make_user("ed", "Editor"), dry_run=True)
     assert report.ok, (report.errors, [row.errors for row in report.rows])

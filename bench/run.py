@@ -435,17 +435,19 @@ def main() -> None:
     datasette_db = export_sqlite(db, oid)
     facts = captured["facts"]
     peer = datasette_paths(facts, datasette_db)
-    results = {}
-    for spec in servers(datasette_db):
-        if spec[0] not in TARGETS:
-            continue
-        server = Server(*spec)
-        try:
+    # All three up at once (idle ones cost no CPU), measured request by request in turn, so
+    # that the background load of a shared machine falls alike on the three and the ratios hold.
+    running, results = [], {}
+    try:
+        for spec in servers(datasette_db):
+            if spec[0] in TARGETS:
+                running.append(Server(*spec))
+        for server in running:
             server.wait()
-            log(f"{server.name}: serving on {server.base} ({WORKERS} workers)"
-                if server.name != "datasette" else f"{server.name}: serving on {server.base}")
             results[server.name] = {}
-            for request in captured["requests"]:
+            log(f"{server.name}: serving on {server.base}")
+        for request in captured["requests"]:
+            for server in running:
                 path = peer[request["name"]] if server.name == "datasette" else request["path"]
                 r = measure(server, request["name"], path)
                 results[server.name][request["name"]] = r
@@ -453,7 +455,8 @@ def main() -> None:
                     r["error"] if "error" in r else
                     f"p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  {r['rps']:.1f} req/s  "
                     f"peak {r['peak_mb']:.0f} MB"))
-        finally:
+    finally:
+        for server in running:
             server.stop()
     report = table(captured, results)
     header = (f"CASES={CASES} ({facts['public_cases']:,} published), {WORKERS} workers, "

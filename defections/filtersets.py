@@ -87,7 +87,8 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
                                                method="filter_in", help_text="Period slug.")
     destination_country = filters.MultipleChoiceFilter(choices=list(countries))
     motive = filters.ModelMultipleChoiceFilter(
-        queryset=Motive.objects.all(), to_field_name="slug", method="filter_motive")
+        field_name="motives", queryset=Motive.objects.all(), to_field_name="slug",
+        method="filter_motive", help_text="Motive slug (any of them).")
     response = filters.MultipleChoiceFilter(choices=choices.ResponseKind.choices,
                                             method="filter_response",
                                             help_text="What the state did.")

@@ -1,0 +1,264 @@
+"""The leak canary: every kind of private data carries its own marker; no public page and no
+anonymous API answer may contain any of them.
+
+The HTML crawl starts at / and follows every same-site link (facets, pages, details, the
+API links of the lists); the API crawl walks every list page by page (JSON and CSV), every
+detail, the schema and the stats. A control marker on a published case must be found, so a
+crawl that sees nothing cannot pass.
+"""
+
+import re
+from collections import deque
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+import pytest
+
+from defections.models import Affiliation, Case, Citation, PersonAlias, Response
+from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory, SourceFactory
+from tests.test_api_fixtures import ENDPOINTS
+
+pytest_plugins = ["tests.test_api_fixtures"]  # generous_throttle: the crawl is not rate-limited
+
+# One marker per kind of private data, so a failure says what leaked.
+DRAFT = "CNRY-draft-q7x1"
+REVIEW = "CNRY-review-k2m9"
+RETRACTED = "CNRY-retracted-p4z6"
+RESTRICTED = "CNRY-restricted-w8v3"
+AT_RISK = {  # each at-risk detail its own marker
+    "native_name": "CNRY-atrisk-native-h5j2",
+    "alias": "CNRY-atrisk-alias-t9d4",
+    "bio": "CNRY-atrisk-bio-n3c8",
+    "role": "CNRY-atrisk-role-f6g1",
+    "summary": "CNRY-atrisk-summary-b7s5",
+    "narrative": "CNRY-atrisk-narrative-r2l7",
+    "place": "CNRY-atrisk-place-m1y3",
+    "response": "CNRY-atrisk-response-u4e8",
+    "citation": "CNRY-atrisk-citation-x6a2",
+    "source": "CNRY-atrisk-source-z3o9",
+    "affiliation": "CNRY-atrisk-affiliation-c5i7",
+    "wikidata": "Q987650001",
+}
+MARKERS = {DRAFT: "draft case", REVIEW: "case in review", RETRACTED: "retracted case",
+           RESTRICTED: "restricted notes of a published case",
+           **{marker: f"at-risk person's {field}" for field, marker in AT_RISK.items()}}
+CONTROL = "CNRY-published-control-v0"  # in a published case: the crawl must see it
+AT_RISK_NAME = "Guarded Canary"
+SECRET_AGENCY = "Canary Posting Directorate"
+
+MAX_PAGES = 1500
+FILLER = 30  # published cases beyond the seed, so that every list has more than one page
+
+
+@pytest.fixture
+def canary(seeded):
+    agency = AgencyFactory()
+    for n in range(FILLER):
+        source = SourceFactory(title=f"Filler report {n}")
+        case = CaseFactory(agency=agency, date=str(1990 + n), summary=f"Filler case {n}.")
+        Citation.objects.create(case=case, source=source, locator=f"p. {n}")
+    shared = SourceFactory(title="A source cited by public and hidden cases")
+    control = CaseFactory(summary=f"Control {CONTROL}", restricted_notes=f"staff {RESTRICTED}",
+                          agency=agency, date="2021")
+    Citation.objects.create(case=control, source=shared, locator="p. 1")
+
+    for status, marker in [("draft", DRAFT), ("review", REVIEW), ("retracted", RETRACTED)]:
+        person = PersonFactory(name=f"Hidden {marker}", native_name=marker, bio=marker)
+        PersonAlias.objects.create(person=person, name=f"alias {marker}")
+        case = CaseFactory(status=status, person=person, agency=AgencyFactory(), role=marker,
+                           summary=f"summary {marker}", narrative=marker, place=marker,
+                           restricted_notes=marker, date="1991", destination_country="DE")
+        case.motives.add(MotiveFactory())
+        response = Response.objects.create(case=case, kind="arrest", description=marker)
+        Citation.objects.create(case=case, source=shared, quote=marker, locator=marker)
+        Citation.objects.create(case=case, source=SourceFactory(title=f"only {marker}"))
+        Citation.objects.create(response=response, source=SourceFactory(title=f"response {marker}"))
+        Affiliation.objects.create(person=person, agency=case.agency, role=marker)
+
+    m = AT_RISK
+    guarded = PersonFactory(name=AT_RISK_NAME, at_risk=True, native_name=m["native_name"],
+                            bio=m["bio"], wikidata_qid=m["wikidata"])
+    PersonAlias.objects.create(person=guarded, name=m["alias"])
+    secret_agency = AgencyFactory(name=SECRET_AGENCY)
+    at_risk = CaseFactory(person=guarded, agency=secret_agency, role=m["role"], summary=m["summary"],
+                          narrative=m["narrative"], place=m["place"], destination_country="FR",
+                          restricted_notes=RESTRICTED, date="March 2023")
+    at_risk.motives.add(MotiveFactory(slug="canary-motive"))
+    response = Response.objects.create(case=at_risk, kind="wanted-list", description=m["response"])
+    Citation.objects.create(case=at_risk, source=SourceFactory(title=m["source"]),
+                            quote=m["citation"], locator=m["citation"])
+    Citation.objects.create(response=response, source=shared, quote=m["citation"])
+    affiliation = Affiliation.objects.create(person=guarded, agency=secret_agency, role=m["affiliation"])
+    Citation.objects.create(affiliation=affiliation, source=SourceFactory(title=m["affiliation"]))
+    return {"control": control, "at_risk": at_risk, "secret_agency": secret_agency}
+
+
+def body_of(response) -> str:
+    """Headers (Link, Content-Disposition, …) and body: a marker may leak through either."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    headers = "\n".join(f"{k}: {v}" for k, v in response.items())
+    return headers + "\n" + body.decode("utf-8", "replace")
+
+
+def leaks(text: str) -> list[str]:
+    return [f"{marker} ({kind})" for marker, kind in MARKERS.items() if marker in text]
+
+
+def check(url, response, seen):
+    assert response.status_code == 200, (url, response.status_code)
+    text = body_of(response)
+    found = leaks(text)
+    assert not found, f"{url} shows {found}"
+    seen[url] = text
+    return text
+
+
+# --- the HTML crawl ---------------------------------------------------------------------------
+
+PAGING = {"page", "page_size", "ordering", "format"}
+
+
+def canonical(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + ("?" + urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+                         if parts.query else "")
+
+
+def dimensions(url: str) -> int:
+    """How many filters a URL combines (a year range counts as one)."""
+    keys = {key for key, _ in parse_qsl(urlsplit(url).query)} - PAGING
+    return len({"year_min" if key == "year_max" else key for key in keys})
+
+
+def links(url: str, html: str) -> set[str]:
+    found = set()
+    for href in re.findall(r'href="([^"]*)"', html):
+        target = urljoin("http://testserver" + url, href.replace("&amp;", "&"))
+        parts = urlsplit(target)
+        if parts.netloc != "testserver" or parts.path.startswith(("/admin/", "/static/")):
+            continue
+        found.add(canonical(parts.path + ("?" + parts.query if parts.query else "")))
+    return found
+
+
+def crawl_pages(client) -> tuple[dict[str, str], int]:
+    """Breadth first from /, single filters and pages before combinations of filters.
+
+    Every link with at most one filter is visited (lists, every page, every facet of
+    /cases/, every detail); combinations fill what is left of MAX_PAGES.
+    """
+    seen: dict[str, str] = {}
+    first, rest = deque(["/"]), deque()
+    queued = {"/"}
+    while (first or rest) and len(seen) < MAX_PAGES:
+        url = first.popleft() if first else rest.popleft()
+        text = check(url, client.get(url), seen)
+        if urlsplit(url).path.startswith("/api/"):
+            continue  # API answers are checked, their links walked by the API crawl
+        for link in links(url, text) - queued:
+            queued.add(link)
+            (first if dimensions(link) <= 1 else rest).append(link)
+    assert not first, f"the bound of {MAX_PAGES} pages left single-filter pages unvisited: {list(first)[:5]}"
+    return seen, len(rest)
+
+
+def test_no_public_page_shows_a_marker(client, canary):
+    pages, left = crawl_pages(client)
+    html = {url: text for url, text in pages.items() if not url.startswith("/api/")}
+    assert len(html) > 200, len(html)
+    # It saw the content: the control marker, the at-risk person's public name, every case.
+    assert any(CONTROL in text for text in html.values())
+    assert any(AT_RISK_NAME in text for text in html.values())
+    for case in Case.objects.public():
+        assert case.get_absolute_url() in pages, case
+        assert case.person.get_absolute_url() in pages, case.person
+    for prefix in ["/cases/?page=2", "/people/?page=2", "/sources/?page=2", "/agencies/", "/about/"]:
+        assert any(url.startswith(prefix) for url in html), prefix
+    facets = [url for url in html if url.startswith("/cases/?") and dimensions(url) == 1]
+    assert len(facets) > 30, facets
+    assert any(dimensions(url) >= 2 for url in html)  # combinations of filters too
+    # What the public may know of the at-risk person is all there is on their pages.
+    at_risk = canary["at_risk"]
+    for url in [at_risk.get_absolute_url(), at_risk.person.get_absolute_url()]:
+        assert SECRET_AGENCY not in pages[url], url
+        assert "March 2023" not in pages[url] and "France" not in pages[url], url
+
+
+@pytest.mark.parametrize("url", [
+    "/cases/?q=CNRY", "/cases/?q=Hidden", "/people/?q=CNRY", "/people/?q=Hidden", "/sources/?q=only",
+    "/sources/?q=CNRY", "/cases/?status=draft&status=review&status=retracted",
+    "/cases/?destination_country=DE", "/cases/?destination_country=FR", "/cases/?response=wanted-list",
+    "/cases/?motive=canary-motive", "/cases/?year_min=1991&year_max=1991",
+])
+def test_searches_and_filters_aimed_at_hidden_data_show_no_marker(client, canary, url):
+    text = body_of(client.get(url))
+    assert not leaks(text), (url, leaks(text))
+
+
+# --- the API crawl ----------------------------------------------------------------------------
+
+
+def api_lists(api, url, seen) -> list[dict]:
+    """Every page of a JSON list (following `next`), checked; the records."""
+    records = []
+    while url:
+        data = api.get(url)
+        check(url, data, seen)
+        records += data.json()["results"]
+        url = data.json()["next"]
+    return records
+
+
+def csv_pages(api, url, seen) -> int:
+    """Every page of a CSV list (following the Link header); the number of pages."""
+    pages = 0
+    while url:
+        response = api.get(url)
+        check(url, response, seen)
+        pages += 1
+        match = re.search(r"<([^>]+)>; rel=\"next\"", response.get("Link", ""))
+        url = match.group(1) if match else None
+    return pages
+
+
+STATS_FILTERS = ["", "?form=geographic", "?year_min=2023&year_max=2023", "?agency={agency}",
+                 "?motive=canary-motive", "?destination_country=FR", "?q=CNRY", "?status=draft",
+                 "?period=war-since-2022&form=geographic", "?response=wanted-list&ordering=-date"]
+
+
+def test_no_anonymous_api_answer_shows_a_marker(api, canary):
+    seen: dict[str, str] = {}
+    for endpoint in ENDPOINTS:
+        base = f"/api/v1/{endpoint}/"
+        records = api_lists(api, base, seen)
+        small = api_lists(api, f"{base}?page_size=7", seen)
+        assert small == records, endpoint
+        if len(records) > 7:
+            assert csv_pages(api, f"{base}?format=csv&page_size=7", seen) > 1, endpoint
+        csv_pages(api, f"{base}?format=csv", seen)
+        for query in ["?q=CNRY", "?q=Hidden", "?status=draft&status=review&status=retracted",
+                      "?ordering=-updated"]:
+            api_lists(api, base + query, seen)
+        for record in records:
+            check(record["url"], api.get(record["url"]), seen)
+            check(record["url"] + "?format=csv", api.get(record["url"] + "?format=csv"), seen)
+        count = {"cases": Case.objects.public().count()}.get(endpoint)
+        if count is not None:
+            assert len(records) == count
+    for url in ["/api/v1/schema/", "/api/v1/schema/?format=json", "/api/v1/docs/"]:
+        check(url, api.get(url), seen)
+    for query in STATS_FILTERS:
+        url = "/api/v1/stats/" + query.format(agency=canary["secret_agency"].slug)
+        check(url, api.get(url), seen)
+    assert len(seen) > 150, len(seen)
+    texts = "\n".join(seen.values())
+    assert CONTROL in texts and AT_RISK_NAME in texts
+    guarded = api.get(f"/api/v1/cases/{canary['at_risk'].pk}/").json()
+    assert set(guarded) == {"id", "url", "person", "form", "date"} and guarded["date"] == "2023"
+    assert SECRET_AGENCY not in body_of(api.get(f"/api/v1/people/{canary['at_risk'].person_id}/"))
+
+
+def test_hidden_records_are_not_found_by_address(client, api, canary):
+    for case in Case.objects.exclude(status="published"):
+        for url in [case.get_absolute_url(), case.person.get_absolute_url(),
+                    f"/api/v1/cases/{case.pk}/", f"/api/v1/people/{case.person_id}/"]:
+            assert client.get(url).status_code == 404, url

@@ -67,7 +67,7 @@ class YearFilter(filters.NumberFilter):
 class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label="Search",
                            help_text="Names (misspellings and Cyrillic too), summary and narrative.")
-    form = filters.MultipleChoiceFilter(choices=choices.Form.choices,
+    form = filters.MultipleChoiceFilter(choices=choices.Form.choices, distinct=False,
                                         help_text="Form of defection.")
     agency = filters.ModelMultipleChoiceFilter(
         queryset=Agency.objects.all(), to_field_name="slug", method="filter_agency",
@@ -77,7 +77,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
         queryset=Agency.objects.all(), method="filter_agency", label="Agency (id)",
         help_text="Agency id; includes its sub-agencies.",
     )
-    agency_kind = filters.MultipleChoiceFilter(field_name="agency__kind",
+    agency_kind = filters.MultipleChoiceFilter(field_name="agency__kind", distinct=False,
                                                choices=choices.AgencyKind.choices)
     year_min = YearFilter(method="filter_years", label="From year", **YEAR_BOUNDS,
                           help_text="Cases whose date overlaps this year or later.")
@@ -85,16 +85,16 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
                           help_text="Cases whose date overlaps this year or earlier.")
     period = filters.ModelMultipleChoiceFilter(queryset=Period.objects.all(), to_field_name="slug",
                                                method="filter_in", help_text="Period slug.")
-    destination_country = filters.MultipleChoiceFilter(choices=list(countries))
+    destination_country = filters.MultipleChoiceFilter(choices=list(countries), distinct=False)
     motive = filters.ModelMultipleChoiceFilter(
         field_name="motives", queryset=Motive.objects.all(), to_field_name="slug",
         method="filter_motive", help_text="Motive slug (any of them).")
     response = filters.MultipleChoiceFilter(choices=choices.ResponseKind.choices,
                                             method="filter_response",
                                             help_text="What the state did.")
-    verification = filters.MultipleChoiceFilter(choices=choices.Verification.choices)
+    verification = filters.MultipleChoiceFilter(choices=choices.Verification.choices, distinct=False)
     status = filters.MultipleChoiceFilter(
-        choices=choices.Status.choices,
+        choices=choices.Status.choices, distinct=False,
         help_text="Editorial status (staff only: the public sees published cases).")
     updated_after = UTCDateTimeFilter(
         field_name="updated_at", lookup_expr="gte",

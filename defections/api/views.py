@@ -91,8 +91,9 @@ class CSVListMixin:
         def rows():
             writer = csv.writer(Echo())
             yield writer.writerow(columns)
+            row_serializer = self.serializer_class(context=context)  # one, reused for every row
             for record in records:
-                yield writer.writerow(row_of(self.serializer_class(record, context=context).data, columns))
+                yield writer.writerow(row_of(row_serializer.to_representation(record), columns))
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.basename}s.csv"'

@@ -1,0 +1,62 @@
+"""`manage.py export_dataset`: the release is the anonymous API, file for file, with checksums."""
+
+import csv
+import hashlib
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.test_api_fixtures import ENDPOINTS, all_pages, read_csv
+from tests.test_leak_canary import CONTROL, leaks
+
+pytest_plugins = ["tests.test_api_fixtures", "tests.test_leak_canary"]  # api, canary
+
+
+@pytest.fixture
+def release(canary, tmp_path):
+    out = io.StringIO()
+    call_command("export_dataset", "--output", str(tmp_path / "r"), "--version", "2026.1",
+                 "--base-url", "http://testserver", stdout=out)
+    assert "2026.1" in out.getvalue()
+    return tmp_path / "r"
+
+
+def test_files_and_manifest(release):
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["version"] == "2026.1" and manifest["created_at"].endswith("Z")
+    names = {f"{stem}.{suffix}" for stem in ENDPOINTS for suffix in ["json", "csv"]}
+    assert {f["path"] for f in manifest["files"]} == names
+    assert {p.name for p in release.iterdir()} == names | {"manifest.json"}
+    for entry in manifest["files"]:
+        content = (release / entry["path"]).read_bytes()
+        assert hashlib.sha256(content).hexdigest() == entry["sha256"], entry["path"]
+        assert len(content) == entry["bytes"]
+        stem = entry["path"].split(".")[0]
+        assert entry["records"] == manifest["counts"][stem]
+
+
+def test_nothing_private_in_any_file(release):
+    texts = {path.name: path.read_text(encoding="utf-8") for path in release.iterdir()}
+    for name, text in texts.items():
+        assert not leaks(text), (name, leaks(text))
+        assert "restricted_notes" not in text, name
+    assert CONTROL in texts["cases.json"] and CONTROL in texts["cases.csv"]
+
+
+def test_records_are_the_anonymous_apis(release, api):
+    manifest = json.loads((release / "manifest.json").read_text())
+    for endpoint in ENDPOINTS:
+        from_api = all_pages(api, f"/api/v1/{endpoint}/", page_size=500)
+        exported = json.loads((release / f"{endpoint}.json").read_text())
+        assert manifest["counts"][endpoint] == len(from_api) > 0, endpoint
+        assert exported == from_api, endpoint
+        with (release / f"{endpoint}.csv").open(newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+        assert rows == read_csv(api.get(f"/api/v1/{endpoint}/?format=csv")), endpoint
+
+
+def test_bad_base_url_is_a_command_error(db, tmp_path):
+    with pytest.raises(CommandError):
+        call_command("export_dataset", "--output", str(tmp_path), "--base-url", "not a url")

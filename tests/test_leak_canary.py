@@ -257,6 +257,26 @@ def test_no_anonymous_api_answer_shows_a_marker(api, canary):
     assert SECRET_AGENCY not in body_of(api.get(f"/api/v1/people/{canary['at_risk'].person_id}/"))
 
 
+def test_the_at_risk_persons_hidden_details_are_not_counted(client, api, canary):
+    """Counts reveal too: the secret agency, motive and country count nothing."""
+    agency, at_risk = canary["secret_agency"], canary["at_risk"]
+    facets = client.get("/cases/").context["facets"]
+    others = Case.objects.public().exclude(person__at_risk=True)
+    for dimension, value, lookup in [("agency", agency.slug, {"agency": agency}),
+                                     ("motive", "canary-motive", {"motives__slug": "canary-motive"}),
+                                     ("destination_country", "FR", {"destination_country": "FR"}),
+                                     ("response", "wanted-list", {"responses__kind": "wanted-list"})]:
+        expected = others.filter(**lookup).distinct().count()
+        counts = [option["count"] for option in facets.get(dimension, []) if option["value"] == value]
+        assert counts in ([], [expected]), (dimension, counts, expected)
+        assert api.get(f"/api/v1/stats/?{dimension}={value}").json()["count"] == expected, dimension
+    assert AT_RISK_NAME not in body_of(client.get(agency.get_absolute_url()))
+    by_agency = api.get("/api/v1/stats/").json()["by_agency"]
+    assert agency.pk not in [row["agency"]["id"] for row in by_agency if row["agency"]]
+    assert at_risk.pk in [row["id"] for row in api.get("/api/v1/cases/?form=geographic&page_size=500")
+                          .json()["results"]]
+
+
 def test_hidden_records_are_not_found_by_address(client, api, canary):
     for case in Case.objects.exclude(status="published"):
         for url in [case.get_absolute_url(), case.person.get_absolute_url(),

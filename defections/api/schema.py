@@ -100,7 +100,8 @@ def at_risk_fields(result, generator, request, public):
             schemas[name]["required"] = list(serializer.AT_RISK_PUBLIC)
             schemas[name]["description"] = (
                 "When the person is marked at risk, clients other than staff receive only "
-                f"{', '.join(serializer.AT_RISK_PUBLIC)} (a case's date then gives the year only).")
+                f"{', '.join(serializer.AT_RISK_PUBLIC)} (a case's date then gives the year only). "
+                "A person's `at_risk` flag itself is shown to staff only.")
     return result
 
 

@@ -330,7 +330,12 @@ class PersonSerializer(PartialDateMixin, CleanModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if instance.at_risk and not is_staff(self.context):
+        if is_staff(self.context):
+            return data
+        # The flag itself is staff-only: "at_risk": false beside an absent key would point out
+        # who is at risk.
+        data.pop("at_risk", None)
+        if instance.at_risk:
             data = {key: data[key] for key in self.AT_RISK_PUBLIC}
         return data
 

@@ -158,7 +158,7 @@ def main() -> int:
         # What the site answered: before, during (and just after) the outage, after recovery.
         phases = {"before": Counter(), "outage": Counter(), "after": Counter()}
         first_ok_after = None
-        for at, path, status in sorted(log):
+        for at, _path, status in sorted(log, key=lambda entry: entry[0]):
             phase = "before" if at < down else "outage" if at < up + 2 else "after"
             phases[phase][status] += 1
             if at >= up and status in (200, 201) and first_ok_after is None:

@@ -15,7 +15,7 @@ from django_countries import countries
 
 from defections import choices
 from defections.models import Agency, Case, Motive, Period, Person, Response, Source
-from defections.search import search_cases
+from defections.search import matching_person_ids, search_cases
 
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
 
@@ -146,8 +146,6 @@ class PersonFilterSet(filters.FilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        from defections.search import matching_person_ids
-
         people, aliases = matching_person_ids(" ".join(value.split()))
         return queryset.filter(pk__in=people) | queryset.filter(pk__in=aliases)
 

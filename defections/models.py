@@ -622,3 +622,20 @@ class Citation(models.Model):
 
     def __str__(self):
         return f"{self.source}, {self.locator}" if self.locator else str(self.source)
+
+
+class DataVersion(models.Model):
+    """One row whose `version` changes when any write to our tables commits.
+
+    A database trigger sets it (migration 0006), so writes through the admin, the API,
+    `queryset.update()` or raw SQL all count. Cached counts are keyed by it
+    (defections/cache.py): a cache entry can never outlive the data it was computed from.
+    """
+
+    version = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="dataversion_one_row")]
+
+    def __str__(self):
+        return f"data version {self.version}"

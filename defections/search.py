@@ -6,8 +6,9 @@ native name, or through the query's Latin transliteration when none is recorded.
 The summary, narrative and role are matched as full text (websearch syntax).
 """
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import F, FloatField, Lookup, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from defections.models import Person, PersonAlias, Unaccented
@@ -50,7 +51,27 @@ def matching_person_ids(q: str):
     people = Person.objects.alias(u_name=Unaccented("name"), u_native=Unaccented("native_name"))
     people = people.filter(_similar("u_name", variants) | _similar("u_native", variants))
     aliases = PersonAlias.objects.alias(u_name=Unaccented("name")).filter(_similar("u_name", variants))
-    return people.values("pk"), aliases.values("person_id")
+    return people.order_by().values("pk"), aliases.order_by().values("person_id")
+
+
+class EqualsAny(Lookup):
+    """`lhs = ANY(ARRAY(subquery))`: the subquery runs once and the match is an index scan.
+
+    `person_id IN (subquery)` OR'ed with the full-text match makes PostgreSQL join every
+    case to the subquery; an array is an index condition, so the two matches combine as
+    two bitmap index scans.
+    """
+
+    lookup_name = "equals_any"
+    prepare_rhs = False
+
+    def __init__(self, lhs, subquery):
+        super().__init__(lhs, ArraySubquery(subquery))
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 def text_query(q: str) -> SearchQuery:
@@ -73,7 +94,8 @@ def search_cases(queryset, q: str):
         output_field=FloatField(),
     )
     return (
-        queryset.filter(Q(search_vector=query) | Q(person_id__in=people) | Q(person_id__in=aliases))
+        queryset.filter(Q(search_vector=query) | Q(EqualsAny(F("person_id"), people))
+                        | Q(EqualsAny(F("person_id"), aliases)))
         .annotate(rank=Coalesce(SearchRank(F("search_vector"), query), 0.0) + name_score)
         .order_by("-rank", "date_start", "pk")
     )

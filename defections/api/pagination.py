@@ -4,13 +4,15 @@
 `LIMIT`ed subquery); above that it is PostgreSQL's planner estimate for the filtered
 query (`EXPLAIN`), which costs the same for any table size. `next` and `previous`
 never depend on `count`: a page reads one row more than it shows to know whether
-another page follows.
+another page follows. The count is remembered until the next write (defections/cache.py).
 """
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
+
+from defections.cache import remember, sql_of
 
 EXACT_COUNT_LIMIT = 10_000
 MAX_PAGE_SIZE = 500
@@ -38,6 +40,9 @@ class BoundedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         keys = self.object_list.order_by().values("pk")
+        return remember("bounded_count", sql_of(keys), lambda: self.bounded_count(keys))
+
+    def bounded_count(self, keys) -> int:
         exact = keys[: self.exact_count_limit + 1].count()
         if exact <= self.exact_count_limit:
             return exact

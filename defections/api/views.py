@@ -2,6 +2,7 @@
 unless the user is staff (holds view_case); filters are the pages' FilterSets."""
 
 import csv
+import json
 
 from django.db import transaction
 from django.db.models import Prefetch, ProtectedError
@@ -14,6 +15,7 @@ from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
 
 from defections import stats, visibility, workflow
+from defections.cache import remember, sql_of
 from defections.api import serializers as s
 from defections.api.filters import FilterBackend
 from defections.api.renderers import Echo, columns_of, row_of
@@ -207,13 +209,20 @@ class StatsView(APIMixin, generics.GenericAPIView):
     def get(self, request, *args, **kwargs):
         cases = self.filter_queryset(self.get_queryset()).order_by()
         is_staff = request.user.has_perm(s.STAFF_PERMISSION)
-        data = {
-            "count": cases.count(),
-            "undated": stats.undated(cases),
-            "by_year_and_form": stats.by_year_and_form(cases),
-            # An at-risk person's agency is not public, even as a count.
-            "by_agency": stats.by_agency(cases if is_staff else visibility.not_at_risk(cases)),
-            "by_period": stats.by_period(cases),
-        }
-        return APIResponse(StatsResultSerializer(data, context=self.get_serializer_context()).data)
+
+        def compute():
+            data = {
+                "count": cases.count(),
+                "undated": stats.undated(cases),
+                "by_year_and_form": stats.by_year_and_form(cases),
+                # An at-risk person's agency is not public, even as a count.
+                "by_agency": stats.by_agency(cases if is_staff else visibility.not_at_risk(cases)),
+                "by_period": stats.by_period(cases),
+            }
+            return json.loads(JSONRenderer().render(
+                StatsResultSerializer(data, context=self.get_serializer_context()).data))
+
+        # One cache entry for the whole answer (its links are absolute: the host is in the key).
+        key = (sql_of(cases), is_staff, request.build_absolute_uri("/"))
+        return APIResponse(remember("stats", key, compute))
 

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from defections import choices, facets, stats, visibility
+from defections.cache import remember, sql_of
 from defections.dates import Precision
 from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
 from defections.models import Affiliation, Agency, Case, Citation, Motive, Period, Person, Response
@@ -42,13 +43,19 @@ def clean_params(request):
 MAX_PAGE_SIZE = 100
 
 
-def paginate(request, items):
-    """A page of items; `page` and `page_size` as in the API, bad values fall back quietly."""
+def paginate(request, items, count=None):
+    """A page of items; `page` and `page_size` as in the API, bad values fall back quietly.
+
+    `count`, when the caller knows it, saves the paginator its COUNT query.
+    """
     try:
         size = min(max(int(request.GET.get("page_size", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
     except ValueError:
         size = PAGE_SIZE
-    return Paginator(items, size).get_page(request.GET.get("page"))
+    paginator = Paginator(items, size)
+    if count is not None:
+        paginator.count = count
+    return paginator.get_page(request.GET.get("page"))
 
 
 def query_without(request, *names) -> str:
@@ -64,16 +71,26 @@ def query_without(request, *names) -> str:
 def home(request):
     cases = Case.objects.public()
     periods = list(Period.objects.all())
-    rows = stats.by_year_and_form(cases)
-    by_form = dict(cases.order_by().values_list("form").annotate(n=Count("pk")))
-    total = sum(by_form.values())
-    in_periods = sum(n for period_id, n in
-                     cases.order_by().values_list("period_id").annotate(n=Count("pk"))
-                     if period_id is not None)
+
+    def summarize():
+        by_form = dict(cases.order_by().values_list("form").annotate(n=Count("pk")))
+        return {
+            "by_year_and_form": stats.by_year_and_form(cases),
+            "by_form": by_form,
+            "total": sum(by_form.values()),
+            "in_periods": sum(n for period_id, n in
+                              cases.order_by().values_list("period_id").annotate(n=Count("pk"))
+                              if period_id is not None),
+            "people_count": Person.objects.public().count(),
+        }
+
+    summary = remember("home", sql_of(cases), summarize)
+    by_form, total = summary["by_form"], summary["total"]
+    rows = summary["by_year_and_form"]
     return render(request, "home.html", {
         "case_count": total,
-        "people_count": Person.objects.public().count(),
-        "in_periods": in_periods,
+        "people_count": summary["people_count"],
+        "in_periods": summary["in_periods"],
         "forms": [{"value": f.value, "label": f.label, "count": by_form.get(f.value, 0)}
                   for f in choices.Form],
         "periods": periods,
@@ -141,7 +158,21 @@ def case_list(request):
         cases = cases.annotate(headline=SearchHeadline(
             "summary", text_query(q), config="english", start_sel=START, stop_sel=STOP,
             highlight_all=True))
-    page = paginate(request, cases)
+
+    def summarize():
+        return {
+            "facets": facets.case_facets(filterset, Case.objects.public(), narrow=narrow),
+            "by_year_and_form": stats.by_year_and_form(filtered),
+            "count": filtered.count(),
+        }
+
+    # The counts of a filtered list are the costly part of the page (several scans of the
+    # filtered cases): remembered until the next write. The raw values are in the key
+    # because the facets echo them (which options are selected).
+    key = (sql_of(filtered), sorted((name, sorted(values)) for name, values in data.lists()
+                                    if name in filterset.filters and name != "ordering"))
+    summary = remember("case_list", key, summarize)
+    page = paginate(request, cases, count=summary["count"])
     for case in page.object_list:
         case.name_html = highlight_name(case.person.name, q) if q else None
         case.summary_html = marked(case.headline) if q else None
@@ -154,12 +185,12 @@ def case_list(request):
         "filterset": filterset,
         "form": filterset.form,
         "errors": not valid,
-        "facets": facets.case_facets(filterset, Case.objects.public(), narrow=narrow),
+        "facets": summary["facets"],
         "page": page,
         "q": q,
         "query": query,
         "active": active,
-        "chart": timeline.build(stats.by_year_and_form(filtered), periods,
+        "chart": timeline.build(summary["by_year_and_form"], periods,
                                 reverse("case-list"), params, total=page.paginator.count),
         "facets_in_use": len(set(active) & {*facets.DIMENSIONS, "agency_id"}),
         "orderings": [("", "Relevance" if q else "Date, earliest first"),

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from psycopg2 import sql
 
-from defections import pgtools
+from defections import cache, pgtools
 
 
 class Command(BaseCommand):
@@ -32,7 +32,11 @@ class Command(BaseCommand):
         else:
             raise CommandError("This replaces the configured database: add --yes, or use --into NAME.")
         name = into or connection.settings_dict["NAME"]
+        # Running servers cache counts under the data version: the restored one must be new.
+        version_before = None if into else cache.sequence_value()
         pgtools.run("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error",
                                    "--single-transaction", *options, f"--dbname={name}", file],
                     database=name)
+        if version_before is not None:
+            cache.advance_version(version_before)
         self.stdout.write(f"Restored {file} into {into or 'the configured database'}.")

@@ -1,0 +1,67 @@
+"""Counts worth keeping: cached under the data version, so that no write can leave them stale.
+
+The version changes at the commit of any write to our tables (a trigger, migration
+0006), so a value cached under it is right for as long as the version stands, in
+every process that reads it. Nothing is cached inside a transaction: there the
+version read may not be the one the data will commit under.
+
+The cache is Django's default (settings.CACHES): per process unless configured.
+"""
+
+from hashlib import sha256
+
+from django.core.cache import cache
+from django.db import connection
+
+TIMEOUT = 24 * 3600  # entries of old versions are never read again; let them expire
+
+
+def data_version() -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM defections_dataversion WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def remember(name: str, parts, compute):
+    """compute(), or its value cached for this data version and these parts (any repr-able key)."""
+    if connection.in_atomic_block:
+        return compute()
+    version = data_version()
+    if version is None:
+        return compute()
+    key = f"defections:{name}:{version}:{sha256(repr(parts).encode()).hexdigest()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def sql_of(queryset) -> tuple:
+    """What a queryset asks of the database: the key for what it answers."""
+    return queryset.query.sql_with_params()
+
+
+def count(queryset) -> int:
+    """queryset.count(), remembered: the count of a filtered list is a full scan of it."""
+    keys = queryset.order_by().values("pk")
+    return remember("count", sql_of(keys), keys.count)
+
+
+def sequence_value() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM defections_data_version_seq")
+        return cursor.fetchone()[0]
+
+
+def advance_version(past: int) -> None:
+    """Move the version beyond `past` (after a restore brought back an older sequence).
+
+    Versions the running processes have cached under must not be handed out again.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE defections_dataversion SET version = setval('defections_data_version_seq', "
+            "GREATEST(%s, (SELECT last_value FROM defections_data_version_seq)) + 1) WHERE id = 1",
+            [past])

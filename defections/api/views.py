@@ -15,10 +15,10 @@ from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
 
 from defections import stats, visibility, workflow
-from defections.cache import remember, sql_of
 from defections.api import serializers as s
 from defections.api.filters import FilterBackend
 from defections.api.renderers import Echo, columns_of, row_of
+from defections.cache import remember, sql_of
 from defections.filtersets import AgencyFilterSet, CaseFilterSet, PersonFilterSet, SourceFilterSet
 from defections.models import Agency, Case, Citation, Period, Person, Response, Source
 

@@ -1,5 +1,6 @@
 """In-process half of the benchmark: pick the fixed requests from the demo data, run each
-through Django's test Client, count its SQL queries and save that SQL for the floor.
+through Django's test Client twice (cold, then warm: counts are cached until a write),
+count its SQL queries and save the warm request's SQL for the floor.
 
 Run by bench/run.py with the project's Python and EMBEDDED_DB_NAME naming the demo
 database; writes one JSON file (argv[1]). A page or endpoint that is missing (404)
@@ -66,9 +67,15 @@ def choose() -> tuple[list[dict], dict]:
 
 def measure(request: dict, client: Client) -> dict:
     path = request["path"]
+    cold = None
     try:
         if request["name"] != "csv":  # too slow to run twice; the requests before it warmed up
-            client.get(path)  # warm: first-use imports, template loading, connection
+            # Cold: first-use imports and templates, and the counts not yet in the cache.
+            with CaptureQueriesContext(connection) as first:
+                client.get(path)
+            cold = len(first.captured_queries)
+        # Warm, as a server answers the same request again until the next write: the SQL
+        # the floor replays.
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(path)
@@ -77,7 +84,8 @@ def measure(request: dict, client: Client) -> dict:
     except Exception as error:  # a page that crashes is a result, not the end of the run
         return {**request, "status": "error", "error": f"{type(error).__name__}: {error}"[:300]}
     sql = [q["sql"] for q in captured.captured_queries]
-    return {**request, "status": response.status_code, "queries": len(sql), "sql": sql,
+    return {**request, "status": response.status_code, "queries": len(sql), "queries_cold": cold,
+            "sql": sql,
             "bytes": len(body), "in_process_ms": round(elapsed * 1000, 1)}
 
 

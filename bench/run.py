@@ -388,9 +388,10 @@ def fmt(value, digits=0) -> str:
 def table(captured: dict, results: dict) -> str:
     targets = ["ours", "floor", "datasette"]
     lines = [
-        "| request | ours p50 / p95 ms | ours req/s | SQL | ours peak MB | floor p50 / p95 ms | floor req/s "
-        "| Datasette p50 / p95 ms | Datasette req/s | ours/floor req/s | ours/Datasette req/s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| request | ours p50 / p95 ms | ours req/s | SQL warm (cold) | ours peak MB | ours first ms "
+        "| floor p50 / p95 ms | floor req/s | Datasette p50 / p95 ms | Datasette req/s "
+        "| ours/floor req/s | ours/Datasette req/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for request in captured["requests"]:
         name = request["name"]
@@ -406,9 +407,11 @@ def table(captured: dict, results: dict) -> str:
                 cell = [f"{fmt(r.get('p50_ms'), 1)} / {fmt(r.get('p95_ms'), 1)}", fmt(r.get("rps"), 1)]
                 rps[target] = r.get("rps")
             if target == "ours":
-                queries = request.get("queries")
-                cell += [fmt(queries) if queries is not None else str(request.get("status")),
-                         fmt(r.get("peak_mb"), 0)]
+                queries, cold = request.get("queries"), request.get("queries_cold")
+                sql = fmt(queries) if queries is not None else str(request.get("status"))
+                if cold is not None and cold != queries:
+                    sql += f" ({cold})"
+                cell += [sql, fmt(r.get("peak_mb"), 0), fmt(r.get("first_ms"))]
             cells += cell
         for other in ("floor", "datasette"):
             cells.append(f"{rps['ours'] / rps[other]:.2f}×" if rps.get("ours") and rps.get(other) else "–")
@@ -465,7 +468,9 @@ def main() -> None:
     stem = f"results_{CASES}" + ("" if len(TARGETS) == 3 else "_partial")
     (DATA / f"{stem}.json").write_text(json.dumps(
         {"header": header, "facts": facts, "results": results,
-         "queries": {r["name"]: r.get("queries") for r in captured["requests"]}}, indent=1, default=str))
+         "queries": {r["name"]: r.get("queries") for r in captured["requests"]},
+         "queries_cold": {r["name"]: r.get("queries_cold") for r in captured["requests"]}},
+        indent=1, default=str))
     (DATA / f"{stem}.md").write_text(header + "\n\n" + report + "\n")
     print("\n" + header + "\n\n" + report)
     log(f"done in {time.monotonic() - started:.0f} s; results in bench/data/{stem}.md")

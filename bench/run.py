@@ -105,7 +105,9 @@ def demo_database(db: dict) -> int:
                        timeout=CAPTURE_TIMEOUT)
         row = lookup()
     else:
-        log(f"reusing {DEMO_DB} (REGENERATE=1 to rebuild it)")
+        log(f"reusing {DEMO_DB} (REGENERATE=1 to rebuild it); applying new migrations")
+        subprocess.run([str(PY), "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True,
+                       env={**os.environ, "EMBEDDED_DB_NAME": DEMO_DB}, timeout=CAPTURE_TIMEOUT)
     return row[0]
 
 

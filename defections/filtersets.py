@@ -10,7 +10,7 @@ from datetime import UTC
 
 import django_filters as filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django_countries import countries
 
 from defections import choices
@@ -20,10 +20,18 @@ from defections.search import matching_person_ids, search_cases
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
 
 
+def chosen(value) -> bool:
+    """Whether a filter value holds anything. An unused model filter's value is an empty
+    queryset: ask it without compiling and running it, as `bool()` would."""
+    if isinstance(value, QuerySet):
+        return not value.query.is_empty()
+    return bool(value)
+
+
 class SlugFilterMixin:
     def filter_in(self, queryset, name, value):
         """A relation given by slugs: match any of the chosen objects."""
-        return queryset.filter(**{f"{name}__in": value}) if value else queryset
+        return queryset.filter(**{f"{name}__in": value}) if chosen(value) else queryset
 
 
 class CaseFilterForm(forms.Form):
@@ -64,6 +72,12 @@ class YearFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+def country_choices():
+    # A callable: every request deep-copies its FilterSet and form, and copying ~250
+    # countries each time was most of the cost of a cached answer.
+    return [(code, name) for code, name in countries]
+
+
 class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label="Search",
                            help_text="Names (misspellings and Cyrillic too), summary and narrative.")
@@ -85,7 +99,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
                           help_text="Cases whose date overlaps this year or earlier.")
     period = filters.ModelMultipleChoiceFilter(queryset=Period.objects.all(), to_field_name="slug",
                                                method="filter_in", help_text="Period slug.")
-    destination_country = filters.MultipleChoiceFilter(choices=list(countries), distinct=False)
+    destination_country = filters.MultipleChoiceFilter(choices=country_choices, distinct=False)
     motive = filters.ModelMultipleChoiceFilter(
         field_name="motives", queryset=Motive.objects.all(), to_field_name="slug",
         method="filter_motive", help_text="Motive slug (any of them).")
@@ -114,7 +128,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
         return search_cases(queryset, value)
 
     def filter_agency(self, queryset, name, value):
-        if not value:
+        if not chosen(value):
             return queryset
         return queryset.filter(agency_id__in=Agency.objects.tree([a.pk for a in value]))
 
@@ -125,7 +139,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
         return queryset.in_years(year_max=value)
 
     def filter_motive(self, queryset, name, value):
-        if not value:
+        if not chosen(value):
             return queryset
         through = Case.motives.through
         return queryset.filter(Exists(through.objects.filter(case=OuterRef("pk"), motive__in=value)))

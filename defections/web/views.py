@@ -12,7 +12,9 @@ from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from defections import choices, facets, stats, visibility
 from defections.cache import remember, sql_of
@@ -74,8 +76,12 @@ def home(request):
 
     def summarize():
         by_form = dict(cases.order_by().values_list("form").annotate(n=Count("pk")))
+        chart = timeline.build(stats.by_year_and_form(cases), periods, reverse("case-list"),
+                               total=sum(by_form.values()))
         return {
-            "by_year_and_form": stats.by_year_and_form(cases),
+            "chart_html": render_to_string("_timeline.html", {
+                "chart": chart, "chart_id": "timeline",
+                "chart_title": "Published cases per year, by form"}),
             "by_form": by_form,
             "total": sum(by_form.values()),
             "in_periods": sum(n for period_id, n in
@@ -86,7 +92,6 @@ def home(request):
 
     summary = remember("home", sql_of(cases), summarize)
     by_form, total = summary["by_form"], summary["total"]
-    rows = summary["by_year_and_form"]
     return render(request, "home.html", {
         "case_count": total,
         "people_count": summary["people_count"],
@@ -94,7 +99,7 @@ def home(request):
         "forms": [{"value": f.value, "label": f.label, "count": by_form.get(f.value, 0)}
                   for f in choices.Form],
         "periods": periods,
-        "chart": timeline.build(rows, periods, reverse("case-list"), total=total),
+        "chart_html": mark_safe(summary["chart_html"]),  # our own rendering, cached
         "recent": visibility.not_at_risk(public_cases()).order_by("-updated_at", "-pk")[:8],
     })
 
@@ -159,40 +164,47 @@ def case_list(request):
             "summary", text_query(q), config="english", start_sel=START, stop_sel=STOP,
             highlight_all=True))
 
+    # The filters as given (not page or page_size): what the cached part of the page depends on.
+    params = [(name, value) for name, values in sorted(data.lists()) if name in filterset.filters
+              for value in values]
+
     def summarize():
+        count = filtered.count()
+        chart = timeline.build(stats.by_year_and_form(filtered), list(Period.objects.all()),
+                               reverse("case-list"), params, total=count)
         return {
-            "facets": facets.case_facets(filterset, Case.objects.public(), narrow=narrow),
-            "by_year_and_form": stats.by_year_and_form(filtered),
-            "count": filtered.count(),
+            "count": count,
+            "facets_html": render_to_string("cases/_facets.html", {
+                "facets": facets.case_facets(filterset, Case.objects.public(), narrow=narrow),
+                "form": filterset.form,
+                "facets_in_use": len(set(active) & {*facets.DIMENSIONS, "agency_id"}),
+            }),
+            "chart_html": render_to_string("_timeline.html", {
+                "chart": chart, "chart_id": "list-timeline",
+                "chart_title": "Cases matching these filters, per year, by form"}),
         }
 
-    # The counts of a filtered list are the costly part of the page (several scans of the
-    # filtered cases): remembered until the next write. The raw values are in the key
-    # because the facets echo them (which options are selected).
-    key = (sql_of(filtered), sorted((name, sorted(values)) for name, values in data.lists()
-                                    if name in filterset.filters and name != "ordering"))
-    summary = remember("case_list", key, summarize)
+    # The counts of a filtered list (several scans of the filtered cases) and the markup
+    # drawn from them are most of the page's cost: remembered until the next write. The
+    # raw values are in the key because the markup echoes them (chosen options, links).
+    summary = remember("case_list", (sql_of(filtered), params), summarize)
     page = paginate(request, cases, count=summary["count"])
     for case in page.object_list:
         case.name_html = highlight_name(case.person.name, q) if q else None
         case.summary_html = marked(case.headline) if q else None
 
-    params = [(key, value) for key, values in data.lists() for value in values]
-    periods = list(Period.objects.all())
     query = query_without(request, "page")
     api = API_CASES
     context = {
         "filterset": filterset,
         "form": filterset.form,
         "errors": not valid,
-        "facets": summary["facets"],
+        "facets_html": mark_safe(summary["facets_html"]),  # our own rendering, cached
         "page": page,
         "q": q,
         "query": query,
         "active": active,
-        "chart": timeline.build(summary["by_year_and_form"], periods,
-                                reverse("case-list"), params, total=page.paginator.count),
-        "facets_in_use": len(set(active) & {*facets.DIMENSIONS, "agency_id"}),
+        "chart_html": mark_safe(summary["chart_html"]),
         "orderings": [("", "Relevance" if q else "Date, earliest first"),
                       *([("date", "Date, earliest first")] if q else []),
                       ("-date", "Date, latest first"), ("name", "Name"),

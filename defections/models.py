@@ -537,6 +537,12 @@ class Case(Dated, Authored):
             GinIndex(fields=["search_vector"], name="case_search_vector"),
             models.Index(fields=["status", "date_start"], name="case_status_date"),
             models.Index(fields=["date_end"], name="case_date_end"),
+            # Published cases in list order, with the columns the usual filters test: a
+            # page's ids come from an index-only scan, however deep the page
+            # (defections/paging.py).
+            models.Index(fields=["date_start", "id"], name="case_published_date",
+                         include=["form", "date_end", "agency_id", "person_id", "verification"],
+                         condition=Q(status=choices.Status.PUBLISHED)),
         ]
 
     def __str__(self):

@@ -17,7 +17,7 @@ from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFac
 # page -> SQL queries it runs (with the filters of its URL below)
 QUERIES = {
     "home": 7,
-    "cases": 16,
+    "cases": 17,
     "cases-filtered": 16,
     "cases-search": 14,
     "case": 8,

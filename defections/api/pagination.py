@@ -13,6 +13,7 @@ from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 
 from defections.cache import remember, sql_of
+from defections.paging import ids_of, rows_of
 
 EXACT_COUNT_LIMIT = 10_000
 MAX_PAGE_SIZE = 500
@@ -57,10 +58,17 @@ class BoundedCountPaginator(Paginator):
             raise EmptyPage(f"A page number is from 1 to {MAX_PAGE_NUMBER}.")
         return number
 
+    def __init__(self, object_list, per_page, rows=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows = rows  # what to fetch for the ids of a page; None: read the page at once
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if self.rows is None:
+            rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        else:
+            rows = rows_of(ids_of(self.object_list)[bottom : bottom + self.per_page + 1], self.rows)
         if not rows and number > 1:
             raise EmptyPage("That page contains no results.")
         page = BoundedPage(rows[: self.per_page], number, self)
@@ -69,7 +77,16 @@ class BoundedCountPaginator(Paginator):
 
 
 class Pagination(PageNumberPagination):
-    django_paginator_class = BoundedCountPaginator
+    def paginate_queryset(self, queryset, request, view=None):
+        # A view with `page_by_ids` has its page's ids read first, then their rows from its
+        # unfiltered queryset (defections/paging.py): the filters, a search among them,
+        # run once, on the narrowest rows.
+        self.rows = view.get_queryset() if getattr(view, "page_by_ids", False) else None
+        return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, object_list, per_page):
+        return BoundedCountPaginator(object_list, per_page, rows=self.rows)
+
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE

@@ -135,6 +135,7 @@ class CaseViewSet(ModelViewSet):
 
     serializer_class = s.CaseSerializer
     filterset_class = CaseFilterSet
+    page_by_ids = True  # see Pagination
 
     def get_queryset(self):
         return visible_cases(self.request).for_list().prefetch_related(

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from defections import choices, facets, stats, visibility
+from defections import choices, facets, paging, stats, visibility
 from defections.cache import remember, sql_of
 from defections.dates import Precision
 from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
@@ -151,16 +151,16 @@ def case_list(request):
         return visibility.narrow(queryset, names, q)
 
     filtered = facets.apply_filters(filterset, Case.objects.public(), active, narrow=narrow)
-    cases = filtered
+    ordered = filtered
     ordering = active.get("ordering")
     if ordering:
-        cases = filterset.filters["ordering"].filter(cases, ordering)
-        cases = cases.order_by(*cases.query.order_by, "pk")
+        ordered = filterset.filters["ordering"].filter(ordered, ordering)
+        ordered = ordered.order_by(*ordered.query.order_by, "pk")
     elif not q:
-        cases = cases.order_by("date_start", "pk")
-    cases = cases.for_list()
+        ordered = ordered.order_by("date_start", "pk")
+    rows = public_cases()  # what a row shows, fetched for the page's ids only
     if q:
-        cases = cases.annotate(headline=SearchHeadline(
+        rows = rows.annotate(headline=SearchHeadline(
             "summary", text_query(q), config="english", start_sel=START, stop_sel=STOP,
             highlight_all=True))
 
@@ -188,7 +188,8 @@ def case_list(request):
     # drawn from them are most of the page's cost: remembered until the next write. The
     # raw values are in the key because the markup echoes them (chosen options, links).
     summary = remember("case_list", (sql_of(filtered), params), summarize)
-    page = paginate(request, cases, count=summary["count"])
+    page = paginate(request, paging.ids_of(ordered), count=summary["count"])
+    page.object_list = paging.rows_of(page.object_list, rows)
     for case in page.object_list:
         case.name_html = highlight_name(case.person.name, q) if q else None
         case.summary_html = marked(case.headline) if q else None

@@ -452,8 +452,10 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(status=choices.Status.PUBLISHED)
 
     def for_list(self):
-        """What a list of cases shows, in a fixed number of queries."""
-        return self.select_related("person", "agency", "period").prefetch_related("motives")
+        """What a list of cases shows, in a fixed number of queries (the search column is
+        for PostgreSQL only: large, and never shown)."""
+        return (self.select_related("person", "agency", "period").prefetch_related("motives")
+                .defer("search_vector"))
 
     def in_years(self, year_min: int | None = None, year_max: int | None = None):
         """Cases whose date interval overlaps the years; undated cases drop out."""

@@ -158,7 +158,9 @@ def case_list(request):
         ordered = ordered.order_by(*ordered.query.order_by, "pk")
     elif not q:
         ordered = ordered.order_by("date_start", "pk")
-    rows = public_cases()  # what a row shows, fetched for the page's ids only
+    # What a row shows (cases/_row.html), fetched for the page's ids only.
+    rows = (Case.objects.public().select_related("person", "agency")
+            .defer("search_vector", "narrative", "restricted_notes"))
     if q:
         rows = rows.annotate(headline=SearchHeadline(
             "summary", text_query(q), config="english", start_sel=START, stop_sel=STOP,

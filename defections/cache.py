@@ -23,11 +23,16 @@ def data_version() -> int | None:
     return row[0] if row else None
 
 
-def remember(name: str, parts, compute):
+def current_version() -> int | None:
+    """The version to key by (read once, for several `remember`s), or None: do not cache."""
+    return None if connection.in_atomic_block else data_version()
+
+
+def remember(name: str, parts, compute, version: int | None = None):
     """compute(), or its value cached for this data version and these parts (any repr-able key)."""
     if connection.in_atomic_block:
         return compute()
-    version = data_version()
+    version = version or data_version()
     if version is None:
         return compute()
     key = f"defections:{name}:{version}:{sha256(repr(parts).encode()).hexdigest()}"

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from defections import choices, facets, paging, stats, visibility
-from defections.cache import remember, sql_of
+from defections.cache import current_version, remember, sql_of
 from defections.dates import Precision
 from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
 from defections.models import Affiliation, Agency, Case, Citation, Motive, Period, Person, Response
@@ -189,9 +189,13 @@ def case_list(request):
     # The counts of a filtered list (several scans of the filtered cases) and the markup
     # drawn from them are most of the page's cost: remembered until the next write. The
     # raw values are in the key because the markup echoes them (chosen options, links).
-    summary = remember("case_list", (sql_of(filtered), params), summarize)
+    key, version = (sql_of(filtered), params), current_version()
+    summary = remember("case_list", key, summarize, version)
     page = paginate(request, paging.ids_of(ordered), count=summary["count"])
-    page.object_list = paging.rows_of(page.object_list, rows)
+    # The page's ids too: ranking a search's matches is the costly part of a search.
+    ids = remember("page_ids", (key, page.number, page.paginator.per_page),
+                   lambda: list(page.object_list), version)
+    page.object_list = paging.rows_of(ids, rows)
     for case in page.object_list:
         case.name_html = highlight_name(case.person.name, q) if q else None
         case.summary_html = marked(case.headline) if q else None

@@ -28,6 +28,10 @@ def current_version() -> int | None:
     return None if connection.in_atomic_block else data_version()
 
 
+def key_for(name: str, parts, version: int) -> str:
+    return f"defections:{name}:{version}:{sha256(repr(parts).encode()).hexdigest()}"
+
+
 def remember(name: str, parts, compute, version: int | None = None):
     """compute(), or its value cached for this data version and these parts (any repr-able key)."""
     if connection.in_atomic_block:
@@ -35,7 +39,7 @@ def remember(name: str, parts, compute, version: int | None = None):
     version = version or data_version()
     if version is None:
         return compute()
-    key = f"defections:{name}:{version}:{sha256(repr(parts).encode()).hexdigest()}"
+    key = key_for(name, parts, version)
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -90,8 +90,8 @@ def test_case_list_counts_come_from_the_cache_until_a_write(client):
     assert again.content == response.content
     assert heading_count(response) == 3
     assert (facet_count(response, "form", "geographic"), facet_count(response, "form", "final")) == (3, 1)
-    # Warm: the agency the filter names, the version and the page's cases.
-    assert (cold, warm) == (19, 3)
+    # Warm: the data version, then the whole page comes from the cache.
+    assert (cold, warm) == (20, 1)
 
     CaseFactory(agency=agency, form="geographic")
     CaseFactory(agency=agency, form="geographic", status="draft")
@@ -100,6 +100,18 @@ def test_case_list_counts_come_from_the_cache_until_a_write(client):
     assert heading_count(response) == 4
     assert response.content.decode().count('<li class="case">') == 4  # the page's ids are new too
     assert (facet_count(response, "form", "geographic"), facet_count(response, "form", "final")) == (4, 1)
+
+
+def test_a_cached_page_is_kept_per_url_and_never_for_a_post(client):
+    CaseFactory(form="final", date="1990", summary="The first summary.")
+    case = Case.objects.get()
+    assert "The first summary." in client.get(case.get_absolute_url()).content.decode()
+    assert client.get(case.get_absolute_url() + "?x=1").status_code == 200
+    warm, response = queries(client, case.get_absolute_url())
+    assert warm == 1 and "The first summary." in response.content.decode()
+    Case.objects.filter(pk=case.pk).update(summary="The second summary.")
+    assert "The second summary." in client.get(case.get_absolute_url()).content.decode()
+    assert client.post(case.get_absolute_url()).status_code == 405
 
 
 def test_each_page_of_a_list_is_cached_apart(client):

@@ -83,8 +83,17 @@ class SelfLinkField(serializers.HyperlinkedIdentityField):
     """The record's API address, without the request's `?format=`."""
 
     def get_url(self, obj, view_name, request, format):
-        url = reverse(view_name, kwargs={"pk": obj.pk})
-        return request.build_absolute_uri(url) if request else url
+        return f"{self.prefix(view_name, request)}{obj.pk}/"
+
+    def prefix(self, view_name, request) -> str:
+        # Resolved once per serializer, not per record: a list reversed the URL and
+        # checked the request's host 50 times a page.
+        if getattr(self, "_prefix", None) is None:
+            url = reverse(view_name, kwargs={"pk": 0})
+            assert url.endswith("/0/"), url
+            url = url[: -len("0/")]
+            self._prefix = request.build_absolute_uri(url) if request else url
+        return self._prefix
 
 
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):

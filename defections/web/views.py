@@ -5,19 +5,23 @@ Each page runs a fixed number of SQL queries whatever its size (tests/test_web_q
 """
 
 from datetime import date
+from functools import wraps
 
 from django.contrib.postgres.search import SearchHeadline
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
 
 from defections import choices, facets, paging, stats, visibility
-from defections.cache import current_version, remember, sql_of
+from defections.cache import TIMEOUT as CACHE_TIMEOUT
+from defections.cache import current_version, key_for, remember, sql_of
 from defections.dates import Precision
 from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
 from defections.models import Affiliation, Agency, Case, Citation, Motive, Period, Person, Response
@@ -28,6 +32,33 @@ from defections.web.highlight import START, STOP, highlight_name, marked
 PAGE_SIZE = 25
 API_CASES = "/api/v1/cases/"  # the API engineer's list endpoint, same FilterSet
 RELATED = 6
+
+
+def cached_page(view):
+    """The page as rendered for this URL, until the next write (defections/cache.py).
+
+    A public page is the same for every reader (no user, no form token, no nonce), so
+    the whole response is kept: a repeated visit reads the data version and nothing else.
+    """
+
+    @require_safe  # read-only pages: anything but GET and HEAD is a 405
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        version = current_version()
+        if version is None:
+            return view(request, *args, **kwargs)
+        key = key_for("page", (request.build_absolute_uri(), view.__name__), version)
+        kept = cache.get(key)
+        if kept is not None:
+            status, content_type, content = kept
+            return HttpResponse(content, status=status, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code in (200, 400) and not response.streaming and not response.cookies:
+            cache.set(key, (response.status_code, response["Content-Type"], response.content),
+                      CACHE_TIMEOUT)
+        return response
+
+    return wrapper
 
 
 def public_cases():
@@ -70,6 +101,7 @@ def query_without(request, *names) -> str:
 # --- home and about ------------------------------------------------------------------------
 
 
+@cached_page
 def home(request):
     cases = Case.objects.public()
     periods = list(Period.objects.all())
@@ -104,6 +136,7 @@ def home(request):
     })
 
 
+@cached_page
 def about(request):
     codebook = [
         ("Form", "form", choices.Form, "The kind of break with the state: each case has one."),
@@ -136,6 +169,7 @@ def about(request):
 # --- cases -----------------------------------------------------------------------------------
 
 
+@cached_page
 def case_list(request):
     """The shared CaseFilterSet as a page: results, facet counts, the filtered timeline.
 
@@ -225,6 +259,7 @@ def case_list(request):
     return render(request, "cases/list.html", context, status=200 if valid else 400)
 
 
+@cached_page
 def case_detail(request, pk):
     case = get_object_or_404(
         public_cases().prefetch_related(
@@ -262,6 +297,7 @@ def case_detail(request, pk):
 # --- people --------------------------------------------------------------------------------
 
 
+@cached_page
 def person_list(request):
     data = clean_params(request)
     filterset = PersonFilterSet(data, queryset=Person.objects.public())
@@ -280,6 +316,7 @@ def person_list(request):
     }, status=200 if valid else 400)
 
 
+@cached_page
 def person_detail(request, pk):
     person = get_object_or_404(Person.objects.public().prefetch_related("aliases"), pk=pk)
     cases = list(public_cases().filter(person=person).order_by("date_start", "pk").prefetch_related(
@@ -328,6 +365,7 @@ def predecessor_chain(agency, by_pk) -> list:
         chain.append(node)
 
 
+@cached_page
 def agency_list(request):
     agencies, by_pk = agency_index()
     tree = facets._agency_tree(agencies)
@@ -342,6 +380,7 @@ def agency_list(request):
     return render(request, "agencies/list.html", {"tree": tree, "chains": chains})
 
 
+@cached_page
 def agency_detail(request, pk):
     agencies, by_pk = agency_index()
     agency = by_pk.get(pk)
@@ -392,6 +431,7 @@ def supported_cases(source_ids) -> dict[int, list[Case]]:
     return out
 
 
+@cached_page
 def source_list(request):
     data = clean_params(request)
     filterset = SourceFilterSet(data, queryset=visibility.public_sources())
@@ -406,6 +446,7 @@ def source_list(request):
     }, status=200 if valid else 400)
 
 
+@cached_page
 def source_detail(request, pk):
     source = get_object_or_404(visibility.public_sources(), pk=pk)
     visible = visibility.not_at_risk(Case.objects.public()).values("pk")

@@ -1,12 +1,14 @@
 """Facet counts: for each filter of CaseFilterSet, how many cases each option would give.
 
 A dimension is counted with every *other* active filter applied, so that the options of
-one filter read as "any of these" (as the FilterSet combines repeated values): one
-grouped query per dimension, whatever the number of cases or options. The page and the
+one filter read as "any of these" (as the FilterSet combines repeated values). The
+dimensions that count the same cases share one scan; the number of queries depends on
+the filters in use, never on the number of cases or options. The page and the
 API can both use it: hand in a bound, validated CaseFilterSet and the visible queryset.
 """
 
-from django.db.models import Count
+from django.db import connections
+from django.db.models import Count, F
 from django_countries import countries
 
 from defections import choices
@@ -50,8 +52,11 @@ def apply_filters(filterset, queryset, active: dict, skip=(), narrow=None):
     return queryset
 
 
+TO_MANY = {"motives__slug", "responses__kind"}
+
+
 def _counts(queryset, column: str) -> dict:
-    distinct = column in ("motives__slug", "responses__kind")  # to-many: a case counts once
+    distinct = column in TO_MANY  # a case counts once
     rows = (queryset.order_by().values_list(column)
             .annotate(n=Count("pk", distinct=distinct)))
     return {value: n for value, n in rows if value not in (None, "")}
@@ -94,15 +99,46 @@ def _selected(filterset, name) -> set[str]:
     return {str(v) for v in values}
 
 
+def grouped_counts(queryset, columns: dict[str, str]) -> dict[str, dict]:
+    """{dimension: {value: count}} for several columns of one queryset, in one scan of it
+    (GROUP BY GROUPING SETS: one set per column)."""
+    names = {dimension: f"c{i}" for i, dimension in enumerate(columns)}
+    inner = queryset.order_by().values(**{names[d]: F(column) for d, column in columns.items()})
+    sql, params = inner.query.sql_with_params()
+    select = ", ".join([*names.values(), *(f"GROUPING({n})" for n in names.values())])
+    sets = ", ".join(f"({n})" for n in names.values())
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT {select}, COUNT(*) FROM ({sql}) cases GROUP BY GROUPING SETS ({sets})",
+                       params)
+        rows = cursor.fetchall()
+    counts: dict[str, dict] = {dimension: {} for dimension in columns}
+    width = len(names)
+    for row in rows:
+        values, grouped, n = row[:width], row[width:-1], row[-1]
+        i = grouped.index(0)  # the one column this row is grouped by
+        if values[i] not in (None, ""):
+            counts[list(columns)[i]][values[i]] = n
+    return counts
+
+
 def case_facets(filterset, queryset, narrow=None) -> dict[str, list[dict]]:
     """{dimension: [{"value", "label", "count", "selected", "depth"}, …]} for the case filters."""
     active = active_filters(filterset)
     counts = {}
+    # Dimensions counted over the same cases (those whose own filter is not in use) share
+    # one scan; a to-many dimension joins its table, so it has a query of its own.
+    shared: dict[str, tuple] = {}
     for dimension, column in GROUP_BY.items():
         skip = LINKED.get(dimension, (dimension,))
         facet_qs = apply_filters(filterset, queryset, active, skip=skip,
                                  narrow=_with(narrow, dimension))
-        counts[dimension] = _counts(facet_qs, column)
+        if column in TO_MANY:
+            counts[dimension] = _counts(facet_qs, column)
+            continue
+        same_cases = repr(facet_qs.query.sql_with_params())
+        shared.setdefault(same_cases, (facet_qs, {}))[1][dimension] = column
+    for facet_qs, columns in shared.values():
+        counts.update(grouped_counts(facet_qs, columns))
 
     agencies = list(Agency.objects.only("pk", "name", "acronym", "slug", "parent_id"))
     agency_totals = roll_up(agencies, counts["agency"])

@@ -17,9 +17,9 @@ from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFac
 # page -> SQL queries it runs (with the filters of its URL below)
 QUERIES = {
     "home": 7,
-    "cases": 16,
-    "cases-filtered": 18,
-    "cases-search": 16,
+    "cases": 12,
+    "cases-filtered": 16,
+    "cases-search": 12,
     "case": 8,
     "people": 3,
     "person": 6,

@@ -98,6 +98,17 @@ _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 _db_options["options"] = f"{_db_options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.45".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Counts and pages are cached under the data version (defections/cache.py), so a
+# per-process cache is never stale; a shared one (Redis, Memcached) only saves each
+# worker computing a page once. CACHE_MAX_ENTRIES bounds each worker's memory
+# (a cached list page is about 100 KB).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "500"))},
+    }
+}
+
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out login before the password is checked.
     "axes.backends.AxesStandaloneBackend",

@@ -193,6 +193,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "defections.api.schema.country_filter_enum",
         "defections.api.schema.describe_enums",
         "defections.api.schema.at_risk_fields",
     ],

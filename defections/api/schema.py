@@ -105,6 +105,22 @@ def at_risk_fields(result, generator, request, public):
     return result
 
 
+def country_filter_enum(result, generator, request, public):
+    """The country filter's choices are a callable (a FilterSet is deep-copied per request,
+    and copying 250 countries cost more than the rest of a cached answer), which the
+    generator does not call: give the parameter its enum here."""
+    pairs = country_choices()
+    listing = "\n".join(f"* `{code}` - {name}" for code, name in pairs)
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                items = parameter.get("schema", {}).get("items", {})
+                if parameter.get("name") == "destination_country" and "enum" not in items:
+                    items["enum"] = sorted(code for code, _ in pairs)
+                    parameter["description"] = f"{parameter.get('description', '')}\n\n{listing}".strip()
+    return result
+
+
 def country_choices():
     """One enum for every country field and filter (ISO 3166-1 alpha-2, plus SU)."""
     from django_countries import countries

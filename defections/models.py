@@ -643,7 +643,9 @@ class DataVersion(models.Model):
     version = models.BigIntegerField()
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="dataversion_one_row")]
+        constraints = [models.CheckConstraint(
+            condition=Q(pk=1), name="dataversion_one_row",
+            violation_error_message="There is one data version: the row with id 1.")]
 
     def __str__(self):
         return f"data version {self.version}"

@@ -61,8 +61,9 @@ class Migration(migrations.Migration):
                                            verbose_name="ID")),
                 ("version", models.BigIntegerField()),
             ],
-            options={"constraints": [models.CheckConstraint(condition=models.Q(pk=1),
-                                                            name="dataversion_one_row")]},
+            options={"constraints": [models.CheckConstraint(
+                condition=models.Q(pk=1), name="dataversion_one_row",
+                violation_error_message="There is one data version: the row with id 1.")]},
         ),
         migrations.RunSQL(FUNCTION, DROP_FUNCTION),
         migrations.RunPython(add_triggers, drop_triggers),

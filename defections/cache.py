@@ -1,4 +1,5 @@
-"""Counts worth keeping: cached under the data version, so that no write can leave them stale.
+"""Counts and pages worth keeping, cached under the data version so that no write can
+leave them stale.
 
 The version changes at the commit of any write to our tables (a trigger, migration
 0006), so a value cached under it is right for as long as the version stands, in
@@ -50,12 +51,6 @@ def remember(name: str, parts, compute, version: int | None = None):
 def sql_of(queryset) -> tuple:
     """What a queryset asks of the database: the key for what it answers."""
     return queryset.query.sql_with_params()
-
-
-def count(queryset) -> int:
-    """queryset.count(), remembered: the count of a filtered list is a full scan of it."""
-    keys = queryset.order_by().values("pk")
-    return remember("count", sql_of(keys), keys.count)
 
 
 def sequence_value() -> int:

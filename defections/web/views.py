@@ -47,6 +47,7 @@ def cached_page(view):
         version = current_version()
         if version is None:
             return view(request, *args, **kwargs)
+        request.data_version = version  # read once: the view keys what it keeps by it too
         key = key_for("page", (request.build_absolute_uri(), view.__name__), version)
         kept = cache.get(key)
         if kept is not None:
@@ -223,7 +224,7 @@ def case_list(request):
     # The counts of a filtered list (several scans of the filtered cases) and the markup
     # drawn from them are most of the page's cost: remembered until the next write. The
     # raw values are in the key because the markup echoes them (chosen options, links).
-    key, version = (sql_of(filtered), params), current_version()
+    key, version = (sql_of(filtered), params), getattr(request, "data_version", None)
     summary = remember("case_list", key, summarize, version)
     page = paginate(request, paging.ids_of(ordered), count=summary["count"])
     # The page's ids too: ranking a search's matches is the costly part of a search.

@@ -27,3 +27,14 @@ def plain_static_files(settings):
 @pytest.fixture
 def seeded(db):
     call_command("load_seed", verbosity=0)
+
+
+@pytest.fixture
+def version_row(db):
+    """The data version row (migration 0006). A transactional test ends by emptying every
+    table, that one too, and without it nothing is cached: put it back."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO defections_dataversion (id, version) "
+                       "VALUES (1, nextval('defections_data_version_seq')) ON CONFLICT DO NOTHING")

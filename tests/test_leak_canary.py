@@ -12,6 +12,8 @@ from collections import deque
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from defections.models import Affiliation, Case, Citation, PersonAlias, Response
 from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory, SourceFactory
@@ -192,6 +194,29 @@ def test_no_public_page_shows_a_marker(client, canary):
 def test_searches_and_filters_aimed_at_hidden_data_show_no_marker(client, canary, url):
     text = body_of(client.get(url))
     assert not leaks(text), (url, leaks(text))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_cached_after_a_staff_visit_show_no_marker(client, canary, version_row):
+    """Pages are kept for every reader under the data version: a staff member reading them
+    first must not leave hidden data in what the public then gets from the cache."""
+    from django.contrib.auth.models import User
+
+    hidden = [case.get_absolute_url() for case in Case.objects.exclude(status="published")]
+    urls = ["/", "/cases/", "/people/", "/sources/", "/agencies/", "/cases/?q=CNRY",
+            "/cases/?q=Hidden", "/cases/?destination_country=DE", "/cases/?year_min=1991",
+            canary["at_risk"].get_absolute_url(), canary["at_risk"].person.get_absolute_url(),
+            *hidden]
+    client.force_login(User.objects.create_superuser("canary-staff", password="x" * 16))
+    for url in urls:
+        client.get(url)
+    client.logout()
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            text = body_of(client.get(url))
+        assert not leaks(text), (url, leaks(text))
+        if url not in hidden:
+            assert len(queries.captured_queries) == 1, url  # answered from the cache
 
 
 # --- the API crawl ----------------------------------------------------------------------------

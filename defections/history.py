@@ -37,10 +37,6 @@ class Entry:
     user: object
     changes: list[Change]
 
-    @property
-    def event_key(self) -> str:
-        return self.event.pgh_slug
-
 
 def events_for(obj):
     """The events of obj and of the tracked rows that refer to it, newest first."""

@@ -38,7 +38,8 @@ def name_variants(q: str) -> list[str]:
     return variants
 
 
-def _similar(field: str, variants: list[str]) -> Q:
+def similar(field: str, variants: list[str]) -> Q:
+    """field is close to any of the variants (trigram word similarity, GIN-indexed)."""
     condition = Q()
     for variant in variants:
         condition |= Q(**{f"{field}__trigram_word_similar": Unaccented(Value(variant))})
@@ -49,8 +50,8 @@ def matching_person_ids(q: str):
     """Subqueries of the people whose name, native name or an alias is close to q."""
     variants = name_variants(q)
     people = Person.objects.alias(u_name=Unaccented("name"), u_native=Unaccented("native_name"))
-    people = people.filter(_similar("u_name", variants) | _similar("u_native", variants))
-    aliases = PersonAlias.objects.alias(u_name=Unaccented("name")).filter(_similar("u_name", variants))
+    people = people.filter(similar("u_name", variants) | similar("u_native", variants))
+    aliases = PersonAlias.objects.alias(u_name=Unaccented("name")).filter(similar("u_name", variants))
     return people.order_by().values("pk"), aliases.order_by().values("person_id")
 
 

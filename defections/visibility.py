@@ -6,10 +6,10 @@ listing the case, so for the public, at-risk cases match only filters on form an
 years, and a search only by their display name. The pages and the API both apply it.
 """
 
-from django.db.models import Q, Value
+from django.db.models import Q
 
 from defections.models import Case, Person, Source, Unaccented
-from defections.search import name_variants
+from defections.search import name_variants, similar
 
 # Filters that at-risk cases may answer: their form and year are public.
 OPEN_FILTERS = {"form", "year_min", "year_max", "ordering"}
@@ -17,9 +17,7 @@ OPEN_FILTERS = {"form", "year_min", "year_max", "ordering"}
 
 def people_named(q: str):
     """People whose display name (only: not native name, not aliases) is close to q."""
-    condition = Q()
-    for variant in name_variants(" ".join(q.split())):
-        condition |= Q(u_name__trigram_word_similar=Unaccented(Value(variant)))
+    condition = similar("u_name", name_variants(" ".join(q.split())))
     return Person.objects.alias(u_name=Unaccented("name")).filter(condition).values("pk")
 
 

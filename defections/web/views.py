@@ -4,6 +4,7 @@ and every filter from the shared FilterSets, so a page's query string works on t
 Each page runs a fixed number of SQL queries whatever its size (tests/test_web_queries.py).
 """
 
+from collections import defaultdict
 from datetime import date
 from functools import wraps
 
@@ -340,13 +341,17 @@ def agency_index():
     direct.pop(None, None)
     totals = facets.roll_up(agencies, direct)
     by_pk = {a.pk: a for a in agencies}
+    children, successors = defaultdict(list), defaultdict(list)
+    for agency in agencies:  # in name order, so the lists are too
+        children[agency.parent_id].append(agency)
+        successors[agency.predecessor_id].append(agency)
     for agency in agencies:
         agency.direct_count = direct.get(agency.pk, 0)
         agency.total_count = totals.get(agency.pk, 0)
         agency.parent_obj = by_pk.get(agency.parent_id)
         agency.predecessor_obj = by_pk.get(agency.predecessor_id)
-        agency.successor_objs = [a for a in agencies if a.predecessor_id == agency.pk]
-        agency.child_objs = [a for a in agencies if a.parent_id == agency.pk]
+        agency.successor_objs = successors[agency.pk]
+        agency.child_objs = children[agency.pk]
     return agencies, by_pk
 
 
@@ -358,7 +363,7 @@ def predecessor_chain(agency, by_pk) -> list:
         seen.add(first.pk)
     chain, node, seen = [first], first, {first.pk}
     while True:
-        nxt = [a for a in by_pk.values() if a.predecessor_id == node.pk and a.pk not in seen]
+        nxt = [a for a in node.successor_objs if a.pk not in seen]
         if not nxt:
             return chain
         node = nxt[0]

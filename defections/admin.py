@@ -5,12 +5,14 @@ forms (partial dates, stale saves, duplicates) in forms.py, CSV in csv_io.py, hi
 history.py. See docs/readme-admin.md.
 """
 
+import copy
 import io
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, TextField
@@ -23,9 +25,95 @@ from django_countries import countries
 
 from defections import choices, csv_io, history, models
 from defections.filtersets import CaseFilterSet
-from defections.forms import CaseForm, CitationFormSet, CsvImportForm, DatedForm, PersonForm
+from defections.forms import (
+    CaseForm,
+    CitationFormSet,
+    CsvImportForm,
+    DatedForm,
+    DoorForm,
+    DoorFormSet,
+    PersonForm,
+)
+from defections.permissions import authorize_delete, authorize_save, can_publish, stored
 from defections.search import matching_person_ids, search_cases
-from defections.workflow import can_edit, can_publish, check_sources, check_status_change
+from defections.workflow import check_sources
+
+# --- the permission door: every admin asks it about the object ------------------------------
+
+
+def perm(opts, action: str) -> str:
+    return f"{opts.app_label}.{get_permission_codename(action, opts)}"
+
+
+class DoorAdmin(admin.ModelAdmin):
+    """Change and delete are asked of the door (defections/permissions.py) with the object;
+    saves and deletes are asked again as they happen, whatever page or action made them."""
+
+    form = DoorForm
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(perm(self.opts, "change"), obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm(perm(self.opts, "delete"), obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        authorize_save(request.user, obj)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for row in formset.forms:
+            if row in formset.deleted_forms:
+                if (before := stored(row.instance)) is not None:
+                    authorize_delete(request.user, before)
+            elif row.has_changed():
+                authorize_save(request.user, row.instance)
+        super().save_formset(request, form, formset, change)
+
+    def delete_model(self, request, obj):
+        authorize_delete(request.user, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            authorize_delete(request.user, obj)
+        super().delete_queryset(request, queryset)
+
+    def get_deleted_objects(self, objs, request):
+        """The confirmation page names what the door refuses, and the POST is then refused."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if any(not request.user.has_perm(perm(obj._meta, "delete"), obj) for obj in objs):
+            perms_needed.add(str(self.opts.verbose_name))
+        return deleted, counts, perms_needed, protected
+
+
+class DoorInline:
+    """An inline's rows are the parent's: changed only where the parent may be changed. Each
+    row is asked again as saved (DoorForm) or deleted (DoorFormSet)."""
+
+    form = DoorForm
+    formset = DoorFormSet
+
+    def parent_allows(self, request, obj):
+        return obj is None or request.user.has_perm(perm(obj._meta, "change"), obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self.parent_allows(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.parent_allows(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.parent_allows(request, obj)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        form = type(formset.form.__name__, (formset.form,), {"user": request.user})
+        return type(formset.__name__, (formset,), {"form": form, "user": request.user})
 
 # --- history: a readable diff of every change, and a restore button ------------------------
 
@@ -106,23 +194,7 @@ class HistoryMixin:
 # --- inlines ------------------------------------------------------------------------------
 
 
-class CaseChildInline:
-    """Citations and responses follow their case: a researcher cannot touch a published one."""
-
-    def _case_editable(self, request, obj):
-        return obj is None or not isinstance(obj, models.Case) or can_edit(request.user, obj.status)
-
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and self._case_editable(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._case_editable(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._case_editable(request, obj)
-
-
-class CitationInline(CaseChildInline, admin.TabularInline):
+class CitationInline(DoorInline, admin.TabularInline):
     model = models.Citation
     fk_name = "case"
     formset = CitationFormSet
@@ -132,7 +204,7 @@ class CitationInline(CaseChildInline, admin.TabularInline):
     formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
 
-class ResponseInline(CaseChildInline, admin.StackedInline):
+class ResponseInline(DoorInline, admin.StackedInline):
     model = models.Response
     form = DatedForm
     extra = 0
@@ -140,12 +212,12 @@ class ResponseInline(CaseChildInline, admin.StackedInline):
     show_change_link = True  # its own citations are on the response's page
 
 
-class AliasInline(admin.TabularInline):
+class AliasInline(DoorInline, admin.TabularInline):
     model = models.PersonAlias
     extra = 1
 
 
-class AffiliationInline(admin.TabularInline):
+class AffiliationInline(DoorInline, admin.TabularInline):
     model = models.Affiliation
     form = DatedForm
     extra = 0
@@ -154,7 +226,7 @@ class AffiliationInline(admin.TabularInline):
     show_change_link = True
 
 
-class PersonCaseInline(admin.TabularInline):
+class PersonCaseInline(DoorInline, admin.TabularInline):
     """A person's cases, read here, edited on the case's own page."""
 
     model = models.Case
@@ -172,7 +244,7 @@ class PersonCaseInline(admin.TabularInline):
         return False
 
 
-class SubAgencyInline(admin.TabularInline):
+class SubAgencyInline(DoorInline, admin.TabularInline):
     model = models.Agency
     fk_name = "parent"
     verbose_name = "sub-agency"
@@ -182,7 +254,7 @@ class SubAgencyInline(admin.TabularInline):
     show_change_link = True
 
 
-class CitationOfResponseInline(admin.TabularInline):
+class CitationOfResponseInline(DoorInline, admin.TabularInline):
     model = models.Citation
     fk_name = "response"
     extra = 1
@@ -250,7 +322,7 @@ CASE_FILTERS = [
 
 
 @admin.register(models.Case)
-class CaseAdmin(HistoryMixin, admin.ModelAdmin):
+class CaseAdmin(HistoryMixin, DoorAdmin):
     form = CaseForm
     change_list_template = "admin/defections/case/change_list.html"
     list_display = ["person", "form", "case_date", "agency", "verification", "status", "updated_at",
@@ -281,18 +353,6 @@ class CaseAdmin(HistoryMixin, admin.ModelAdmin):
     def case_date(self, case):
         return case.date or "—"
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or can_edit(request.user, obj.status))
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or can_edit(request.user, obj.status))
-
     def has_publish_permission(self, request):
         return can_publish(request.user)
 
@@ -313,8 +373,9 @@ class CaseAdmin(HistoryMixin, admin.ModelAdmin):
     def change_status(self, request, queryset, new_status, done):
         changed = 0
         for case in queryset.select_for_update(of=("self",)).select_related("person"):
+            before, case.status = copy.copy(case), new_status
             try:
-                check_status_change(request.user, case.status, new_status)
+                authorize_save(request.user, case, before=before)
                 check_sources(new_status, case.verification,
                               case.citations.values_list("source_id", flat=True))
                 if new_status == choices.Status.PUBLISHED and not case.summary.strip():
@@ -324,8 +385,8 @@ class CaseAdmin(HistoryMixin, admin.ModelAdmin):
                     else str(refusal)
                 self.message_user(request, f"{case}: not {done}. {reason}", messages.ERROR)
                 continue
-            if case.status != new_status:
-                case.status, case.updated_by = new_status, request.user
+            if before.status != new_status:
+                case.updated_by = request.user
                 case.save(update_fields=["status", "updated_by", "updated_at"])
             changed += 1
         if changed:
@@ -399,53 +460,9 @@ def csv_response(queryset):
     return response
 
 
-class CaseChildAdmin(HistoryMixin, admin.ModelAdmin):
-    """Responses and citations on their own pages follow the same rule as the case's inlines."""
-
-    def has_change_permission(self, request, obj=None):
-        case = getattr(obj, "case", None) if obj else None
-        return super().has_change_permission(request, obj) and (
-            case is None or can_edit(request.user, case.status))
-
-    def has_delete_permission(self, request, obj=None):
-        case = getattr(obj, "case", None) if obj else None
-        return super().has_delete_permission(request, obj) and (
-            case is None or can_edit(request.user, case.status))
-
-
-class ChildForm(forms.ModelForm):
-    """Refuses attaching a citation or response to a case the user may not edit."""
-
-    user = None
-
-    def clean_case(self):
-        case = self.cleaned_data.get("case")
-        if case is not None and not can_edit(self.user, case.status):
-            raise ValidationError("Only an editor can change a published or retracted case.")
-        return case
-
-
-class ResponseForm(ChildForm, DatedForm):
-    class Meta:
-        model = models.Response
-        fields = ["case", "kind", "description"]
-
-
-class CitationForm(ChildForm):
-    class Meta:
-        model = models.Citation
-        fields = ["source", "case", "response", "affiliation", "locator", "quote", "claim"]
-
-
-class UserFormMixin:
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
-
 @admin.register(models.Response)
-class ResponseAdmin(UserFormMixin, CaseChildAdmin):
-    form = ResponseForm
+class ResponseAdmin(HistoryMixin, DoorAdmin):
+    form = DatedForm
     list_display = ["__str__", "case", "kind"]
     list_filter = ["kind"]
     list_select_related = ["case__person"]
@@ -456,8 +473,7 @@ class ResponseAdmin(UserFormMixin, CaseChildAdmin):
 
 
 @admin.register(models.Citation)
-class CitationAdmin(UserFormMixin, CaseChildAdmin):
-    form = CitationForm
+class CitationAdmin(HistoryMixin, DoorAdmin):
     list_display = ["source", "locator", "case", "response", "affiliation", "claim"]
     list_filter = ["claim"]
     list_select_related = ["source", "case__person", "response", "affiliation"]
@@ -469,7 +485,7 @@ class CitationAdmin(UserFormMixin, CaseChildAdmin):
 
 
 @admin.register(models.Person)
-class PersonAdmin(HistoryMixin, admin.ModelAdmin):
+class PersonAdmin(HistoryMixin, DoorAdmin):
     form = PersonForm
     list_display = ["name", "native_name", "birth_text", "at_risk", "updated_at"]
     list_filter = ["at_risk"]
@@ -497,14 +513,14 @@ class PersonAdmin(HistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(models.PersonAlias)
-class PersonAliasAdmin(HistoryMixin, admin.ModelAdmin):
+class PersonAliasAdmin(HistoryMixin, DoorAdmin):
     list_display = ["name", "person"]
     search_fields = ["name", "person__name"]
     autocomplete_fields = ["person"]
 
 
 @admin.register(models.Affiliation)
-class AffiliationAdmin(HistoryMixin, admin.ModelAdmin):
+class AffiliationAdmin(HistoryMixin, DoorAdmin):
     form = DatedForm
     list_display = ["person", "role", "agency", "affiliation_date"]
     list_select_related = ["person", "agency"]
@@ -519,7 +535,7 @@ class AffiliationAdmin(HistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(models.Agency)
-class AgencyAdmin(HistoryMixin, admin.ModelAdmin):
+class AgencyAdmin(HistoryMixin, DoorAdmin):
     list_display = ["name", "acronym", "kind", "parent", "predecessor", "active_from", "active_until"]
     list_filter = ["kind"]
     list_select_related = ["parent", "predecessor"]
@@ -536,7 +552,7 @@ class AgencyAdmin(HistoryMixin, admin.ModelAdmin):
         return ", ".join(str(a) for a in agency.successors.all()) or "—"
 
 
-class SourceForm(forms.ModelForm):
+class SourceForm(DoorForm):
     class Meta:
         model = models.Source
         fields = ["title", "author", "outlet", "url", "archived_url", "published_on", "language", "kind",
@@ -547,7 +563,7 @@ class SourceForm(forms.ModelForm):
 
 
 @admin.register(models.Source)
-class SourceAdmin(HistoryMixin, admin.ModelAdmin):
+class SourceAdmin(HistoryMixin, DoorAdmin):
     form = SourceForm
     list_display = ["title", "outlet", "published_on", "kind", "reliability", "url"]
     list_filter = ["kind", "reliability", "language"]
@@ -569,13 +585,13 @@ class SourceAdmin(HistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(models.Motive)
-class MotiveAdmin(admin.ModelAdmin):
+class MotiveAdmin(DoorAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(models.Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(DoorAdmin):
     list_display = ["name", "start", "end"]
     prepopulated_fields = {"slug": ["name"]}

@@ -2,9 +2,11 @@
 
 The import is all or nothing: every row is checked (and, in a dry run, written inside a
 transaction that is rolled back), and when any row fails nothing is written. Rows follow
-the same workflow and sourcing rules as the admin (defections/workflow.py).
+the same permission door (defections/permissions.py) and sourcing rules
+(defections/workflow.py) as the admin.
 """
 
+import copy
 import csv
 import io
 from dataclasses import dataclass, field
@@ -14,7 +16,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 
 from defections.models import Agency, Case, Citation, Motive, Person, Source
-from defections.workflow import can_edit, check_sources, check_status_change
+from defections.permissions import authorize_save
+from defections.workflow import check_sources
 
 COLUMNS = [
     "id", "person", "agency", "role", "form", "date", "country_from", "destination_country",
@@ -148,7 +151,7 @@ def value(row, name) -> str:
     return (row.get(name) or "").strip()
 
 
-def find_person(name: str, result: RowResult) -> Person:
+def find_person(name: str, result: RowResult, user) -> Person:
     """The person with this name, native name or alias; a new person when there is none."""
     matches = list(Person.objects.filter(
         Q(name__iexact=name) | Q(native_name__iexact=name) | Q(aliases__name__iexact=name)
@@ -159,6 +162,7 @@ def find_person(name: str, result: RowResult) -> Person:
     if matches:
         return matches[0]
     person = Person(name=name)
+    authorize_save(user, person)
     person.full_clean()
     person.save()
     result.notes.append(f"new person “{name}”")
@@ -213,11 +217,10 @@ def import_row(row: dict, user, result: RowResult) -> None:
                                          .filter(pk=int(case_id)).first()):
             raise ValidationError(f"id: there is no case {case_id}.")
         result.action = "update"
-        old_status = case.status
-        if not can_edit(user, old_status):
-            raise PermissionDenied(f"Only an editor can change a {case.get_status_display().lower()} case.")
+        before = copy.copy(case)
+        authorize_save(user, before, before=before)  # may this user change it at all?
     else:
-        case, old_status = Case(), None
+        case, before = Case(), None
         result.action = "create"
 
     name = value(row, "person")
@@ -247,7 +250,8 @@ def import_row(row: dict, user, result: RowResult) -> None:
     for name_ in PLAIN:
         if name_ in row:
             setattr(case, name_, value(row, name_) or defaults[name_])
-    check_status_change(user, old_status, case.status)
+    case.person = find_person(name, result, user)
+    authorize_save(user, case, before=before)
     source_ids = ([s.pk for s, _ in citations] if citations is not None
                   else list(case.citations.values_list("source_id", flat=True)) if case.pk else [])
     try:
@@ -257,7 +261,6 @@ def import_row(row: dict, user, result: RowResult) -> None:
     if errors:
         raise ValidationError(errors)
 
-    case.person = find_person(name, result)
     case.full_clean()
     if case.pk is None:
         case.created_by = user

@@ -9,8 +9,9 @@ from django.utils.html import format_html, format_html_join
 from defections import models
 from defections.choices import Status
 from defections.dates import EXAMPLES, format_partial_date, parse_partial_date
+from defections.permissions import allowed_statuses, authorize_delete, authorize_save, stored
 from defections.search import matching_person_ids
-from defections.workflow import RESEARCHER_STATUSES, can_publish, check_sources, check_status_change
+from defections.workflow import check_sources
 
 
 class PartialDateField(forms.CharField):
@@ -25,7 +26,44 @@ class PartialDateField(forms.CharField):
         return parse_partial_date(super().to_python(value))
 
 
-class PartialDatesForm(forms.ModelForm):
+class DoorForm(forms.ModelForm):
+    """Asks the permission door (defections/permissions.py) about the record as it will be
+    saved: a refusal is an error on the form, not a 403 after the user typed it all.
+
+    The admin sets `user` on the class it builds per request; without one, nothing saves.
+    """
+
+    user = None
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.instance.pk is not None and not self.has_changed():
+            return  # an untouched row of an inline: asking about it again says nothing new
+        try:
+            if self.user is None:
+                raise PermissionDenied("No user: nothing is saved.")
+            authorize_save(self.user, self.instance)
+        except PermissionDenied as refusal:
+            self.add_error(None, str(refusal))
+
+
+class DoorFormSet(forms.BaseInlineFormSet):
+    """Inline rows: each saved row is asked by its form (DoorForm); each deleted one here."""
+
+    user = None
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            before = stored(form.instance)
+            if before is not None:
+                try:
+                    authorize_delete(self.user, before)
+                except PermissionDenied as refusal:
+                    raise ValidationError(str(refusal)) from refusal
+
+
+class PartialDatesForm(DoorForm):
     """A model form whose partial dates (prefix_start/_end/_precision) are one text field each.
 
     Subclasses declare a PartialDateField per prefix and list the prefixes in `partial_dates`.
@@ -59,13 +97,12 @@ class DatedForm(PartialDatesForm):
 
 
 class CaseForm(DatedForm):
-    """A case on one page, with the workflow and the no-lost-updates check.
+    """A case on one page, with the permission door and the no-lost-updates check.
 
     The admin sets `user` on the class it builds per request. `version` holds the
     case's updated_at as loaded; a save that finds another value was overtaken.
     """
 
-    user = None
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -81,18 +118,14 @@ class CaseForm(DatedForm):
         if self.instance.pk:
             self.initial["version"] = self.instance.updated_at.isoformat()
         status = self.fields.get("status")
-        if status is not None and not can_publish(self.user):
-            allowed = {*RESEARCHER_STATUSES, self.old_status}
-            status.choices = [c for c in Status.choices if c[0] in allowed]
-            status.help_text = "Set “In review” to submit the case to an editor, who publishes it."
+        if status is not None and self.user is not None:
+            allowed = {*allowed_statuses(self.user, self.instance), self.old_status}
+            if len(allowed) < len(Status):
+                status.choices = [c for c in Status.choices if c[0] in allowed]
+                status.help_text = "Set “In review” to submit the case to an editor, who publishes it."
 
     def clean(self):
         data = super().clean()
-        if "status" in data:
-            try:
-                check_status_change(self.user, self.old_status, data["status"])
-            except PermissionDenied as refusal:
-                self.add_error("status", str(refusal))
         if self.instance.pk and not self.errors:
             self.check_not_overtaken()
         return data
@@ -116,7 +149,7 @@ class CaseForm(DatedForm):
         )
 
 
-class CitationFormSet(forms.BaseInlineFormSet):
+class CitationFormSet(DoorFormSet):
     """The case's citations as they will be once saved, checked against the sourcing rules."""
 
     def clean(self):

@@ -6,6 +6,7 @@ admin lists an object's events, and those of the rows that point to it (a case's
 and responses), as readable diffs, and can restore any of them.
 """
 
+import copy
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -15,7 +16,8 @@ from django.db import transaction
 from pghistory.models import MiddlewareEvents
 
 from defections.models import Case
-from defections.workflow import check_sources, check_status_change
+from defections.permissions import authorize_save
+from defections.workflow import check_sources
 
 # Bookkeeping that changes with every save: not shown in diffs, never restored.
 NOISE = {"updated_at", "created_at", "search_vector"}
@@ -105,12 +107,13 @@ def load_event(slug: str):
 def restore(event, user):
     """Put the tracked row back as it was in this event, as a new change by user.
 
-    The workflow applies: a researcher cannot restore a published state, and a restored
-    published case still needs its citations.
+    The permission door applies to the row as stored and as restored: a researcher cannot
+    restore a published state, nor bring back (undelete) a row that a published case shows.
+    A restored published case still needs its citations.
     """
     model = event.pgh_tracked_model
     obj = model.objects.select_for_update().filter(pk=event.pgh_obj_id).first()
-    old_status = obj.status if isinstance(obj, Case) else None
+    before = copy.copy(obj) if obj is not None else None
     if obj is None:
         obj = model(pk=event.pgh_obj_id)
     for model_field in model._meta.concrete_fields:
@@ -118,8 +121,8 @@ def restore(event, user):
             continue
         if hasattr(event, model_field.attname):
             setattr(obj, model_field.attname, getattr(event, model_field.attname))
+    authorize_save(user, obj, before=before)
     if isinstance(obj, Case):
-        check_status_change(user, old_status, obj.status)
         source_ids = list(obj.citations.values_list("source_id", flat=True)) if obj.pk else []
         check_sources(obj.status, obj.verification, source_ids)
         obj.updated_by = user

@@ -113,6 +113,8 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out login before the password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Object permissions: who may change which record (defections/permissions.py).
+    "rules.permissions.ObjectPermissionBackend",
 ]
 # Lock a username from an address after AXES_FAILURE_LIMIT failed logins (admin and API
 # token), for AXES_COOLOFF_TIME hours. Keyed on both, so one attacker cannot lock out everyone.
@@ -121,7 +123,11 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# The client's address, for the lockout and the API throttle alike (defections/client_ip.py):
+# REMOTE_ADDR, or behind PROXY_COUNT reverse proxies the address the outermost one put in
+# X-Forwarded-For. 0 (no proxy) ignores X-Forwarded-For, which the client can write itself.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "defections.client_ip.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,8 +167,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # Anonymous clients read; writes need the model permission (reading drafts: view_case).
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    # Anonymous clients read; writes need the model permission and the object permission
+    # (defections/permissions.py). Reading drafts: view_case.
+    "DEFAULT_PERMISSION_CLASSES": ["defections.api.permissions.ObjectPermissions"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "defections.api.renderers.CSVRenderer",
@@ -170,7 +177,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["defections.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "defections.api.pagination.Pagination",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["defections.api.throttling.AnonRateThrottle"],
+    "NUM_PROXIES": PROXY_COUNT,  # for any of DRF's own throttles; ours asks client_ip()
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/min")},
 }
 SPECTACULAR_SETTINGS = {

@@ -17,7 +17,7 @@ from django_countries.serializers import CountryFieldMixin
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
-from defections import choices, workflow
+from defections import choices, permissions, workflow
 from defections.dates import check_interval, parse_partial_date
 from defections.models import (
     Agency,
@@ -146,7 +146,9 @@ class PartialDateMixin:
 
 
 class CleanModelSerializer(CountryFieldMixin, serializers.ModelSerializer):
-    """Runs the model's clean(), constraints and uniqueness checks before saving."""
+    """Runs the model's clean(), constraints and uniqueness checks before saving, and asks the
+    permission door about the record as it will be saved (the viewset's object permission
+    asked about it as stored)."""
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -156,6 +158,10 @@ class CleanModelSerializer(CountryFieldMixin, serializers.ModelSerializer):
         for name, value in attrs.items():
             if name in concrete:
                 setattr(instance, name, value)
+        try:
+            permissions.authorize_save(self.context["request"].user, instance)
+        except DjangoPermissionDenied as error:
+            raise exceptions.PermissionDenied(str(error)) from error
         try:
             instance.full_clean(exclude=[f.name for f in model._meta.concrete_fields if f.generated])
         except DjangoValidationError as error:
@@ -235,13 +241,7 @@ class CaseSerializer(PartialDateMixin, CleanModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        user = self.context["request"].user
-        old = self.instance.status if self.instance else None
-        new = attrs.get("status", old or choices.Status.DRAFT)
-        try:
-            workflow.check_status_change(user, old, new)
-        except DjangoPermissionDenied as error:
-            raise exceptions.PermissionDenied(str(error)) from error
+        new = attrs.get("status", self.instance.status if self.instance else choices.Status.DRAFT)
         if "citations" in attrs:
             source_ids = [citation["source"].pk for citation in attrs["citations"]]
         elif self.instance is not None:

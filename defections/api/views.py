@@ -14,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
 
-from defections import stats, visibility, workflow
+from defections import stats, visibility
 from defections.api import serializers as s
 from defections.api.filters import FilterBackend
 from defections.api.renderers import Echo, columns_of, row_of
@@ -142,11 +142,6 @@ class CaseViewSet(ModelViewSet):
             Prefetch("responses", Response.objects.order_by("date_start", "pk")),
             Prefetch("citations", Citation.objects.select_related("source").order_by("pk")),
         )
-
-    def perform_destroy(self, instance):
-        if not workflow.can_edit(self.request.user, instance.status):
-            raise exceptions.PermissionDenied("Only an editor can delete a published or retracted case.")
-        super().perform_destroy(instance)
 
 
 class PersonViewSet(ModelViewSet):

@@ -1,0 +1,166 @@
+"""Who may change what: one door, asked as `user.has_perm(perm, obj)` by every write path.
+
+The rule (django-rules predicates, registered once here): a researcher may add records
+and change or delete what no published or retracted case shows; what such a case shows
+(the case, its citations, its responses and theirs, its person with aliases and
+affiliations, the sources and agency it cites) only an editor changes. Anyone who may
+change a person may *set* `at_risk`; only an editor clears it.
+
+Model permissions (the groups of migration 0005) still say which kinds of record a role
+may touch at all; the predicates here add the object's state. A write is asked twice:
+about the record as stored (may I change it?) and as it will be saved (may I make it
+this?). So a researcher cannot publish a case, attach a citation to a published case or
+undelete one: the record as it would be is shown, and shown records are the editor's.
+`authorize_save` and `authorize_delete` ask both; every face and command calls them.
+"""
+
+import copy
+
+import rules
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from defections import models
+from defections.choices import Status
+
+EDITOR_PERMISSION = "defections.publish_case"
+CLEAR_AT_RISK = "defections.clear_at_risk"
+SHOWN_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
+
+_model_backend = ModelBackend()
+
+
+def holds(perm: str):
+    """The model permission itself, from the user's groups (asked without an object)."""
+
+    @rules.predicate(name=f"holds {perm}")
+    def check(user):
+        return bool(user) and _model_backend.has_perm(user, perm)
+
+    return check
+
+
+is_editor = holds(EDITOR_PERMISSION)
+
+
+# --- what a published or retracted case shows ------------------------------------------------
+
+
+def _shown_cases():
+    return models.Case.objects.filter(status__in=SHOWN_STATUSES)
+
+
+def _shown_people():
+    return _shown_cases().values("person_id")
+
+
+def shown(obj) -> bool:
+    """Does a published or retracted case show this record (as it is in memory)?"""
+    if obj is None:
+        return False
+    if isinstance(obj, models.Case):
+        return obj.status in SHOWN_STATUSES
+    if isinstance(obj, models.Response):
+        return obj.case_id is not None and shown(obj.case)
+    if isinstance(obj, models.Citation):
+        return any(getattr(obj, f"{name}_id") is not None and shown(getattr(obj, name))
+                   for name in ("case", "response", "affiliation"))
+    if isinstance(obj, models.PersonAlias | models.Affiliation):
+        return obj.person_id is not None and shown(obj.person)
+    if obj.pk is None:
+        return False  # a new person, source, agency or motive is shown by nothing yet
+    if isinstance(obj, models.Person):
+        return _shown_cases().filter(person_id=obj.pk).exists()
+    if isinstance(obj, models.Source):
+        return models.Citation.objects.filter(source_id=obj.pk).filter(
+            Q(case__status__in=SHOWN_STATUSES) | Q(response__case__status__in=SHOWN_STATUSES)
+            | Q(affiliation__person_id__in=_shown_people())).exists()
+    if isinstance(obj, models.Agency):
+        return (_shown_cases().filter(agency_id=obj.pk).exists()
+                or models.Affiliation.objects.filter(agency_id=obj.pk,
+                                                     person_id__in=_shown_people()).exists())
+    if isinstance(obj, models.Motive):
+        return _shown_cases().filter(motives=obj.pk).exists()
+    if isinstance(obj, models.Period):
+        return True  # every period is drawn on the public timeline
+    raise TypeError(f"No visibility rule for {type(obj).__name__}: add one to permissions.shown().")
+
+
+@rules.predicate
+def is_shown(user, obj):
+    return shown(obj)
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+MODELS = ["case", "response", "citation", "person", "personalias", "affiliation", "source",
+          "agency", "motive", "period"]
+
+for _model in MODELS:
+    for _action in ("add", "change", "delete"):
+        _perm = f"defections.{_action}_{_model}"
+        rules.add_perm(_perm, holds(_perm) & (is_editor | ~is_shown))
+rules.add_perm(CLEAR_AT_RISK, is_editor)
+
+
+# --- the door every write path calls ----------------------------------------------------------
+
+
+def refusal(obj) -> str:
+    if isinstance(obj, models.Case):
+        return ("Only an editor can publish or retract a case, or change a published or "
+                "retracted one: submit it for review instead.")
+    name = obj._meta.verbose_name
+    return f"Only an editor can change this {name}: a published or retracted case shows it."
+
+
+def stored(obj):
+    """The record as it is in the database now (None for a new one)."""
+    if obj.pk is None:
+        return None
+    return type(obj)._default_manager.filter(pk=obj.pk).first()
+
+
+def authorize_save(user, obj, before=None) -> None:
+    """Refuse (PermissionDenied) unless user may change obj as stored and save it as it is.
+
+    `before` is the stored record when the caller has it already (with its relations as
+    stored); by default it is read again.
+    """
+    opts = obj._meta
+    before = stored(obj) if before is None else before
+    if before is not None and not user.has_perm(f"{opts.app_label}.change_{opts.model_name}", before):
+        raise PermissionDenied(refusal(before))
+    action = "change" if before is not None else "add"
+    if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}", obj):
+        raise PermissionDenied(refusal(obj))
+    if (isinstance(obj, models.Person) and before is not None and before.at_risk
+            and not obj.at_risk and not user.has_perm(CLEAR_AT_RISK, obj)):
+        raise PermissionDenied("Only an editor can clear “at risk”: it makes the person's "
+                               "details public.")
+
+
+def authorize_delete(user, obj) -> None:
+    opts = obj._meta
+    if not user.has_perm(f"{opts.app_label}.delete_{opts.model_name}", obj):
+        raise PermissionDenied(refusal(obj))
+
+
+def can_publish(user) -> bool:
+    return bool(user) and user.has_perm(EDITOR_PERMISSION)
+
+
+def allowed_statuses(user, case) -> set[str]:
+    """The statuses this user may give this case (asked of the door, one trial per status)."""
+    before = stored(case)
+    allowed = set()
+    for status in Status:
+        trial = copy.copy(case)
+        trial.status = status
+        try:
+            authorize_save(user, trial, before=before)
+        except PermissionDenied:
+            continue
+        allowed.add(status.value)
+    return allowed

@@ -18,6 +18,8 @@ from defections.models import Agency, Case, Motive, Period, Person, Response, So
 from defections.search import matching_person_ids, search_cases
 
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
+# A search longer than this is no search: refused at once (a 30 KB one took seconds a page).
+Q_MAX_LENGTH = 200
 
 
 def chosen(value) -> bool:
@@ -79,7 +81,7 @@ def country_choices():
 
 
 class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label="Search",
+    q = filters.CharFilter(method="filter_q", label="Search", max_length=Q_MAX_LENGTH,
                            help_text="Names (misspellings and Cyrillic too), summary and narrative.")
     form = filters.MultipleChoiceFilter(choices=choices.Form.choices, distinct=False,
                                         help_text="Form of defection.")
@@ -151,7 +153,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
 
 
 class PersonFilterSet(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label="Search")
+    q = filters.CharFilter(method="filter_q", label="Search", max_length=Q_MAX_LENGTH)
     updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated")))
 
@@ -165,7 +167,7 @@ class PersonFilterSet(filters.FilterSet):
 
 
 class AgencyFilterSet(SlugFilterMixin, filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label="Search")
+    q = filters.CharFilter(method="filter_q", label="Search", max_length=Q_MAX_LENGTH)
     kind = filters.MultipleChoiceFilter(choices=choices.AgencyKind.choices)
     parent = filters.ModelMultipleChoiceFilter(queryset=Agency.objects.all(), to_field_name="slug",
                                                method="filter_in")
@@ -180,7 +182,7 @@ class AgencyFilterSet(SlugFilterMixin, filters.FilterSet):
 
 
 class SourceFilterSet(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label="Search")
+    q = filters.CharFilter(method="filter_q", label="Search", max_length=Q_MAX_LENGTH)
     kind = filters.MultipleChoiceFilter(choices=choices.SourceKind.choices)
     reliability = filters.MultipleChoiceFilter(choices=choices.Reliability.choices)
     language = filters.CharFilter()

@@ -174,7 +174,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "defections.api.renderers.CSVRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON within bounds: size, depth, finite numbers, valid Unicode (defections/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["defections.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["defections.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "defections.api.pagination.Pagination",
     "DEFAULT_THROTTLE_CLASSES": ["defections.api.throttling.AnonRateThrottle"],

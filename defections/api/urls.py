@@ -3,10 +3,12 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.routers import DefaultRouter
 
 from defections.api import views
+from defections.api.parsers import JSONParser
 
 app_name = "api"
 
@@ -27,7 +29,9 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("stats/", views.StatsView.as_view(), name="stats"),
-    path("auth/token/", obtain_auth_token, name="token"),
+    # DRF's token view names its own parsers: ours for JSON, so its bounds hold here too.
+    path("auth/token/", ObtainAuthToken.as_view(parser_classes=[JSONParser, FormParser, MultiPartParser]),
+         name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file, so the Content Security Policy still forbids
     # inline scripts here; Swagger UI's page does need its inline <style>.

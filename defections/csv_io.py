@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 
+from defections.csv_safe import cell, uncell
 from defections.models import Agency, Case, Citation, Motive, Person, Source
 from defections.permissions import authorize_save
 from defections.workflow import check_sources
@@ -66,7 +67,7 @@ def export_cases(queryset, out) -> None:
     writer.writeheader()
     for case in queryset.select_related("person", "agency").prefetch_related(
             "motives", "citations__source"):
-        writer.writerow(case_row(case))
+        writer.writerow({name: cell(str(text)) for name, text in case_row(case).items()})
 
 
 # --- import -------------------------------------------------------------------------------
@@ -148,7 +149,8 @@ def import_cases(data: bytes | str, user, *, dry_run: bool) -> ImportReport:
 
 
 def value(row, name) -> str:
-    return (row.get(name) or "").strip()
+    """A cell as written by the export: without the ' that keeps a formula from running."""
+    return uncell(row.get(name) or "").strip()
 
 
 def find_person(name: str, result: RowResult, user) -> Person:
@@ -242,7 +244,7 @@ def import_row(row: dict, user, result: RowResult) -> None:
     except ValidationError as error:
         errors.extend(error.messages)
     try:
-        citations = read_citations(row["citations"] or "") if "citations" in row else None
+        citations = read_citations(uncell(row["citations"] or "")) if "citations" in row else None
     except ValidationError as error:
         errors.extend(error.messages)
 

@@ -5,9 +5,10 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
-from defections import csv_io
+from defections import csv_io, csv_safe
 from defections.models import Case, Citation, Person
 from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory, SourceFactory
 from tests.test_admin_support import make_user
@@ -155,3 +156,77 @@ def test_the_documented_example_imports(seeded):
     example = doc.split("```csv\n", 1)[1].split("```", 1)[0]
     report = csv_io.import_cases(example, make_user("ed", "Editor"), dry_run=True)
     assert report.ok, (report.errors, [row.errors for row in report.rows])
+
+
+# --- formula cells (CSV injection) -----------------------------------------------------------
+# A spreadsheet runs a cell that starts with = + - @ (or tab, CR) as a formula: every CSV we
+# write prefixes such a cell with ' (OWASP's rule), and the import takes it off again.
+
+FORMULAS = {"role": "=HYPERLINK(\"https://evil.example\",\"click\")", "summary": "+1+2",
+            "place": "@SUM(A1:A9)", "narrative": "-2\nsecond line"}
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("'=1", "''=1"),            # already quoted by someone: quoted once more, so the import is exact
+    ("'abc", "'abc"), ("a=1", "a=1"), ("1936–1938", "1936–1938"), ("", ""), ("'", "'"),
+])
+def test_formula_cells_are_quoted_and_unquoted(text, written):
+    assert csv_safe.cell(text) == written
+    assert csv_safe.uncell(written) == text
+
+
+def formula_case(world):
+    case = CaseFactory(person=PersonFactory(name="=Person"), agency=world["agency"], **FORMULAS)
+    Citation.objects.create(case=case, source=world["source"], locator="-p. 3")
+    return case
+
+
+def test_the_admin_export_quotes_formulas_and_the_import_reads_them_back(editor, world):
+    case = formula_case(world)
+    out = io.StringIO()
+    csv_io.export_cases(Case.objects.all(), out)
+    exported = out.getvalue()
+    row = next(csv.DictReader(io.StringIO(exported)))
+    for name, text in FORMULAS.items():
+        assert row[name] == "'" + text, name
+    assert row["person"] == "'=Person"
+
+    report = csv_io.import_cases(exported, editor, dry_run=False)
+    assert report.ok and [r.action for r in report.rows] == ["update"], report
+    case.refresh_from_db()
+    assert {name: getattr(case, name) for name in FORMULAS} == FORMULAS
+    assert case.person.name == "=Person"
+    assert case.citations.get().locator == "-p. 3"
+    again = io.StringIO()
+    csv_io.export_cases(Case.objects.all(), again)
+    assert again.getvalue() == exported
+
+
+def no_formula_cells(rows):
+    cells = [cell for row in rows for cell in row]
+    assert cells, "no rows"
+    return [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_the_api_csv_quotes_formulas(client, world):
+    case = formula_case(world)
+    for url in ["/api/v1/cases/?format=csv", f"/api/v1/cases/{case.pk}/?format=csv",
+                "/api/v1/people/?format=csv", f"/api/v1/people/{case.person_id}/?format=csv"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        rows = list(csv.reader(io.StringIO(body.decode())))
+        assert not no_formula_cells(rows), (url, no_formula_cells(rows))
+        assert any(cell.startswith("'=") for row in rows for cell in row), url
+
+
+def test_the_dataset_csv_quotes_formulas(world, tmp_path):
+    formula_case(world)
+    call_command("export_dataset", "--output", str(tmp_path), "--version", "t",
+                 "--base-url", "http://testserver", stdout=io.StringIO())
+    for name in ["cases.csv", "people.csv"]:
+        with (tmp_path / name).open(newline="", encoding="utf-8") as file:
+            rows = list(csv.reader(file))
+        assert not no_formula_cells(rows), (name, no_formula_cells(rows))
+    assert "'+1+2" in (tmp_path / "cases.csv").read_text(encoding="utf-8")

@@ -7,6 +7,8 @@ import io
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
+from defections.csv_safe import cell
+
 JOIN = "; "
 SKIPPED_IN_TEXT = {"id", "url"}
 
@@ -43,13 +45,14 @@ def columns_of(serializer) -> list[str]:
 
 
 def row_of(data: dict, columns: list[str]) -> list[str]:
+    """One record's cells, none of them a formula (csv_safe): every CSV we serve or release."""
     row = []
     for column in columns:
         name, _, child = column.partition(".")
         value = data.get(name)
         if child:
             value = value.get(child) if isinstance(value, dict) else None
-        row.append(as_text(value))
+        row.append(cell(as_text(value)))
     return row
 
 

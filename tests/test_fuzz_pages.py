@@ -3,8 +3,9 @@
 Hypothesis builds raw query strings from each page's own parameter names (and a few
 foreign ones), with NUL bytes, overlong strings, wrong types, SQL and HTML injection,
 invalid UTF-8 (percent-encoded bytes), huge and negative numbers, year 10000, bad enums
-and repeated parameters. Django's test client re-raises a view's exception, so a crash
-fails the example even though DEBUG is off.
+and repeated parameters; searches around and far beyond Q_MAX_LENGTH, UTF-8-encoded lone
+surrogates (%ED%A0%80) and numbers no float holds (1e999, Infinity). Django's test client
+re-raises a view's exception, so a crash fails the example even though DEBUG is off.
 """
 
 from urllib.parse import quote_from_bytes
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from defections.filtersets import Q_MAX_LENGTH
 from defections.models import Agency, Case, Source
 
 PAGING = ["page", "page_size", "ordering"]
@@ -43,14 +45,20 @@ NASTY = [
     "[]", "{}", "null", "true", "2022-13-45", "9999-12-31T23:59:59+99:00",
     "0001-01-01T00:00:00+19:22", "10000-01-01", "lateral", "FSB", "fsb", "geographic", "final",
     "war-since-2022", "-date", "--date", "salary", "ZZ", "ru", "Скрипаль", "😀", "\u202e", "\ufeff",
-    "a" * 5000, "я" * 3000, "x y " * 500,
+    "a" * 5000, "я" * 3000, "x y " * 500, "1e999", "-1e999", "Infinity", "-Infinity", "1e-999",
+    "a" * Q_MAX_LENGTH, "a" * (Q_MAX_LENGTH + 1), "x y " * 7500,
 ]
+# Bytes that no UTF-8 decoder should accept: a lone surrogate (U+D800, U+DFFF) in UTF-8's
+# form, a code point past U+10FFFF, an overlong "/", a stray continuation byte.
+NOT_UTF_8 = [b"\xed\xa0\x80", b"\xed\xbf\xbf", b"a\xed\xa0\x80b", b"\xf4\x90\x80\x80", b"\xc0\xaf",
+             b"\x80", b"\xff\xfe"]
 
-raw_bytes = st.binary(max_size=24)  # mostly invalid UTF-8 once percent-encoded
+raw_bytes = st.one_of(st.binary(max_size=24), st.sampled_from(NOT_UTF_8))
 text_values = st.one_of(
     st.sampled_from(NASTY),
     st.integers(min_value=-10**30, max_value=10**30).map(str),
     st.text(st.characters(blacklist_categories=["Cs"]), max_size=40),
+    st.integers(min_value=Q_MAX_LENGTH - 2, max_value=30_000).map(lambda n: "q" * n),
 )
 
 
@@ -111,7 +119,8 @@ RAW_QUERIES = [
     "destination_country=RU&destination_country=XX", "agency_id=1.5", "agency_id=-1",
     "agency_id=99999999999999999999", "updated_after=9999-99-99", "updated_after=%ff",
     "q=" + "a" * 20000, "q=" + "%d0%af" * 5000, "form=" + "&form=".join(["final"] * 500),
-    "q=a%26b%3Dc&&&=&", "q=%25%27%22%3C%3E",
+    "q=a%26b%3Dc&&&=&", "q=%25%27%22%3C%3E", "q=%ED%A0%80%ED%B0%80", "%ED%A0%80=%ED%A0%80",
+    "year_min=1e999", "year_max=-Infinity", "page=NaN", "page_size=1e999", "q=" + "a" * Q_MAX_LENGTH,
 ]
 
 
@@ -127,3 +136,17 @@ def test_bad_ids_are_a_404(client, seeded):
         response = client.get(path)
         assert response.status_code == 404, path
         assert_safe(response, path)
+
+
+@pytest.mark.parametrize("path", ["/cases/", "/people/", "/sources/"])
+def test_a_search_over_the_limit_is_a_form_error(client, seeded, path):
+    @hypothesis_settings(max_examples=15, deadline=None, database=None,
+                         suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(length=st.integers(min_value=Q_MAX_LENGTH + 1, max_value=50_000),
+           letter=st.sampled_from(["a", "я", "😀", " x", "%"]))
+    def fuzz(length, letter):
+        q = "z" + (letter * length)[:length - 2] + "z"  # the form strips spaces at either end
+        response = client.get(path, {"q": q})
+        assert response.status_code == 400 and "q" in response.context["form"].errors
+
+    fuzz()

@@ -77,7 +77,7 @@ def write_table(directory: Path, stem: str, viewset_class, request) -> int:
         for data in rows:
             out_json.write(",\n" if count else "\n")
             out_json.write(json.dumps(data, cls=JSONEncoder, ensure_ascii=False))
-            writer.writerow(row_of(data, columns))
+            writer.writerow(row_of(data, columns))  # formula cells quoted, as the API does (csv_safe)
             count += 1
         out_json.write("\n]\n")
     return count

@@ -4,7 +4,9 @@ A dimension is counted with every *other* active filter applied, so that the opt
 one filter read as "any of these" (as the FilterSet combines repeated values). The
 dimensions that count the same cases share one scan; the number of queries depends on
 the filters in use, never on the number of cases or options. The page and the
-API can both use it: hand in a bound, validated CaseFilterSet and the visible queryset.
+API can both use it: hand in a bound, validated CaseFilterSet and the reader's
+`Case.objects.visible_to(user)`; the filterset's `narrow` keeps at-risk cases out of the
+dimensions that would reveal their details.
 """
 
 from django.db import connections
@@ -42,8 +44,10 @@ def active_filters(filterset) -> dict:
 def apply_filters(filterset, queryset, active: dict, skip=(), narrow=None):
     """queryset narrowed by the active filters except those in skip (ordering is not a filter).
 
-    narrow(queryset, names) is the caller's extra rule, given the filter names in force.
+    narrow(queryset, names) is the at-risk rule, given the filter names in force; by
+    default the filterset's own.
     """
+    narrow = narrow or getattr(filterset, "narrow", None)
     names = {name for name in active if name not in skip and name != "ordering"}
     for name in names:
         queryset = filterset.filters[name].filter(queryset, active[name])
@@ -121,8 +125,12 @@ def grouped_counts(queryset, columns: dict[str, str]) -> dict[str, dict]:
     return counts
 
 
-def case_facets(filterset, queryset, narrow=None) -> dict[str, list[dict]]:
-    """{dimension: [{"value", "label", "count", "selected", "depth"}, …]} for the case filters."""
+def case_facets(filterset, queryset, narrow=None, user=None) -> dict[str, list[dict]]:
+    """{dimension: [{"value", "label", "count", "selected", "depth"}, …]} for the case filters.
+
+    user is the reader the queryset is visible to: only the agencies they may see are named.
+    """
+    narrow = narrow or getattr(filterset, "narrow", None)
     active = active_filters(filterset)
     counts = {}
     # Dimensions counted over the same cases (those whose own filter is not in use) share
@@ -140,7 +148,7 @@ def case_facets(filterset, queryset, narrow=None) -> dict[str, list[dict]]:
     for facet_qs, columns in shared.values():
         counts.update(grouped_counts(facet_qs, columns))
 
-    agencies = list(Agency.objects.only("pk", "name", "acronym", "slug", "parent_id"))
+    agencies = list(Agency.objects.visible_to(user).only("pk", "name", "acronym", "slug", "parent_id"))
     agency_totals = roll_up(agencies, counts["agency"])
     chosen_agencies = _selected(filterset, "agency")
     chosen_ids = _selected(filterset, "agency_id")

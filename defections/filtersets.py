@@ -3,17 +3,20 @@
 The query string of a browse URL works unchanged on the API: the parameter names
 here are the contract of DESIGN.md ("form", "agency", "year_min", …). Multi-valued
 filters take repeated parameters and match any of the values. Visibility is not a
-filter: views hand in a queryset already narrowed by `public()`.
+filter: views hand in `Model.objects.visible_to(user)`, whose stand-ins for hidden
+columns the year, change-time and ordering filters use, and `CaseFilterSet.narrow`
+keeps at-risk cases out of filters on what is hidden (defections/visibility.py).
 """
 
 from datetime import UTC
 
 import django_filters as filters
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django_countries import countries
+from django_filters.constants import EMPTY_VALUES
 
-from defections import choices
+from defections import choices, visibility
 from defections.models import Agency, Case, Motive, Period, Person, Response, Source
 from defections.search import matching_person_ids, search_cases
 
@@ -46,11 +49,25 @@ class CaseFilterForm(forms.Form):
 
 
 class StableOrderingFilter(filters.OrderingFilter):
-    """Orders as asked, then by id, so that equal names or dates page the same way every time."""
+    """Orders as asked, then by id, so that equal names or dates page the same way every time.
+
+    A public queryset orders by what is shown (`shown`): an at-risk case by its shown year,
+    and with no change time after every other record, whichever the direction.
+    """
 
     def filter(self, qs, value):
-        qs = super().filter(qs, value)
-        return qs.order_by(*qs.query.order_by, "pk") if value else qs
+        if value in EMPTY_VALUES:
+            return qs
+        fields = [self.get_ordering_value(param) for param in value]
+        return qs.order_by(*[self.shown(qs, field) for field in fields], "pk")
+
+    @staticmethod
+    def shown(qs, field):
+        shown = qs.shown(field) if hasattr(qs, "shown") else field
+        if shown.lstrip("-") == "shown_updated":
+            column = F("shown_updated")
+            return column.desc(nulls_last=True) if shown.startswith("-") else column.asc(nulls_last=True)
+        return shown
 
 
 class UTCDateTimeField(filters.fields.IsoDateTimeField):
@@ -68,6 +85,19 @@ class UTCDateTimeField(filters.fields.IsoDateTimeField):
 
 class UTCDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField
+
+
+class ChangedSinceFilter(UTCDateTimeFilter):
+    """Changed at or after a time, by the change time the reader is shown (none for an
+    at-risk person's records, which so never match)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(field_name="updated_at", lookup_expr="gte", **kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.filter(**{f"{qs.shown(self.field_name)}__gte": value})
 
 
 class YearFilter(filters.NumberFilter):
@@ -112,13 +142,14 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
     status = filters.MultipleChoiceFilter(
         choices=choices.Status.choices, distinct=False,
         help_text="Editorial status (staff only: the public sees published cases).")
-    updated_after = UTCDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte",
-        help_text="Changed at or after this time (ISO 8601), for syncing.")
+    updated_after = ChangedSinceFilter(
+        help_text="Changed at or after this time (ISO 8601), for syncing. The cases of a "
+                  "person at risk have no public change time and never match.")
     ordering = StableOrderingFilter(
         fields=(("date_start", "date"), ("person__name", "name"), ("updated_at", "updated")),
         help_text="date, name or updated; a leading minus reverses. "
-                  "Default: by date, or by relevance when searching.",
+                  "Default: by date, or by relevance when searching. A case of a person at "
+                  "risk sorts by the first day of its year, and after all others by updated.",
     )
 
     class Meta:
@@ -128,6 +159,18 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return search_cases(queryset, value)
+
+    def filter_queryset(self, queryset):
+        """The filters, then the at-risk rule for the filters in force (`narrow`)."""
+        queryset = super().filter_queryset(queryset)
+        return self.narrow(queryset, {name for name, value in self.form.cleaned_data.items()
+                                      if chosen(value)})
+
+    def narrow(self, queryset, names):
+        """At-risk cases only where the filters in `names` ask about name, form and year
+        (visibility.narrow); facets ask it for each dimension's filters."""
+        q = self.form.cleaned_data.get("q", "") if hasattr(self.form, "cleaned_data") else ""
+        return visibility.narrow(queryset, names, q or "")
 
     def filter_agency(self, queryset, name, value):
         if not chosen(value):
@@ -154,7 +197,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
 
 class PersonFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label="Search", max_length=Q_MAX_LENGTH)
-    updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_after = ChangedSinceFilter()
     ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated")))
 
     class Meta:
@@ -163,7 +206,7 @@ class PersonFilterSet(filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         people, aliases = matching_person_ids(" ".join(value.split()))
-        return queryset.filter(pk__in=people) | queryset.filter(pk__in=aliases)
+        return visibility.named_only(queryset.filter(Q(pk__in=people) | Q(pk__in=aliases)), value)
 
 
 class AgencyFilterSet(SlugFilterMixin, filters.FilterSet):

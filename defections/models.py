@@ -215,10 +215,37 @@ class Period(models.Model):
 # --- people and agencies ------------------------------------------------------------------
 
 
-class PersonQuerySet(models.QuerySet):
+# What a public queryset filters and orders by instead of a column an at-risk case hides
+# (the aliases that `visible_to` sets: defections/visibility.py).
+SHOWN = {"date_start": "shown_start", "date_end": "shown_end", "updated_at": "shown_updated"}
+
+
+class ShownMixin:
+    def shown(self, field: str) -> str:
+        """The column to filter or order by for field ("-date_start" too): its public
+        stand-in when `visible_to` set one, else the field itself."""
+        name = field.lstrip("-")
+        if SHOWN.get(name) in self.query.annotations:
+            return field.replace(name, SHOWN[name])
+        return field
+
+    def details_shown(self):
+        """The records whose details (beyond name, form and year) the reader sees."""
+        from defections import visibility
+
+        return visibility.details_shown(self)
+
+
+class PersonQuerySet(ShownMixin, models.QuerySet):
     def public(self):
         """People with at least one published case."""
-        return self.filter(cases__in=Case.objects.public()).distinct()
+        return self.filter(pk__in=Case.objects.public().values("person_id"))
+
+    def visible_to(self, user):
+        """The people user may see: the one door (defections/visibility.py)."""
+        from defections import visibility
+
+        return visibility.people(self, user)
 
 
 @tracked()
@@ -304,7 +331,15 @@ class PersonAlias(models.Model):
         return self.name
 
 
-class AgencyManager(models.Manager):
+class AgencyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The agencies user may see: the one door (defections/visibility.py)."""
+        from defections import visibility
+
+        return visibility.agencies(self, user)
+
+
+class AgencyManager(models.Manager.from_queryset(AgencyQuerySet)):
     def tree(self, roots) -> RawSQL:
         """The given agencies and everything under them, as a recursive subquery.
 
@@ -412,6 +447,14 @@ class Affiliation(Dated):
 # --- sources ------------------------------------------------------------------------------
 
 
+class SourceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The sources user may see: the one door (defections/visibility.py)."""
+        from defections import visibility
+
+        return visibility.sources(self, user)
+
+
 @tracked()
 class Source(Timestamped):
     title = models.CharField(max_length=500)
@@ -426,6 +469,8 @@ class Source(Timestamped):
     reliability = models.CharField(max_length=8, choices=choices.Reliability,
                                    default=choices.Reliability.UNKNOWN,
                                    help_text=help_text(choices.Reliability))
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -446,10 +491,17 @@ class Source(Timestamped):
 # --- cases ---------------------------------------------------------------------------------
 
 
-class CaseQuerySet(models.QuerySet):
+class CaseQuerySet(ShownMixin, models.QuerySet):
     def public(self):
-        """The one visibility rule: the public sees published cases only."""
+        """Published cases: what `visible_to` starts from for the public."""
         return self.filter(status=choices.Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """The cases user may see, and how: the one door every face starts from
+        (defections/visibility.py). None or anonymous: the public."""
+        from defections import visibility
+
+        return visibility.cases(self, user)
 
     def for_list(self):
         """What a list of cases shows, in a fixed number of queries (the search column is
@@ -458,11 +510,12 @@ class CaseQuerySet(models.QuerySet):
                 .defer("search_vector"))
 
     def in_years(self, year_min: int | None = None, year_max: int | None = None):
-        """Cases whose date interval overlaps the years; undated cases drop out."""
+        """Cases whose date interval (as shown: see `shown`) overlaps the years; undated
+        cases drop out."""
         qs = self
         if year_min is not None:
-            qs = qs.filter(date_end__gte=date(year_min, 1, 1))
-        if year_max is not None:
+            qs = qs.filter(**{f"{self.shown('date_end')}__gte": date(year_min, 1, 1)})
+        if year_max is not None:  # a shown start is in the year of the start: same test
             qs = qs.filter(date_start__lte=date(year_max, 12, 31))
         return qs
 

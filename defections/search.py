@@ -8,7 +8,7 @@ The summary, narrative and role are matched as full text (websearch syntax).
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db.models import F, FloatField, Lookup, Q, Value
+from django.db.models import Case, F, FloatField, Lookup, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
 from defections.models import Person, PersonAlias, Unaccented
@@ -79,24 +79,35 @@ def text_query(q: str) -> SearchQuery:
     return SearchQuery(q, search_type="websearch", config="english")
 
 
+def closeness(q: str, *fields: str):
+    """How close q comes to the best of the name fields (trigram word similarity)."""
+    return Greatest(
+        *[TrigramWordSimilarity(Unaccented(Value(v)), Unaccented(F(field)))
+          for field in fields for v in name_variants(q)],
+        Value(0.0),
+        output_field=FloatField(),
+    )
+
+
 def search_cases(queryset, q: str):
-    """Cases matching q, best first (ties by date)."""
+    """Cases matching q, best first (ties by date).
+
+    A case whose details the reader may not see (defections/visibility.py) ranks by its
+    display name alone: a rank from its hidden words or names would order the results by them.
+    """
     q = " ".join(q.split())
     if not q:
         return queryset
     query = text_query(q)
     people, aliases = matching_person_ids(q)
-    name_score = Greatest(
-        *[TrigramWordSimilarity(Unaccented(Value(v)), Unaccented(F("person__name")))
-          for v in name_variants(q)],
-        *[TrigramWordSimilarity(Unaccented(Value(v)), Unaccented(F("person__native_name")))
-          for v in name_variants(q)],
-        Value(0.0),
-        output_field=FloatField(),
-    )
+    rank = (Coalesce(SearchRank(F("search_vector"), query), 0.0)
+            + closeness(q, "person__name", "person__native_name"))
+    if "details_hidden" in queryset.query.annotations:
+        rank = Case(When(details_hidden=True, then=closeness(q, "person__name")), default=rank,
+                    output_field=FloatField())
     return (
         queryset.filter(Q(search_vector=query) | Q(EqualsAny(F("person_id"), people))
                         | Q(EqualsAny(F("person_id"), aliases)))
-        .annotate(rank=Coalesce(SearchRank(F("search_vector"), query), 0.0) + name_score)
-        .order_by("-rank", "date_start", "pk")
+        .annotate(rank=rank)
+        .order_by("-rank", queryset.shown("date_start"), "pk")
     )

@@ -1,7 +1,10 @@
 """Counts for the timeline and /api/v1/stats/, over any (already filtered) case queryset.
 
-A case counts in the year its date starts; undated cases are counted apart. The callers
-keep what they build from these counts (defections/cache.py), so nothing here is cached.
+A case counts in the year its date starts (the year shown of an at-risk person's case
+too); undated cases are counted apart. An at-risk person's case counts by no agency and no
+period: its agency is hidden, and its period is derived from its hidden whole date (as
+the period filter and facet never list it either). The callers keep what they build from
+these counts (defections/cache.py), so nothing here is cached.
 """
 
 from django.db.models import Count
@@ -25,7 +28,7 @@ def by_year_and_form(cases) -> list[dict]:
 
 def by_agency(cases) -> list[dict]:
     """Cases per agency (direct, not rolled up), most first; cases with no agency under None."""
-    counts = dict(cases.order_by().values_list("agency_id").annotate(n=Count("pk")))
+    counts = dict(cases.details_shown().order_by().values_list("agency_id").annotate(n=Count("pk")))
     agencies = Agency.objects.in_bulk([pk for pk in counts if pk is not None])
     rows = [{"agency": agencies[pk], "count": n} for pk, n in counts.items() if pk is not None]
     rows.sort(key=lambda row: (-row["count"], row["agency"].name))
@@ -34,9 +37,14 @@ def by_agency(cases) -> list[dict]:
     return rows
 
 
+def period_counts(cases) -> dict:
+    """{period id or None: cases}, of the cases whose period the reader may know."""
+    return dict(cases.details_shown().order_by().values_list("period_id").annotate(n=Count("pk")))
+
+
 def by_period(cases) -> list[dict]:
     """Cases per period of instability, in time order, then those outside any period."""
-    counts = dict(cases.order_by().values_list("period_id").annotate(n=Count("pk")))
+    counts = period_counts(cases)
     rows = [{"period": p, "count": counts.get(p.pk, 0)} for p in Period.objects.all()]
     rows.append({"period": None, "count": counts.get(None, 0)})
     return rows

@@ -1,18 +1,162 @@
-"""The at-risk rule, for every public face: of an at-risk person only the name, form and year.
+"""Who sees what, written once: the door every face goes through, and the one redaction.
 
-(The other half of visibility, published cases only, is `Case.objects.public()`.)
-A filter on anything else (agency, motive, country, …) would reveal that detail by
-listing the case, so for the public, at-risk cases match only filters on form and
-years, and a search only by their display name. The pages and the API both apply it.
+Staff (holders of view_case) see everything. The public sees published cases only, never
+restricted notes, and of a person at risk only the name, and the form and start year of
+each case. Every view, viewset, export, stat and search starts from
+`Model.objects.visible_to(user)` (Case, Person, Agency, Source), and every record shown
+passes through `redact(record, user)`; no face says again which fields are hidden.
+
+What is hidden must not show through the order, the filters or the counts either, so a
+public case queryset carries stand-ins (aliases, computed in SQL without a join) for what
+an at-risk case hides: `shown_start`/`shown_end` (the whole shown year), `shown_updated`
+(none: when hidden fields changed is not public) and `details_hidden`. Filters, orders
+and ranks use them (`CaseQuerySet.shown`); a queryset without them (staff, the admin)
+uses the real columns.
 """
 
-from django.db.models import Q
+import copy
+from datetime import date
 
-from defections.models import Case, Person, Source, Unaccented
-from defections.search import name_variants, similar
+from django.db.models import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    Value,
+    When,
+)
+from django.db.models import Case as Choose
+from django.db.models.expressions import RawSQL
 
-# Filters that at-risk cases may answer: their form and year are public.
+from defections.models import (
+    Affiliation,
+    Agency,
+    Case,
+    Citation,
+    Motive,
+    Person,
+    PersonAlias,
+    Response,
+    Source,
+    Unaccented,
+)
+from defections.search import EqualsAny, name_variants, similar
+
+STAFF_PERMISSION = "defections.view_case"
+
+# Filters that at-risk cases may answer: their form and year are public. A filter on
+# anything else (agency, motive, country, …) would reveal that detail by listing the case.
 OPEN_FILTERS = {"form", "year_min", "year_max", "ordering"}
+
+# What the public sees of an at-risk person and their cases (API field names).
+SHOWN_AT_RISK = {Case: ("id", "url", "person", "form", "date"), Person: ("id", "url", "name", "cases")}
+# What the public never sees, whoever the person (the flag itself would point them out).
+STAFF_ONLY = {Case: ("restricted_notes",), Person: ("at_risk",)}
+
+
+def is_staff(user) -> bool:
+    return user is not None and user.has_perm(STAFF_PERMISSION)
+
+
+# --- the door ------------------------------------------------------------------------------
+
+
+def at_risk_people():
+    return Person.objects.filter(at_risk=True).order_by().values("pk")
+
+
+class YearDay(Func):
+    """A given day of a date's year: make_date(year, month, day)."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, month: int, day: int):
+        super().__init__(expression)
+        self.template = f"make_date(EXTRACT(YEAR FROM %(expressions)s)::int, {month:d}, {day:d})"
+
+
+def cases(queryset, user):
+    """Staff: every case. The public: published cases, with the stand-ins of an at-risk
+    case's hidden date and change time, in the order of what is shown."""
+    if is_staff(user):
+        return queryset
+    # `person_id = ANY(ARRAY(at-risk people))`: no join, so a page still reads its ids from
+    # the index of published cases (defections/paging.py).
+    hidden = EqualsAny(F("person_id"), at_risk_people())
+    return (queryset.public()
+            .alias(details_hidden=ExpressionWrapper(hidden, output_field=BooleanField()))
+            .alias(shown_start=Choose(When(details_hidden=True, then=YearDay("date_start", 1, 1)),
+                                      default=F("date_start")),
+                   shown_end=Choose(When(details_hidden=True, then=YearDay("date_start", 12, 31)),
+                                    default=F("date_end")),
+                   shown_updated=Choose(When(details_hidden=True, then=Value(None)),
+                                        default=F("updated_at"), output_field=DateTimeField()))
+            .order_by("shown_start", "pk"))
+
+
+def people(queryset, user):
+    """Staff: everyone. The public: people with a published case; an at-risk person's
+    change time is not public."""
+    if is_staff(user):
+        return queryset
+    return queryset.public().alias(
+        details_hidden=F("at_risk"),
+        shown_updated=Choose(When(at_risk=True, then=Value(None)), default=F("updated_at"),
+                             output_field=DateTimeField()))
+
+
+def details_shown(queryset):
+    """The cases of queryset whose details (beyond name, form and year) its reader sees."""
+    if "details_hidden" not in queryset.query.annotations:
+        return queryset
+    return queryset.filter(details_hidden=False)
+
+
+def sources(queryset, user):
+    """Staff: every source. The public: sources cited by a visible case (or its responses)
+    whose details are public; one cited only by a draft or an at-risk person's case stays
+    hidden, as its title could name what is not public."""
+    if is_staff(user):
+        return queryset
+    visible = details_shown(Case.objects.visible_to(None)).order_by().values("pk")
+    cited = Source.objects.filter(Q(citations__case__in=visible)
+                                  | Q(citations__response__case__in=visible))
+    return queryset.filter(pk__in=cited.values("pk"))
+
+
+def agencies(queryset, user):
+    """Staff: every agency. The public: the agencies public data names (the agency of a
+    case, or of an affiliation, whose details are public), with their lines: the bodies
+    above them and the bodies they replaced (NKVD → … → FSB). So the public tree and
+    chains are whole, an agency known only from hidden records is not listed, and whether
+    one is listed depends on public data alone (an absence tells nothing)."""
+    if is_staff(user):
+        return queryset
+    cases_ = details_shown(Case.objects.visible_to(None)).filter(agency__isnull=False)
+    people_ = details_shown(Person.objects.visible_to(None))
+    named = [cases_.order_by().values("agency_id"),
+             Affiliation.objects.filter(person__in=people_.values("pk")).order_by().values("agency_id")]
+    return queryset.filter(pk__in=_lines(named))
+
+
+def _lines(subqueries) -> RawSQL:
+    """The agencies of the subqueries with everything above and before them (recursive)."""
+    table = Agency._meta.db_table
+    compiled = [query.query.sql_with_params() for query in subqueries]
+    roots = " OR ".join(f"id IN ({sql})" for sql, _ in compiled)
+    return RawSQL(
+        f"""WITH RECURSIVE line(id, parent_id, predecessor_id) AS (
+                SELECT id, parent_id, predecessor_id FROM {table} WHERE {roots}
+                UNION
+                SELECT a.id, a.parent_id, a.predecessor_id FROM {table} a
+                JOIN line ON a.id = line.parent_id OR a.id = line.predecessor_id
+            ) SELECT id FROM line""", tuple(p for _, params in compiled for p in params))
+
+
+# --- filters and searches ------------------------------------------------------------------
 
 
 def people_named(q: str):
@@ -22,32 +166,85 @@ def people_named(q: str):
 
 
 def narrow(queryset, names, q: str = ""):
-    """Cases as the filters in `names` may show them, at-risk ones kept only where allowed."""
+    """Cases as the filters in `names` may show them to the queryset's reader: at-risk
+    cases only where the filters ask about name, form and year alone."""
+    if "details_hidden" not in queryset.query.annotations:
+        return queryset
     closed = set(names) - OPEN_FILTERS - {"q"}
     if closed:
-        return queryset.exclude(person__at_risk=True)
+        return details_shown(queryset)
     if "q" in names and q.strip():
-        return queryset.filter(Q(person__at_risk=False) | Q(person_id__in=people_named(q)))
+        return queryset.filter(Q(details_hidden=False) | Q(person_id__in=people_named(q)))
     return queryset
 
 
-def not_at_risk(queryset, field: str = "person__at_risk"):
-    return queryset.exclude(**{field: True})
+def named_only(people_queryset, q: str):
+    """People as a search for q may find them: an at-risk person by display name only."""
+    if "details_hidden" not in people_queryset.query.annotations or not q.strip():
+        return people_queryset
+    return people_queryset.filter(Q(at_risk=False) | Q(pk__in=people_named(q)))
 
 
-def filter_names(params, filterset_class) -> set[str]:
-    """The filters a query string sets (non-blank), by the FilterSet's names."""
-    return {name for name, values in params.lists()
-            if name in filterset_class.base_filters and any(v.strip() for v in values)}
+# --- the one redaction ---------------------------------------------------------------------
 
 
-def public_sources():
-    """Sources cited by a published case (or its responses) whose details are public.
+def redact(record, user):
+    """The record as user may see it: itself for staff; for the public a copy without the
+    staff-only fields and, of an at-risk person, without anything but the name, the form
+    and the start year (the date becomes that whole year; relations come back empty).
 
-    A source cited only by a draft or an at-risk person's case stays hidden: its title
-    could name what is not public.
+    The copy's `shown` names the (API) fields it keeps, None for all but STAFF_ONLY; its
+    `redacted` says whether details were withheld. Templates and serializers show the copy.
     """
-    visible = not_at_risk(Case.objects.public()).values("pk")
-    return Source.objects.filter(
-        pk__in=Source.objects.filter(
-            Q(citations__case__in=visible) | Q(citations__response__case__in=visible)).values("pk"))
+    if is_staff(user) or type(record) not in STAFF_ONLY:
+        return record
+    view = copy.copy(record)
+    view.shown, view.redacted = None, False
+    if isinstance(record, Case):
+        view.restricted_notes = ""
+    if (record.person if isinstance(record, Case) else record).at_risk:
+        _withhold_case(view) if isinstance(record, Case) else _withhold_person(view)
+        view.shown, view.redacted = SHOWN_AT_RISK[type(record)], True
+    return view
+
+
+def _withhold_case(case):
+    year = case.date_start.year if case.date_start else None
+    case.set_date(*((date(year, 1, 1), date(year, 12, 31), "year") if year else (None, None, "")))
+    for name in ("role", "place", "summary", "narrative", "country_from", "destination_country",
+                 "visibility", "verification", "classification"):
+        setattr(case, name, "")
+    case.agency = case.period = case.created_by = case.updated_by = None
+    case.created_at = case.updated_at = None
+    case._prefetched_objects_cache = {"motives": Motive.objects.none(),
+                                      "responses": Response.objects.none(),
+                                      "citations": Citation.objects.none()}
+    case.person = redact(case.person, None)
+
+
+def _withhold_person(person):
+    for name in ("native_name", "bio", "wikidata_qid", "birth_precision", "death_precision"):
+        setattr(person, name, "")
+    person.birth_start = person.birth_end = person.death_start = person.death_end = None
+    person.citizenship = []
+    person.created_at = person.updated_at = None
+    kept = getattr(person, "_prefetched_objects_cache", {})
+    person._prefetched_objects_cache = {
+        "aliases": PersonAlias.objects.none(), "affiliations": Affiliation.objects.none(),
+        **({"cases": kept["cases"]} if "cases" in kept else {})}
+
+
+def strip(record, data: dict) -> dict:
+    """data (the serialized record) without what redact() withheld from the record."""
+    shown = getattr(record, "shown", ...)
+    if shown is ...:  # not redacted: a staff reader, or no rule for this kind of record
+        return data
+    if shown is None:
+        hidden = STAFF_ONLY[type(record)]
+        return {key: value for key, value in data.items() if key not in hidden}
+    return {key: value for key, value in data.items() if key in shown}
+
+
+def hidden_columns(model, user) -> set[str]:
+    """The fields of model never shown to user (a CSV leaves their columns out)."""
+    return set() if is_staff(user) else set(STAFF_ONLY.get(model, ()))

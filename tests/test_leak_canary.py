@@ -9,6 +9,7 @@ crawl that sees nothing cannot pass.
 
 import re
 from collections import deque
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
@@ -40,12 +41,16 @@ AT_RISK = {  # each at-risk detail its own marker
     "affiliation": "CNRY-atrisk-affiliation-c5i7",
     "wikidata": "Q987650001",
 }
+SECRET_AGENCY = "Canary Posting Directorate"  # known only from the at-risk case
+DRAFT_AGENCY = "Canary Drafted Bureau"  # known only from draft cases
+CHANGED = datetime(2011, 11, 11, 11, 11, 11, 111111, tzinfo=UTC)  # when the at-risk case changed
 MARKERS = {DRAFT: "draft case", REVIEW: "case in review", RETRACTED: "retracted case",
            RESTRICTED: "restricted notes of a published case",
-           **{marker: f"at-risk person's {field}" for field, marker in AT_RISK.items()}}
+           **{marker: f"at-risk person's {field}" for field, marker in AT_RISK.items()},
+           SECRET_AGENCY: "agency of the at-risk case only", DRAFT_AGENCY: "agency of drafts only",
+           "2011-11-11": "change time of the at-risk case", "11 November 2011": "its change date"}
 CONTROL = "CNRY-published-control-v0"  # in a published case: the crawl must see it
 AT_RISK_NAME = "Guarded Canary"
-SECRET_AGENCY = "Canary Posting Directorate"
 
 MAX_PAGES = 1500
 FILLER = 30  # published cases beyond the seed, so that every list has more than one page
@@ -63,10 +68,11 @@ def canary(seeded):
                           agency=agency, date="2021")
     Citation.objects.create(case=control, source=shared, locator="p. 1")
 
+    draft_agency = AgencyFactory(name=DRAFT_AGENCY)
     for status, marker in [("draft", DRAFT), ("review", REVIEW), ("retracted", RETRACTED)]:
         person = PersonFactory(name=f"Hidden {marker}", native_name=marker, bio=marker)
         PersonAlias.objects.create(person=person, name=f"alias {marker}")
-        case = CaseFactory(status=status, person=person, agency=AgencyFactory(), role=marker,
+        case = CaseFactory(status=status, person=person, agency=draft_agency, role=marker,
                            summary=f"summary {marker}", narrative=marker, place=marker,
                            restricted_notes=marker, date="1991", destination_country="DE")
         case.motives.add(MotiveFactory())
@@ -80,7 +86,7 @@ def canary(seeded):
     guarded = PersonFactory(name=AT_RISK_NAME, at_risk=True, native_name=m["native_name"],
                             bio=m["bio"], wikidata_qid=m["wikidata"])
     PersonAlias.objects.create(person=guarded, name=m["alias"])
-    secret_agency = AgencyFactory(name=SECRET_AGENCY)
+    secret_agency = AgencyFactory(name=SECRET_AGENCY, slug="canary-secret-agency")
     at_risk = CaseFactory(person=guarded, agency=secret_agency, role=m["role"], summary=m["summary"],
                           narrative=m["narrative"], place=m["place"], destination_country="FR",
                           restricted_notes=RESTRICTED, date="March 2023")
@@ -91,6 +97,8 @@ def canary(seeded):
     Citation.objects.create(response=response, source=shared, quote=m["citation"])
     affiliation = Affiliation.objects.create(person=guarded, agency=secret_agency, role=m["affiliation"])
     Citation.objects.create(affiliation=affiliation, source=SourceFactory(title=m["affiliation"]))
+    Case.objects.filter(pk=at_risk.pk).update(updated_at=CHANGED)
+    guarded.__class__.objects.filter(pk=guarded.pk).update(updated_at=CHANGED)
     return {"control": control, "at_risk": at_risk, "secret_agency": secret_agency}
 
 
@@ -190,33 +198,59 @@ def test_no_public_page_shows_a_marker(client, canary):
     "/sources/?q=CNRY", "/cases/?status=draft&status=review&status=retracted",
     "/cases/?destination_country=DE", "/cases/?destination_country=FR", "/cases/?response=wanted-list",
     "/cases/?motive=canary-motive", "/cases/?year_min=1991&year_max=1991",
+    "/cases/?agency=canary-secret-agency", "/agencies/", "/people/?ordering=-updated",
+    "/api/v1/cases/?ordering=-updated&format=csv", "/api/v1/people/?ordering=-updated",
+    "/api/v1/agencies/?q=Canary", "/api/v1/cases/?updated_after=2011-01-01T00:00:00Z",
 ])
 def test_searches_and_filters_aimed_at_hidden_data_show_no_marker(client, canary, url):
     text = body_of(client.get(url))
     assert not leaks(text), (url, leaks(text))
 
 
+@pytest.mark.parametrize("marker", [DRAFT, RESTRICTED, *AT_RISK.values()])
+def test_a_search_for_a_marker_finds_nothing(client, canary, marker):
+    """A hidden word finds no case, alone or beside the at-risk person's name (then at most
+    their case, by the name). The query is echoed back, so it is left out of the check."""
+    allowed = {canary["at_risk"].pk}
+    for q, may_find in [(marker, set()), (f"{AT_RISK_NAME} or {marker}", allowed)]:
+        url = f"/api/v1/cases/?{urlencode({'q': q})}"
+        found = {row["id"] for row in client.get(url).json()["results"]}
+        assert found <= may_find, q
+        assert client.get(f"/api/v1/stats/?{urlencode({'q': q})}").json()["count"] == len(found)
+        for address in [f"/cases/?{urlencode({'q': q})}", f"{url}&format=csv"]:
+            text = body_of(client.get(address)).replace(marker, "")
+            assert not leaks(text), (address, leaks(text))
+            cases = set(re.findall(r"/cases/(\d+)/", text))
+            assert cases == {str(pk) for pk in found}, (address, cases)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_pages_cached_after_a_staff_visit_show_no_marker(client, canary, version_row):
-    """Pages are kept for every reader under the data version: a staff member reading them
-    first must not leave hidden data in what the public then gets from the cache."""
+    """Pages are kept for the public under the data version. Staff see more (drafts, at-risk
+    details) on the same addresses: what they get is neither kept nor read from the cache,
+    so the public never gets it, before or after."""
     from django.contrib.auth.models import User
 
     hidden = [case.get_absolute_url() for case in Case.objects.exclude(status="published")]
     urls = ["/", "/cases/", "/people/", "/sources/", "/agencies/", "/cases/?q=CNRY",
             "/cases/?q=Hidden", "/cases/?destination_country=DE", "/cases/?year_min=1991",
             canary["at_risk"].get_absolute_url(), canary["at_risk"].person.get_absolute_url(),
-            *hidden]
-    client.force_login(User.objects.create_superuser("canary-staff", password="x" * 16))
+            canary["secret_agency"].get_absolute_url(), *hidden]
+    staff = User.objects.create_superuser("canary-staff", password="x" * 16)
+    client.force_login(staff)
+    assert DRAFT in body_of(client.get(hidden[0]))  # staff see the draft…
     for url in urls:
         client.get(url)
     client.logout()
-    for url in urls:
-        with CaptureQueriesContext(connection) as queries:
-            text = body_of(client.get(url))
-        assert not leaks(text), (url, leaks(text))
-        if url not in hidden:
-            assert len(queries.captured_queries) == 1, url  # answered from the cache
+    for visit in range(2):  # …the public neither after them nor from its own cached pages
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                text = body_of(client.get(url))
+            assert not leaks(text), (url, leaks(text))
+            if visit and url not in hidden and url != canary["secret_agency"].get_absolute_url():
+                assert len(queries.captured_queries) == 1, url  # answered from the cache
+    client.force_login(staff)  # and staff are not served the public's cached pages
+    assert DRAFT in body_of(client.get("/cases/?q=Hidden"))
 
 
 # --- the API crawl ----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ def test_timeline_bars_stack_by_form(client, db):
 
 
 def test_agency_tree_counts_sub_agencies_and_shows_predecessors(client, seeded):
+    CaseFactory(agency=Agency.objects.get(slug="fsb"))  # listed with its line (NKVD → … → FSB)
     html = client.get("/agencies/").content.decode()
     mid = Agency.objects.get(slug="mid")
     assert 'href="/cases/?agency=mid">2 cases</a>' in html

@@ -17,7 +17,7 @@ from django_countries.serializers import CountryFieldMixin
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
-from defections import choices, permissions, workflow
+from defections import choices, permissions, visibility, workflow
 from defections.dates import check_interval, parse_partial_date
 from defections.models import (
     Agency,
@@ -31,15 +31,28 @@ from defections.models import (
     Source,
 )
 
-STAFF_PERMISSION = "defections.view_case"
+STAFF_PERMISSION = visibility.STAFF_PERMISSION
 DATE_HELP = ("A partial date as written: “24 February 2022”, “March 2026”, “2018”, “1936–1938”, "
              "“1930s” or “c. 1953”. Write it as this text or as the start/end/precision triple.")
 
 
+def reader(context):
+    """Whom the answer is for (None: the public, as in the open-data export)."""
+    request = context.get("request")
+    return request.user if request else None
+
+
 def is_staff(context) -> bool:
     """Staff (holders of view_case) see drafts, restricted notes and at-risk people's details."""
-    request = context.get("request")
-    return bool(request and request.user.has_perm(STAFF_PERMISSION))
+    return visibility.is_staff(reader(context))
+
+
+class RedactedMixin:
+    """Shows the record as redacted for the reader: the rule is defections/visibility.py's."""
+
+    def to_representation(self, instance):
+        instance = visibility.redact(instance, reader(self.context))
+        return visibility.strip(instance, super().to_representation(instance))
 
 
 def drf_error(error: DjangoValidationError, field: str | None = None) -> serializers.ValidationError:
@@ -194,7 +207,7 @@ class CitationSerializer(serializers.ModelSerializer):
         fields = ["source", "locator", "quote", "claim"]
 
 
-class CaseSerializer(PartialDateMixin, CleanModelSerializer):
+class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     url = SelfLinkField(view_name="api:case-detail")
     person = BriefRelatedField(PersonBriefSerializer, queryset=Person.objects.all())
     agency = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
@@ -224,20 +237,9 @@ class CaseSerializer(PartialDateMixin, CleanModelSerializer):
 
     def hidden_columns(self):
         """CSV columns left out for this client."""
-        return set() if is_staff(self.context) else {"restricted_notes"}
+        return visibility.hidden_columns(Case, reader(self.context))
 
-    # The fields an at-risk person's case shows to the public: name, form and year.
-    AT_RISK_PUBLIC = ("id", "url", "person", "form", "date")
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if is_staff(self.context):
-            return data
-        data.pop("restricted_notes", None)
-        if instance.person.at_risk:
-            data = {key: data[key] for key in self.AT_RISK_PUBLIC}
-            data["date"] = str(instance.date_start.year) if instance.date_start else ""
-        return data
+    AT_RISK_PUBLIC = visibility.SHOWN_AT_RISK[Case]  # for the schema (schema.py)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -290,18 +292,12 @@ class CaseSerializer(PartialDateMixin, CleanModelSerializer):
             Citation.objects.bulk_create(Citation(case=case, **data) for data in nested["citations"])
 
 
-class CaseBriefSerializer(serializers.ModelSerializer):
+class CaseBriefSerializer(RedactedMixin, serializers.ModelSerializer):
     url = SelfLinkField(view_name="api:case-detail")
 
     class Meta:
         model = Case
         fields = ["id", "url", "form", "date"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if instance.person.at_risk and not is_staff(self.context):
-            data["date"] = str(instance.date_start.year) if instance.date_start else ""
-        return data
 
 
 # --- people, agencies, sources, periods -------------------------------------------------------
@@ -314,7 +310,7 @@ class AliasesField(serializers.ListField):
         return [alias.name for alias in instance.aliases.all()]
 
 
-class PersonSerializer(PartialDateMixin, CleanModelSerializer):
+class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     date_prefixes = ("birth", "death")
 
     url = SelfLinkField(view_name="api:person-detail")
@@ -335,18 +331,7 @@ class PersonSerializer(PartialDateMixin, CleanModelSerializer):
         extra_kwargs = {name: {"required": False} for name in
                         ["birth_start", "birth_end", "death_start", "death_end"]}
 
-    AT_RISK_PUBLIC = ("id", "url", "name", "cases")
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if is_staff(self.context):
-            return data
-        # The flag itself is staff-only: "at_risk": false beside an absent key would point out
-        # who is at risk.
-        data.pop("at_risk", None)
-        if instance.at_risk:
-            data = {key: data[key] for key in self.AT_RISK_PUBLIC}
-        return data
+    AT_RISK_PUBLIC = visibility.SHOWN_AT_RISK[Person]  # for the schema (schema.py)
 
     def create(self, validated_data):
         aliases = validated_data.pop("aliases", None)
@@ -428,4 +413,6 @@ class StatsSerializer(serializers.Serializer):
     undated = serializers.IntegerField(help_text="Of those, cases with no known date.")
     by_year_and_form = YearFormCountSerializer(many=True, help_text="Dated cases by the year they start.")
     by_agency = AgencyCountSerializer(many=True, help_text="Per agency (not rolled up), most first.")
-    by_period = PeriodCountSerializer(many=True, help_text="Per period of instability, in time order.")
+    by_period = PeriodCountSerializer(many=True, help_text=(
+        "Per period of instability, in time order. A period is derived from a case's whole "
+        "date, so the cases of people at risk are counted by no period (nor by agency)."))

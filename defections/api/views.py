@@ -1,5 +1,5 @@
-"""The API's viewsets. Every case query starts from the one visibility rule, `public()`,
-unless the user is staff (holds view_case); filters are the pages' FilterSets."""
+"""The API's viewsets. Every query starts from the one door, `visible_to(user)`
+(defections/visibility.py); filters are the pages' FilterSets."""
 
 import csv
 import json
@@ -24,12 +24,6 @@ from defections.models import Agency, Case, Citation, Period, Person, Response, 
 
 CSV_MAX_PAGE_SIZE = 100_000
 CSV_CHUNK_SIZE = 1000
-
-
-def visible_cases(request):
-    if request.user.has_perm(s.STAFF_PERMISSION):
-        return Case.objects.all()
-    return Case.objects.public()
 
 
 class Conflict(exceptions.APIException):
@@ -138,7 +132,7 @@ class CaseViewSet(ModelViewSet):
     page_by_ids = True  # see Pagination
 
     def get_queryset(self):
-        return visible_cases(self.request).for_list().prefetch_related(
+        return Case.objects.visible_to(self.request.user).for_list().prefetch_related(
             Prefetch("responses", Response.objects.order_by("date_start", "pk")),
             Prefetch("citations", Citation.objects.select_related("source").order_by("pk")),
         )
@@ -151,17 +145,20 @@ class PersonViewSet(ModelViewSet):
     filterset_class = PersonFilterSet
 
     def get_queryset(self):
-        cases = visible_cases(self.request)
-        people = Person.objects.all() if self.request.user.has_perm(s.STAFF_PERMISSION) \
-            else Person.objects.public()
-        return people.order_by("name", "pk").prefetch_related(
-            "aliases", Prefetch("cases", cases.order_by("date_start", "pk")))
+        user = self.request.user
+        return Person.objects.visible_to(user).order_by("name", "pk").prefetch_related(
+            "aliases", Prefetch("cases", Case.objects.visible_to(user)))
 
 
 class AgencyViewSet(ModelViewSet):
+    """Agencies named by public data, with their lines (staff: every agency)."""
+
     serializer_class = s.AgencySerializer
     filterset_class = AgencyFilterSet
-    queryset = Agency.objects.select_related("parent", "predecessor").order_by("name", "pk")
+
+    def get_queryset(self):
+        return (Agency.objects.visible_to(self.request.user)
+                .select_related("parent", "predecessor").order_by("name", "pk"))
 
 
 class SourceViewSet(ModelViewSet):
@@ -171,10 +168,7 @@ class SourceViewSet(ModelViewSet):
     filterset_class = SourceFilterSet
 
     def get_queryset(self):
-        sources = Source.objects.order_by("-published_on", "title", "pk")
-        if self.request.user.has_perm(s.STAFF_PERMISSION):
-            return sources
-        return sources.filter(pk__in=visibility.public_sources().values("pk"))
+        return Source.objects.visible_to(self.request.user).order_by("-published_on", "title", "pk")
 
 
 class PeriodViewSet(ModelViewSet):
@@ -199,11 +193,11 @@ class StatsView(APIMixin, generics.GenericAPIView):
     filters_one_result = True
 
     def get_queryset(self):
-        return visible_cases(self.request)
+        return Case.objects.visible_to(self.request.user)
 
     @extend_schema(responses=StatsResultSerializer)
     def get(self, request, *args, **kwargs):
-        is_staff = request.user.has_perm(s.STAFF_PERMISSION)
+        is_staff = visibility.is_staff(request.user)
 
         def compute():
             cases = self.filter_queryset(self.get_queryset()).order_by()
@@ -211,8 +205,7 @@ class StatsView(APIMixin, generics.GenericAPIView):
                 "count": cases.count(),
                 "undated": stats.undated(cases),
                 "by_year_and_form": stats.by_year_and_form(cases),
-                # An at-risk person's agency is not public, even as a count.
-                "by_agency": stats.by_agency(cases if is_staff else visibility.not_at_risk(cases)),
+                "by_agency": stats.by_agency(cases),
                 "by_period": stats.by_period(cases),
             }
             return json.loads(JSONRenderer().render(

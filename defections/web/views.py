@@ -1,5 +1,6 @@
-"""Public pages. Every case query starts from the one visibility rule, `Case.objects.public()`,
-and every filter from the shared FilterSets, so a page's query string works on the API.
+"""Public pages. Every query starts from the one door, `visible_to(request.user)`, every
+record shown passes `visibility.redact`, and every filter comes from the shared FilterSets,
+so a page's query string works on the API.
 
 Each page runs a fixed number of SQL queries whatever its size (tests/test_web_queries.py).
 """
@@ -25,7 +26,7 @@ from defections.cache import TIMEOUT as CACHE_TIMEOUT
 from defections.cache import current_version, key_for, remember, sql_of
 from defections.dates import Precision
 from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
-from defections.models import Affiliation, Agency, Case, Citation, Motive, Period, Person, Response
+from defections.models import Affiliation, Agency, Case, Citation, Motive, Period, Person, Response, Source
 from defections.search import text_query
 from defections.web import timeline
 from defections.web.highlight import START, STOP, highlight_name, marked
@@ -38,14 +39,16 @@ RELATED = 6
 def cached_page(view):
     """The page as rendered for this URL, until the next write (defections/cache.py).
 
-    A public page is the same for every reader (no user, no form token, no nonce), so
-    the whole response is kept: a repeated visit reads the data version and nothing else.
+    A public page is the same for every public reader (no user, no form token, no nonce),
+    so the whole response is kept: a repeated visit reads the data version and nothing
+    else. Staff see more (drafts, at-risk details): their pages are neither kept nor read
+    from what is kept.
     """
 
     @require_safe  # read-only pages: anything but GET and HEAD is a 405
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        version = current_version()
+        version = None if visibility.is_staff(request.user) else current_version()
         if version is None:
             return view(request, *args, **kwargs)
         request.data_version = version  # read once: the view keys what it keeps by it too
@@ -63,8 +66,8 @@ def cached_page(view):
     return wrapper
 
 
-def public_cases():
-    return Case.objects.public().for_list()
+def redacted(records, user) -> list:
+    return [visibility.redact(record, user) for record in records]
 
 
 def clean_params(request):
@@ -105,7 +108,8 @@ def query_without(request, *names) -> str:
 
 @cached_page
 def home(request):
-    cases = Case.objects.public()
+    user = request.user
+    cases = Case.objects.visible_to(user)
     periods = list(Period.objects.all())
 
     def summarize():
@@ -118,10 +122,9 @@ def home(request):
                 "chart_title": "Published cases per year, by form"}),
             "by_form": by_form,
             "total": sum(by_form.values()),
-            "in_periods": sum(n for period_id, n in
-                              cases.order_by().values_list("period_id").annotate(n=Count("pk"))
+            "in_periods": sum(n for period_id, n in stats.period_counts(cases).items()
                               if period_id is not None),
-            "people_count": Person.objects.public().count(),
+            "people_count": Person.objects.visible_to(user).count(),
         }
 
     summary = remember("home", sql_of(cases), summarize)
@@ -134,7 +137,8 @@ def home(request):
                   for f in choices.Form],
         "periods": periods,
         "chart_html": mark_safe(summary["chart_html"]),  # our own rendering, cached
-        "recent": visibility.not_at_risk(public_cases()).order_by("-updated_at", "-pk")[:8],
+        # When a case with hidden details changed is not public: those are not listed.
+        "recent": redacted(cases.details_shown().for_list().order_by("-updated_at", "-pk")[:8], user),
     })
 
 
@@ -178,24 +182,20 @@ def case_list(request):
     Invalid values are reported (status 400) and left out; the valid filters still apply.
     """
     data = clean_params(request)
-    filterset = CaseFilterSet(data, queryset=Case.objects.public())
+    user = request.user
+    visible = Case.objects.visible_to(user)
+    filterset = CaseFilterSet(data, queryset=visible)
     valid = filterset.form.is_valid()
     active = facets.active_filters(filterset)
     q = active.get("q", "")
 
-    def narrow(queryset, names):
-        return visibility.narrow(queryset, names, q)
-
-    filtered = facets.apply_filters(filterset, Case.objects.public(), active, narrow=narrow)
+    filtered = facets.apply_filters(filterset, visible, active)  # by date, or rank when searching
     ordered = filtered
     ordering = active.get("ordering")
     if ordering:
         ordered = filterset.filters["ordering"].filter(ordered, ordering)
-        ordered = ordered.order_by(*ordered.query.order_by, "pk")
-    elif not q:
-        ordered = ordered.order_by("date_start", "pk")
     # What a row shows (cases/_row.html), fetched for the page's ids only.
-    rows = (Case.objects.public().select_related("person", "agency")
+    rows = (visible.select_related("person", "agency")
             .defer("search_vector", "narrative", "restricted_notes"))
     if q:
         rows = rows.annotate(headline=SearchHeadline(
@@ -213,7 +213,7 @@ def case_list(request):
         return {
             "count": count,
             "facets_html": render_to_string("cases/_facets.html", {
-                "facets": facets.case_facets(filterset, Case.objects.public(), narrow=narrow),
+                "facets": facets.case_facets(filterset, visible, user=user),
                 "form": filterset.form,
                 "facets_in_use": len(set(active) & {*facets.DIMENSIONS, "agency_id"}),
             }),
@@ -231,10 +231,10 @@ def case_list(request):
     # The page's ids too: ranking a search's matches is the costly part of a search.
     ids = remember("page_ids", (key, page.number, page.paginator.per_page),
                    lambda: list(page.object_list), version)
-    page.object_list = paging.rows_of(ids, rows)
+    page.object_list = redacted(paging.rows_of(ids, rows), user)
     for case in page.object_list:
         case.name_html = highlight_name(case.person.name, q) if q else None
-        case.summary_html = marked(case.headline) if q else None
+        case.summary_html = marked(case.headline) if q and case.summary else None
 
     query = query_without(request, "page")
     api = API_CASES
@@ -263,36 +263,34 @@ def case_list(request):
 
 @cached_page
 def case_detail(request, pk):
+    user = request.user
+    visible = Case.objects.visible_to(user)
     case = get_object_or_404(
-        public_cases().prefetch_related(
+        visible.for_list().prefetch_related(
             Prefetch("citations", Citation.objects.select_related("source")),
             Prefetch("responses", Response.objects.order_by("date_start", "pk").prefetch_related(
                 Prefetch("citations", Citation.objects.select_related("source")))),
         ),
         pk=pk,
     )
-    related = []
-    others = (Case.objects.public().exclude(pk=case.pk).select_related("person", "agency")
-              .order_by("date_start", "pk"))
-    same_person = list(others.filter(person_id=case.person_id)[:RELATED])
-    related.append(("Same person", same_person, None))
-    if not case.person.at_risk:
-        visible = visibility.not_at_risk(others)
-        if case.agency_id:
-            related.append((f"Same agency: {case.agency}",
-                            list(visible.filter(agency_id=case.agency_id)[:RELATED]),
-                            f"{reverse('case-list')}?agency={case.agency.slug}"))
-        if case.period_id:
-            related.append((f"Same period: {case.period}",
-                            list(visible.filter(period_id=case.period_id)[:RELATED]),
-                            f"{reverse('case-list')}?period={case.period.slug}"))
+    case = visibility.redact(case, user)
+    others = visible.exclude(pk=case.pk).select_related("person", "agency")
+    related = [("Same person", others.filter(person_id=case.person_id), None)]
+    shown = others.details_shown()
+    if case.agency_id:  # a redacted case has none, nor a period
+        related.append((f"Same agency: {case.agency}", shown.filter(agency_id=case.agency_id),
+                        f"{reverse('case-list')}?agency={case.agency.slug}"))
+    if case.period_id:
+        related.append((f"Same period: {case.period}", shown.filter(period_id=case.period_id),
+                        f"{reverse('case-list')}?period={case.period.slug}"))
+    related = [(title, redacted(cases[:RELATED], user), more) for title, cases, more in related]
     return render(request, "cases/detail.html", {
         "case": case,
         "related": [r for r in related if r[1]],
         "permalink": request.build_absolute_uri(case.get_absolute_url()),
         "accessed": date.today(),
         "form_definition": choices.Form.definitions[case.form],
-        "verification_definition": choices.Verification.definitions[case.verification],
+        "verification_definition": choices.Verification.definitions.get(case.verification, ""),
     })
 
 
@@ -302,17 +300,18 @@ def case_detail(request, pk):
 @cached_page
 def person_list(request):
     data = clean_params(request)
-    filterset = PersonFilterSet(data, queryset=Person.objects.public())
+    user = request.user
+    visible = Person.objects.visible_to(user)
+    filterset = PersonFilterSet(data, queryset=visible)
     valid = filterset.is_valid()
-    people = Person.objects.public().order_by("name", "pk")
+    people = visible.order_by("name", "pk")
     q = filterset.form.cleaned_data.get("q", "") if valid else ""
     if valid:
         people = filterset.filter_queryset(people)
-        if q:  # an at-risk person is found by display name only, not by native name or alias
-            people = people.filter(Q(at_risk=False) | Q(pk__in=visibility.people_named(q)))
     people = people.prefetch_related(
-        Prefetch("cases", Case.objects.public().order_by("date_start", "pk"), to_attr="public_cases"))
+        Prefetch("cases", Case.objects.visible_to(user), to_attr="public_cases"))
     page = paginate(request, people)
+    page.object_list = redacted(page.object_list, user)
     return render(request, "people/list.html", {
         "page": page, "form": filterset.form, "q": q, "query": query_without(request, "page"),
     }, status=200 if valid else 400)
@@ -320,23 +319,25 @@ def person_list(request):
 
 @cached_page
 def person_detail(request, pk):
-    person = get_object_or_404(Person.objects.public().prefetch_related("aliases"), pk=pk)
-    cases = list(public_cases().filter(person=person).order_by("date_start", "pk").prefetch_related(
-        Prefetch("responses", Response.objects.order_by("date_start", "pk"))))
-    affiliations = [] if person.at_risk else list(
-        Affiliation.objects.filter(person=person).select_related("agency"))
+    user = request.user
+    person = get_object_or_404(Person.objects.visible_to(user).prefetch_related(
+        "aliases", Prefetch("affiliations", Affiliation.objects.select_related("agency"))), pk=pk)
+    cases = Case.objects.visible_to(user).for_list().filter(person=person).prefetch_related(
+        Prefetch("responses", Response.objects.order_by("date_start", "pk")))
+    person = visibility.redact(person, user)
     return render(request, "people/detail.html", {
-        "person": person, "cases": cases, "affiliations": affiliations,
+        "person": person, "cases": redacted(cases, user), "affiliations": person.affiliations.all(),
     })
 
 
 # --- agencies ------------------------------------------------------------------------------
 
 
-def agency_index():
-    """All agencies with their published cases counted (direct and with sub-agencies)."""
-    agencies = list(Agency.objects.order_by("name"))
-    direct = dict(visibility.not_at_risk(Case.objects.public()).order_by()
+def agency_index(user):
+    """The agencies user may see, with the cases whose details they see counted (direct
+    and with sub-agencies)."""
+    agencies = list(Agency.objects.visible_to(user).order_by("name"))
+    direct = dict(Case.objects.visible_to(user).details_shown().order_by()
                   .values_list("agency_id").annotate(n=Count("pk")))
     direct.pop(None, None)
     totals = facets.roll_up(agencies, direct)
@@ -373,7 +374,7 @@ def predecessor_chain(agency, by_pk) -> list:
 
 @cached_page
 def agency_list(request):
-    agencies, by_pk = agency_index()
+    agencies, by_pk = agency_index(request.user)
     tree = facets._agency_tree(agencies)
     chains, seen = [], set()
     for agency in agencies:
@@ -388,7 +389,7 @@ def agency_list(request):
 
 @cached_page
 def agency_detail(request, pk):
-    agencies, by_pk = agency_index()
+    agencies, by_pk = agency_index(request.user)
     agency = by_pk.get(pk)
     if agency is None:
         raise Http404("No such agency.")
@@ -397,11 +398,12 @@ def agency_detail(request, pk):
         ancestors.insert(0, node)
         node = node.parent_obj
     subtree = [pk for pk, _ in _subtree(agency)]
-    cases = visibility.not_at_risk(public_cases()).filter(agency_id__in=subtree).order_by("date_start", "pk")
+    cases = (Case.objects.visible_to(request.user).details_shown().for_list()
+             .filter(agency_id__in=subtree))
     chain = predecessor_chain(agency, by_pk) if agency.predecessor_id or agency.successor_objs else []
     return render(request, "agencies/detail.html", {
         "agency": agency, "ancestors": ancestors, "chain": chain,
-        "cases": list(cases[:50]),
+        "cases": redacted(cases[:50], request.user),
         "list_url": f"{reverse('case-list')}?agency={agency.slug}",
     })
 
@@ -420,9 +422,10 @@ def _subtree(agency, depth=0, seen=None):
 # --- sources -------------------------------------------------------------------------------
 
 
-def supported_cases(source_ids) -> dict[int, list[Case]]:
-    """{source id: the visible cases it backs, directly or through a response}, in two queries."""
-    visible = visibility.not_at_risk(Case.objects.public())
+def supported_cases(source_ids, user) -> dict[int, list[Case]]:
+    """{source id: the cases it backs, directly or through a response, whose details user
+    sees}, in two queries."""
+    visible = Case.objects.visible_to(user).details_shown()
     pairs = (Citation.objects.filter(source_id__in=source_ids)
              .annotate(case_ref=Coalesce("case_id", "response__case_id"))
              .filter(case_ref__in=visible.values("pk"))
@@ -440,11 +443,12 @@ def supported_cases(source_ids) -> dict[int, list[Case]]:
 @cached_page
 def source_list(request):
     data = clean_params(request)
-    filterset = SourceFilterSet(data, queryset=visibility.public_sources())
+    visible = Source.objects.visible_to(request.user)
+    filterset = SourceFilterSet(data, queryset=visible)
     valid = filterset.is_valid()
-    sources = filterset.qs if valid else visibility.public_sources()
+    sources = filterset.qs if valid else visible
     page = paginate(request, sources.order_by("-published_on", "title", "pk"))
-    supports = supported_cases([s.pk for s in page.object_list])
+    supports = supported_cases([s.pk for s in page.object_list], request.user)
     for source in page.object_list:
         source.supported = supports.get(source.pk, [])
     return render(request, "sources/list.html", {
@@ -454,8 +458,8 @@ def source_list(request):
 
 @cached_page
 def source_detail(request, pk):
-    source = get_object_or_404(visibility.public_sources(), pk=pk)
-    visible = visibility.not_at_risk(Case.objects.public()).values("pk")
+    source = get_object_or_404(Source.objects.visible_to(request.user), pk=pk)
+    visible = Case.objects.visible_to(request.user).details_shown().values("pk")
     citations = (Citation.objects.filter(source=source)
                  .filter(Q(case__in=visible) | Q(response__case__in=visible))
                  .select_related("case__person", "response__case__person").order_by("pk"))

@@ -5,6 +5,8 @@ Behind N proxies the address is the N-th from the right of X-Forwarded-For: the 
 outermost proxy appended, not a left-most one that the client wrote itself.
 """
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings as conf
 from django.contrib.auth import get_user_model
@@ -112,3 +114,23 @@ def test_without_a_proxy_x_forwarded_for_is_ignored_by_the_lockout(client, setti
         fail_logins(client, 1, ALICE, f"192.0.2.{n}")
     assert log_in(client, ALICE, BOB) == 429
     assert log_in(client, BOB) == 302
+
+
+def test_the_api_token_lockout_is_per_client_behind_a_proxy(client, settings, admin_user):
+    settings.PROXY_COUNT = 1
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/api/v1/auth/token/", {"username": "admin", "password": "nope"},
+                    content_type="application/json", REMOTE_ADDR=PROXY, **forwarded(f"192.0.2.{n}", ALICE))
+    right = {"username": "admin", "password": PASSWORD}
+    alice = client.post("/api/v1/auth/token/", right, content_type="application/json",
+                        REMOTE_ADDR=PROXY, **forwarded(ALICE))
+    assert "token" not in alice.json()
+    bob = client.post("/api/v1/auth/token/", right, content_type="application/json",
+                      REMOTE_ADDR=PROXY, **forwarded(BOB))
+    assert bob.status_code == 200 and bob.json()["token"]
+
+
+def test_compose_runs_behind_one_proxy_that_alone_reaches_the_app():
+    compose = (Path(__file__).resolve().parents[1] / "docker-compose.yml").read_text()
+    assert "PROXY_COUNT: ${PROXY_COUNT:-1}" in compose
+    assert '- "${BIND_ADDRESS:-127.0.0.1}:${PORT:-8000}:8000"' in compose

@@ -163,7 +163,8 @@ class HistoryMixin:
             event = history.load_event(request.POST.get("event", ""))
         except (LookupError, ValueError) as error:
             raise Http404("No such event.") from error
-        if event.pgh_obj_id != obj.pk and not self.event_concerns(event, obj):
+        own = event.pgh_tracked_model is type(obj) and event.pgh_obj_id == obj.pk
+        if not own and not self.event_concerns(event, obj):
             raise PermissionDenied
         target_admin = self.admin_site._registry.get(event.pgh_tracked_model)
         current = event.pgh_tracked_model.objects.filter(pk=event.pgh_obj_id).first()

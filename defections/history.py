@@ -103,6 +103,16 @@ def load_event(slug: str):
     return event_model.objects.get(pgh_id=int(pk))
 
 
+def copy_event(event, obj):
+    """Set obj's fields (not its bookkeeping) to the values the event recorded."""
+    for model_field in type(obj)._meta.concrete_fields:
+        if model_field.name in KEEP_ON_RESTORE or model_field.generated:
+            continue
+        if hasattr(event, model_field.attname):
+            setattr(obj, model_field.attname, getattr(event, model_field.attname))
+    return obj
+
+
 @transaction.atomic
 def restore(event, user):
     """Put the tracked row back as it was in this event, as a new change by user.
@@ -116,12 +126,12 @@ def restore(event, user):
     before = copy.copy(obj) if obj is not None else None
     if obj is None:
         obj = model(pk=event.pgh_obj_id)
-    for model_field in model._meta.concrete_fields:
-        if model_field.name in KEEP_ON_RESTORE or model_field.generated:
-            continue
-        if hasattr(event, model_field.attname):
-            setattr(obj, model_field.attname, getattr(event, model_field.attname))
-    authorize_save(user, obj, before=before)
+    copy_event(event, obj)
+    was = None
+    if before is None:  # an undelete: the row as it was when deleted counts as stored
+        last = type(event).objects.filter(pgh_obj_id=event.pgh_obj_id).order_by("-pgh_id").first()
+        was = copy_event(last, model(pk=event.pgh_obj_id))
+    authorize_save(user, obj, before=before, was=was)
     if isinstance(obj, Case):
         source_ids = list(obj.citations.values_list("source_id", flat=True)) if obj.pk else []
         check_sources(obj.status, obj.verification, source_ids)

@@ -19,6 +19,7 @@ import copy
 import rules
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q
 
 from defections import models
@@ -47,20 +48,33 @@ is_editor = holds(EDITOR_PERMISSION)
 # --- what a published or retracted case shows ------------------------------------------------
 
 
-def _shown_cases():
-    return models.Case.objects.filter(status__in=SHOWN_STATUSES)
+def _any_shown(cases) -> bool:
+    """Is any of these cases published or retracted?
+
+    Inside a transaction their rows stay locked (in id order) until it ends, so no publish
+    lands between this answer and the write it allowed: a concurrent publish waits for the
+    write, or was committed before and is seen here.
+    """
+    cases = models.Case.objects.filter(pk__in=cases.values("pk")).order_by("pk")
+    if connection.in_atomic_block:
+        cases = cases.select_for_update(no_key=True)
+    return any(status in SHOWN_STATUSES for status in cases.values_list("status", flat=True))
 
 
-def _shown_people():
-    return _shown_cases().values("person_id")
+def _cases_citing(source_id):
+    citing = models.Citation.objects.filter(source_id=source_id)
+    return models.Case.objects.filter(
+        Q(pk__in=citing.values("case_id")) | Q(pk__in=citing.values("response__case_id"))
+        | Q(person_id__in=citing.values("affiliation__person_id")))
 
 
 def shown(obj) -> bool:
-    """Does a published or retracted case show this record (as it is in memory)?"""
+    """Does a published or retracted case show this record, as stored or as it will be?"""
     if obj is None:
         return False
     if isinstance(obj, models.Case):
-        return obj.status in SHOWN_STATUSES
+        return obj.status in SHOWN_STATUSES or (
+            obj.pk is not None and _any_shown(models.Case.objects.filter(pk=obj.pk)))
     if isinstance(obj, models.Response):
         return obj.case_id is not None and shown(obj.case)
     if isinstance(obj, models.Citation):
@@ -71,17 +85,15 @@ def shown(obj) -> bool:
     if obj.pk is None:
         return False  # a new person, source, agency or motive is shown by nothing yet
     if isinstance(obj, models.Person):
-        return _shown_cases().filter(person_id=obj.pk).exists()
+        return _any_shown(models.Case.objects.filter(person_id=obj.pk))
     if isinstance(obj, models.Source):
-        return models.Citation.objects.filter(source_id=obj.pk).filter(
-            Q(case__status__in=SHOWN_STATUSES) | Q(response__case__status__in=SHOWN_STATUSES)
-            | Q(affiliation__person_id__in=_shown_people())).exists()
+        return _any_shown(_cases_citing(obj.pk))
     if isinstance(obj, models.Agency):
-        return (_shown_cases().filter(agency_id=obj.pk).exists()
-                or models.Affiliation.objects.filter(agency_id=obj.pk,
-                                                     person_id__in=_shown_people()).exists())
+        return _any_shown(models.Case.objects.filter(
+            Q(agency_id=obj.pk)
+            | Q(person_id__in=models.Affiliation.objects.filter(agency_id=obj.pk).values("person_id"))))
     if isinstance(obj, models.Motive):
-        return _shown_cases().filter(motives=obj.pk).exists()
+        return _any_shown(models.Case.objects.filter(motives=obj.pk))
     if isinstance(obj, models.Period):
         return True  # every period is drawn on the public timeline
     raise TypeError(f"No visibility rule for {type(obj).__name__}: add one to permissions.shown().")
@@ -116,17 +128,20 @@ def refusal(obj) -> str:
 
 
 def stored(obj):
-    """The record as it is in the database now (None for a new one)."""
+    """The record as it is in the database now (None for a new one), locked until the
+    transaction ends when there is one."""
     if obj.pk is None:
         return None
-    return type(obj)._default_manager.filter(pk=obj.pk).first()
+    rows = type(obj)._default_manager.filter(pk=obj.pk)
+    return (rows.select_for_update(no_key=True, of=("self",)) if connection.in_atomic_block else rows).first()
 
 
-def authorize_save(user, obj, before=None) -> None:
+def authorize_save(user, obj, before=None, was=None) -> None:
     """Refuse (PermissionDenied) unless user may change obj as stored and save it as it is.
 
     `before` is the stored record when the caller has it already (with its relations as
-    stored); by default it is read again.
+    stored); by default it is read again. `was` is the record as it last was when it is
+    being brought back (an undelete): what it was counts like what is stored.
     """
     opts = obj._meta
     before = stored(obj) if before is None else before
@@ -135,7 +150,8 @@ def authorize_save(user, obj, before=None) -> None:
     action = "change" if before is not None else "add"
     if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}", obj):
         raise PermissionDenied(refusal(obj))
-    if (isinstance(obj, models.Person) and before is not None and before.at_risk
+    previous = before if before is not None else was
+    if (isinstance(obj, models.Person) and previous is not None and previous.at_risk
             and not obj.at_risk and not user.has_perm(CLEAR_AT_RISK, obj)):
         raise PermissionDenied("Only an editor can clear “at risk”: it makes the person's "
                                "details public.")

@@ -4,11 +4,16 @@ The generated matrix (test_write_paths.py) covers every path; these are the repr
 as they were reported, and the door asked directly.
 """
 
+import threading
+
 import pytest
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db import OperationalError, connections, transaction
 from django.urls import reverse
 
-from defections import history
-from defections.models import Citation, Person, Response
+from defections import history, permissions
+from defections.models import Case, Citation, Person, PersonAlias, Response
 from tests.factories import CaseFactory, PersonFactory, SourceFactory
 from tests.test_admin_support import make_user
 from tests.test_api_fixtures import client_for, generous_throttle  # noqa: F401 (autouse)
@@ -118,3 +123,58 @@ def test_the_door_asked_directly(researcher, editor, published):
     assert not researcher.has_perm("defections.change_person", published.person)
     assert not researcher.has_perm("defections.clear_at_risk", published.person)
     assert editor.has_perm("defections.clear_at_risk", published.person)
+
+
+def test_undelete_keeps_at_risk_and_events_stay_on_their_own_page(client, researcher):
+    """An at-risk person, deleted, came back without the flag through another model's
+    history page whose record had the same id."""
+    pk = 987_654
+    person = PersonFactory(pk=pk, name="Witness", at_risk=False)
+    person.at_risk = True
+    person.save()
+    person.delete()
+    source = SourceFactory(pk=pk)  # a page the researcher may change, with the same id
+    insert = apps.get_model("defections", "PersonEvent").objects.get(pgh_obj_id=pk, pgh_label="insert")
+    client.force_login(researcher)
+    response = client.post(reverse("admin:defections_source_restore", args=[source.pk]),
+                           {"event": f"{insert._meta.label}:{insert.pgh_id}"})
+    assert response.status_code == 403 and not Person.objects.filter(pk=pk).exists()
+    # and through the door itself: bringing back the person without the flag is an editor's
+    revived = Person(pk=pk, name="Witness", at_risk=False)
+    with pytest.raises(PermissionDenied, match="at risk"):
+        permissions.authorize_save(researcher, revived, was=Person(pk=pk, name="Witness", at_risk=True))
+
+
+def lock_taken_elsewhere(case_pk) -> bool:
+    """Can another connection (an editor's publish) lock this case now?"""
+    outcome = []
+
+    def try_lock():
+        try:
+            with transaction.atomic():
+                list(Case.objects.select_for_update(nowait=True).filter(pk=case_pk))
+            outcome.append(False)
+        except OperationalError:
+            outcome.append(True)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=try_lock)
+    thread.start()
+    thread.join(timeout=30)
+    return outcome == [True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_door_holds_the_deciding_case_until_the_write_commits():
+    """Between the door's answer and the save, no publish may land (the race a researcher's
+    PATCH won against an editor's publish): the cases that decide are locked."""
+    researcher = make_user("rita", "Researcher")
+    case = CaseFactory(status="draft")
+    reply = Response.objects.create(case=case, kind="arrest")
+    alias = PersonAlias.objects.create(person=case.person, name="Another spelling")
+    for record in (case, reply, alias, case.person):
+        with transaction.atomic():
+            permissions.authorize_save(researcher, record)
+            assert lock_taken_elsewhere(case.pk), type(record).__name__
+        assert not lock_taken_elsewhere(case.pk)

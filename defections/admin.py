@@ -34,7 +34,13 @@ from defections.forms import (
     DoorFormSet,
     PersonForm,
 )
-from defections.permissions import authorize_delete, authorize_save, can_publish, stored
+from defections.permissions import (
+    authorize_delete,
+    authorize_mark_at_risk,
+    authorize_save,
+    can_publish,
+    stored,
+)
 from defections.search import matching_person_ids, search_cases
 from defections.workflow import check_sources
 
@@ -493,6 +499,23 @@ class PersonAdmin(HistoryMixin, DoorAdmin):
     search_fields = ["name", "native_name", "aliases__name"]
     search_help_text = "Names, native names and aliases; misspellings and Cyrillic match too."
     inlines = [AliasInline, AffiliationInline, PersonCaseInline]
+    actions = ["mark_at_risk"]
+
+    @admin.action(description="Mark selected people as at risk (hides their details)",
+                  permissions=["change"])
+    @transaction.atomic
+    def mark_at_risk(self, request, queryset):
+        marked = 0
+        for person in queryset.select_for_update().filter(at_risk=False):
+            try:
+                authorize_mark_at_risk(request.user, person)
+            except PermissionDenied as refusal:
+                self.message_user(request, f"{person}: not marked. {refusal}", messages.ERROR)
+                continue
+            person.at_risk = True
+            person.save(update_fields=["at_risk", "updated_at"])
+            marked += 1
+        self.message_user(request, f"{marked} person(s) marked at risk.", messages.SUCCESS)
 
     @admin.display(description="born")
     def birth_text(self, person):

@@ -4,7 +4,8 @@ The rule (django-rules predicates, registered once here): a researcher may add r
 and change or delete what no published or retracted case shows; what such a case shows
 (the case, its citations, its responses and theirs, its person with aliases and
 affiliations, the sources and agency it cites) only an editor changes. Anyone who may
-change a person may *set* `at_risk`; only an editor clears it.
+change a person may *set* `at_risk` (and whoever may change people at all may mark any
+person at risk, since that only hides); only an editor clears it.
 
 Model permissions (the groups of migration 0005) still say which kinds of record a role
 may touch at all; the predicates here add the object's state. A write is asked twice:
@@ -27,6 +28,7 @@ from defections.choices import Status
 
 EDITOR_PERMISSION = "defections.publish_case"
 CLEAR_AT_RISK = "defections.clear_at_risk"
+MARK_AT_RISK = "defections.mark_at_risk"
 SHOWN_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
 
 _model_backend = ModelBackend()
@@ -114,6 +116,9 @@ for _model in MODELS:
         _perm = f"defections.{_action}_{_model}"
         rules.add_perm(_perm, holds(_perm) & (is_editor | ~is_shown))
 rules.add_perm(CLEAR_AT_RISK, is_editor)
+# Marking a person at risk only hides: whoever may change people at all may do it, even to
+# a person a published case shows (the admin's "Mark as at risk" action).
+rules.add_perm(MARK_AT_RISK, holds("defections.change_person"))
 
 
 # --- the door every write path calls ----------------------------------------------------------
@@ -155,6 +160,11 @@ def authorize_save(user, obj, before=None, was=None) -> None:
             and not obj.at_risk and not user.has_perm(CLEAR_AT_RISK, obj)):
         raise PermissionDenied("Only an editor can clear “at risk”: it makes the person's "
                                "details public.")
+
+
+def authorize_mark_at_risk(user, person) -> None:
+    if not user.has_perm(MARK_AT_RISK, person):
+        raise PermissionDenied("Only those who may change people can mark one at risk.")
 
 
 def authorize_delete(user, obj) -> None:

@@ -178,3 +178,15 @@ def test_the_door_holds_the_deciding_case_until_the_write_commits():
             permissions.authorize_save(researcher, record)
             assert lock_taken_elsewhere(case.pk), type(record).__name__
         assert not lock_taken_elsewhere(case.pk)
+
+
+def test_a_researcher_may_mark_a_published_person_at_risk(client, researcher, published):
+    """Marking only hides, so it is not the editor's alone; clearing is."""
+    person = published.person
+    person.at_risk = False
+    person.save()
+    client.force_login(researcher)
+    client.post(reverse("admin:defections_person_changelist"),
+                {"action": "mark_at_risk", "_selected_action": [person.pk]})
+    assert Person.objects.get(pk=person.pk).at_risk
+    assert "FSO colonel" not in client.get(f"/cases/{published.pk}/").content.decode()

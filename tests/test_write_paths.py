@@ -64,6 +64,8 @@ ALWAYS_SHOWN = {"period"}
 def expected(role: str, model: str, action: str, state: str, protected=PROTECTED) -> bool:
     if role == "anonymous" or (action == "delete" and model in protected):
         return False
+    if action == "mark":  # marking at risk only hides: anyone who may change people
+        return True
     if role == "editor":
         return True
     shown = state == "shown" or model in ALWAYS_SHOWN
@@ -268,20 +270,21 @@ def inline(kind, parent):
     return run
 
 
-ACTIONS = {  # action: (what it asks of the door, the status it sets)
-    "submit_for_review": ("change", "review"),
-    "publish": ("publish", "published"),
-    "retract": ("publish", "retracted"),
+ACTIONS = {  # action: (what it asks of the door, the field it sets, the value)
+    "submit_for_review": ("change", "status", "review"),
+    "publish": ("publish", "status", "published"),
+    "retract": ("publish", "status", "retracted"),
+    "mark_at_risk": ("mark", "at_risk", True),
 }
 READ_ONLY = {"admin-action:export_selected", "admin-url:export"}
 
 
 def admin_action(name):
     def run(role, world, model, state):
-        case = world["case"]
-        posted(web_client(role).post(reverse("admin:defections_case_changelist"), {
-            "action": name, "_selected_action": [case.pk]}))
-        return reload(case).status == ACTIONS[name][1]
+        obj, (_action, field, value) = world[model], ACTIONS[name]
+        posted(web_client(role).post(reverse(f"admin:defections_{model}_changelist"), {
+            "action": name, "_selected_action": [obj.pk]}))
+        return getattr(reload(obj), field) == value
     return run
 
 

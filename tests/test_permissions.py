@@ -189,4 +189,5 @@ def test_a_researcher_may_mark_a_published_person_at_risk(client, researcher, pu
     client.post(reverse("admin:defections_person_changelist"),
                 {"action": "mark_at_risk", "_selected_action": [person.pk]})
     assert Person.objects.get(pk=person.pk).at_risk
+    client.logout()
     assert "FSO colonel" not in client.get(f"/cases/{published.pk}/").content.decode()

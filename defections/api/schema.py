@@ -7,8 +7,9 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from defections import choices
+from defections import choices, visibility
 from defections.dates import Precision
+from defections.filtersets import Q_MAX_LENGTH
 
 CODEBOOK = [choices.Form, choices.Visibility, choices.Verification, choices.Classification,
             choices.Status, choices.ResponseKind, choices.AgencyKind, choices.SourceKind,
@@ -25,7 +26,8 @@ ERRORS = {
     "400": ("Invalid filter value, page size or record: the JSON names each bad parameter or field.",
             FIELD_ERRORS),
     "401": ("No or bad credentials: send `Authorization: Token …`.", DETAIL),
-    "403": ("Not allowed: missing model permission, or a workflow rule (only editors publish).",
+    "403": ("Not allowed: a missing model permission, or the permission door's rule (only "
+            "editors publish, or change what a published case shows); `detail` says which.",
             DETAIL),
     "404": ("No such record visible to you, or no such page.", DETAIL),
     "406": ("No acceptable format: ask for application/json or text/csv.", DETAIL),
@@ -92,16 +94,25 @@ def describe_enums(result, generator, request, public):
 
 def at_risk_fields(result, generator, request, public):
     """A case or person marked at risk shows the public only name, form and year."""
-    from defections.api.serializers import CaseSerializer, PersonSerializer
-
     schemas = result.get("components", {}).get("schemas", {})
-    for name, serializer in (("Case", CaseSerializer), ("Person", PersonSerializer)):
+    for model, shown in visibility.SHOWN_AT_RISK.items():
+        name = model.__name__
         if name in schemas:
-            schemas[name]["required"] = list(serializer.AT_RISK_PUBLIC)
+            schemas[name]["required"] = list(shown)
             schemas[name]["description"] = (
                 "When the person is marked at risk, clients other than staff receive only "
-                f"{', '.join(serializer.AT_RISK_PUBLIC)} (a case's date then gives the year only). "
+                f"{', '.join(shown)} (a case's date then gives the year only). "
                 "A person's `at_risk` flag itself is shown to staff only.")
+    return result
+
+
+def search_bound(result, generator, request, public):
+    """The search's length bound (a longer `q` is a 400), which the generator does not see."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("name") == "q" and parameter.get("in") == "query":
+                    parameter.setdefault("schema", {})["maxLength"] = Q_MAX_LENGTH
     return result
 
 

@@ -239,8 +239,6 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
         """CSV columns left out for this client."""
         return visibility.hidden_columns(Case, reader(self.context))
 
-    AT_RISK_PUBLIC = visibility.SHOWN_AT_RISK[Case]  # for the schema (schema.py)
-
     def validate(self, attrs):
         attrs = super().validate(attrs)
         new = attrs.get("status", self.instance.status if self.instance else choices.Status.DRAFT)
@@ -330,8 +328,6 @@ class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
         ]
         extra_kwargs = {name: {"required": False} for name in
                         ["birth_start", "birth_end", "death_start", "death_end"]}
-
-    AT_RISK_PUBLIC = visibility.SHOWN_AT_RISK[Person]  # for the schema (schema.py)
 
     def create(self, validated_data):
         aliases = validated_data.pop("aliases", None)

@@ -702,3 +702,17 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"data version {self.version}"
+
+
+class SeedRecord(models.Model):
+    """A seed entry that `load_seed` has added once (its stable key in defections/seed.py).
+
+    The seed is a starting point: once added, a row is the editors' — load_seed never
+    changes it, and never brings it back if they delete it.
+    """
+
+    key = models.CharField(max_length=400, unique=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.key

@@ -30,7 +30,7 @@ def test_load_seed_is_idempotent(capsys):
     first = snapshot()
     capsys.readouterr()
     call_command("load_seed")
-    assert "0 rows written" in capsys.readouterr().out
+    assert "0 rows added" in capsys.readouterr().out
     assert snapshot() == first
 
 
@@ -87,3 +87,29 @@ def test_seed_periods(seeded):
     assert set(war.cases.values_list("person__name", flat=True)) >= {
         "Ilya Remeslo", "Viktoria Bonya", "Yevgeny Prigozhin", "Igor Volobuyev", "Boris Bondarev",
         "Denis Butsayev"}
+
+
+@pytest.mark.django_db
+def test_load_seed_never_changes_revives_or_republishes_a_row(capsys):
+    """`make run` and every container start run load_seed: an editor's work must survive it."""
+    call_command("load_seed")
+    retracted = Case.objects.get(person__name="Yevgeny Prigozhin")
+    retracted.status, retracted.classification = "retracted", "contested"
+    retracted.summary = "Retracted: an editor's own words."
+    retracted.save()
+    renamed = Person.objects.get(name="Ilya Remeslo")
+    renamed.name = "Ilya V. Remeslo"
+    renamed.save()
+    refiled = Case.objects.get(person__name="Viktoria Bonya")
+    refiled.form = "geographic"  # once matched by (person, form): a second case came back
+    refiled.save()
+    deleted = Case.objects.get(person__name="Maxim Kuzminov")
+    deleted.delete()
+    Period.objects.filter(slug="war-since-2022").delete()
+    before = snapshot()
+    capsys.readouterr()
+    call_command("load_seed")
+    assert "0 rows added" in capsys.readouterr().out
+    assert snapshot() == before
+    assert not Case.objects.filter(person__name="Maxim Kuzminov").exists()
+    assert Case.objects.get(pk=retracted.pk).status == "retracted"

@@ -1,9 +1,13 @@
-"""Load the seed cases of defections/seed.py. Idempotent: a second run writes nothing."""
+"""Load the seed cases of defections/seed.py: each entry once, never changing a row.
+
+`make run` and the container start run it every time; a second run writes nothing, and an
+editor's edits, retractions and deletions of seeded rows stay as they are.
+"""
 
 from datetime import date
 
 from django.core.management.base import BaseCommand
-from django.db import models, transaction
+from django.db import transaction
 
 from defections import seed
 from defections.dates import parse_partial_date
@@ -16,6 +20,7 @@ from defections.models import (
     Person,
     PersonAlias,
     Response,
+    SeedRecord,
     Source,
 )
 
@@ -29,85 +34,96 @@ def date_fields(text: str, prefix: str = "date") -> dict:
     }
 
 
-def comparable(value):
-    """A value as the model field holds it: a related object by its key."""
-    return value.pk if isinstance(value, models.Model) else value
-
-
 class Loader:
-    def __init__(self):
-        self.written = 0
+    """Adds each seed entry once, by its stable key; never changes or revives a row.
 
-    def upsert(self, model, lookup: dict, values: dict):
-        """Create the row, or change only the fields that differ; never touch an equal row."""
-        obj = model.objects.filter(**lookup).first()
-        if obj is None:
-            obj = model(**lookup, **values)
-        else:
-            changed = {
-                name: value for name, value in values.items()
-                if model._meta.get_field(name).value_from_object(obj) != comparable(value)
-            }
-            if not changed:
-                return obj
-            for name, value in changed.items():
-                setattr(obj, name, value)
+    A key already in the ledger (SeedRecord) is skipped, whatever became of its row: edited,
+    retracted or deleted, it stays so. A row that exists without a ledger entry (a database
+    seeded before the ledger, or a record an editor entered first) is adopted, not changed.
+    """
+
+    def __init__(self):
+        self.added = self.skipped = 0
+        self.ledger = set(SeedRecord.objects.values_list("key", flat=True))
+
+    def add(self, key: str, model, lookup: dict, values: dict, after=None):
+        """The row for key: created (and `after` run on it) only if the seed never added it."""
+        existing = model.objects.filter(**lookup).first()
+        if key in self.ledger or existing is not None:
+            self.skipped += 1
+            if key not in self.ledger:
+                self._record(key)
+            return existing
+        obj = model(**lookup, **values)
         # Field checks here; uniqueness and the named constraints are the database's to refuse
         # (checking them in Python too would cost a query each).
         obj.full_clean(validate_unique=False, validate_constraints=False)
         obj.save()
-        self.written += 1
+        if after is not None:
+            after(obj)
+        self.added += 1
+        self._record(key)
         return obj
 
-    def set_m2m(self, manager, objects):
-        if set(manager.all()) != set(objects):
-            manager.set(objects)
-            self.written += 1
+    def _record(self, key):
+        SeedRecord.objects.create(key=key)
+        self.ledger.add(key)
 
-    def cite(self, source, target: dict, citations):
+    def cite(self, source, key: str, target: dict, citations):
+        if source is None or None in target.values():
+            return
         for paragraph, claim, quote in citations:
-            self.upsert(Citation, {"source": source, **target, "locator": f"para. {paragraph}",
-                                   "claim": claim}, {"quote": quote})
+            locator = f"para. {paragraph}"
+            self.add(f"{key}/citation:{locator}:{claim}", Citation,
+                     {"source": source, **target, "locator": locator, "claim": claim},
+                     {"quote": quote})
 
     def load(self):
         article = dict(seed.ARTICLE, published_on=date.fromisoformat(seed.ARTICLE["published_on"]))
-        source = self.upsert(Source, {"url": article.pop("url")}, article)
+        url = article.pop("url")
+        source = self.add(f"source:{url}", Source, {"url": url}, article)
 
         motives = {
-            slug: self.upsert(Motive, {"slug": slug}, {"name": name, "description": description})
+            slug: self.add(f"motive:{slug}", Motive, {"slug": slug},
+                           {"name": name, "description": description})
             for slug, name, description in seed.MOTIVES
         }
         for slug, name, start, end, description in seed.PERIODS:
-            self.upsert(Period, {"slug": slug}, {
+            self.add(f"period:{slug}", Period, {"slug": slug}, {
                 "name": name, "description": description, "start": date.fromisoformat(start),
                 "end": date.fromisoformat(end) if end else None,
             })
 
         agencies = {}
-        for slug, (name, acronym, native, kind, country, _parent, _pred, since, until) in (
+        for slug, (name, acronym, native, kind, country, parent, predecessor, since, until) in (
             seed.AGENCIES.items()
         ):
-            agencies[slug] = self.upsert(Agency, {"slug": slug}, {
+            # The seed lists parents and predecessors before the agencies that name them.
+            agencies[slug] = self.add(f"agency:{slug}", Agency, {"slug": slug}, {
                 "name": name, "acronym": acronym, "native_name": native, "kind": kind,
                 "country": country, "active_from": since, "active_until": until,
-            })
-        for slug, (*_, parent, predecessor, _since, _until) in seed.AGENCIES.items():
-            self.upsert(Agency, {"slug": slug}, {
-                "parent": agencies[parent] if parent else None,
-                "predecessor": agencies[predecessor] if predecessor else None,
+                "parent": agencies.get(parent) if parent else None,
+                "predecessor": agencies.get(predecessor) if predecessor else None,
             })
 
         people = {}
         for name, (native, aliases, death) in seed.PEOPLE.items():
-            people[name] = self.upsert(Person, {"name": name},
-                                       {"native_name": native, **date_fields(death, "death")})
+            people[name] = person = self.add(f"person:{name}", Person, {"name": name},
+                                             {"native_name": native, **date_fields(death, "death")})
             for alias in aliases:
-                self.upsert(PersonAlias, {"person": people[name], "name": alias}, {})
+                if person is not None:
+                    self.add(f"person:{name}/alias:{alias}", PersonAlias,
+                             {"person": person, "name": alias}, {})
 
         for entry in seed.CASES:
-            case = self.upsert(Case, {"person": people[entry["person"]], "form": entry["form"]}, {
+            person = people[entry["person"]]
+            key = f"case:{entry['person']}:{entry['form']}"
+            if person is None:
+                self.skipped += 1
+                continue
+            case = self.add(key, Case, {"person": person, "form": entry["form"]}, {
                 **date_fields(entry["date"]),
-                "agency": agencies[entry["agency"]] if entry["agency"] else None,
+                "agency": agencies.get(entry["agency"]) if entry["agency"] else None,
                 "role": entry["role"],
                 "destination_country": entry.get("destination_country", ""),
                 "visibility": entry["visibility"],
@@ -116,22 +132,25 @@ class Loader:
                 "summary": entry["summary"],
                 "narrative": entry.get("narrative", ""),
                 "status": "published",
-            })
-            self.set_m2m(case.motives, [motives[slug] for slug in entry["motives"]])
-            self.cite(source, {"case": case}, entry["citations"])
+            }, after=lambda case, entry=entry: case.motives.set(
+                [motives[slug] for slug in entry["motives"] if motives.get(slug)]))
+            self.cite(source, key, {"case": case}, entry["citations"])
             for item in entry["responses"]:
-                response = self.upsert(Response, {"case": case, "kind": item["kind"]}, {
-                    **date_fields(item["date"]), "description": item["description"],
-                })
-                self.cite(source, {"response": response}, item["citations"])
+                response = self.add(f"{key}/response:{item['kind']}", Response,
+                                    {"case": case, "kind": item["kind"]}, {
+                                        **date_fields(item["date"]), "description": item["description"],
+                                    }) if case is not None else None
+                self.cite(source, f"{key}/response:{item['kind']}", {"response": response},
+                          item["citations"])
 
 
 class Command(BaseCommand):
     help = "Load the cases, people, agencies and periods named by the source article."
 
     def handle(self, *args, **options):
-        loader = Loader()
         with transaction.atomic():
+            loader = Loader()
             loader.load()
-        self.stdout.write(f"Seed loaded: {loader.written} rows written, "
+        self.stdout.write(f"Seed: {loader.added} rows added, {loader.skipped} skipped (added "
+                          f"before, or already there: the seed never changes or revives a row); "
                           f"{Case.objects.count()} cases in the database.")

@@ -42,6 +42,11 @@ class AutoSchema(openapi.AutoSchema):
         for code, (description, schema) in ERRORS.items():
             responses.setdefault(code, {"description": description,
                                         "content": {"application/json": {"schema": schema}}})
+        if self.method in ("PUT", "PATCH", "DELETE"):
+            responses["412"] = {
+                "description": "`If-Match` names another version: the record changed since it was "
+                               "read. The `ETag` header gives the current one.",
+                "content": {"application/json": {"schema": DETAIL}}}
         if self.method == "GET":
             responses["304"] = {"description": "Not modified: the If-None-Match ETag still matches."}
         return responses

@@ -2,12 +2,14 @@
 (defections/visibility.py); filters are the pages' FilterSets."""
 
 import csv
+import hashlib
 import json
 
 from django.db import transaction
 from django.db.models import Prefetch, ProtectedError
 from django.http import StreamingHttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers, set_response_etag
+from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import exceptions, generics, status, viewsets
 from rest_framework.renderers import JSONRenderer
@@ -54,6 +56,9 @@ class APIMixin:
             response.render()
             set_response_etag(response)
             return get_conditional_response(request._request, etag=response["ETag"], response=response)
+        if request.method in ("PUT", "PATCH") and response.status_code == 200:
+            response.render()
+            set_response_etag(response)  # the version written: the next If-Match
         return response
 
 
@@ -109,6 +114,8 @@ class ProtectedDeleteMixin:
 
 
 class ModelViewSet(APIMixin, CSVListMixin, ProtectedDeleteMixin, viewsets.ModelViewSet):
+    """Writes are one transaction each; with `If-Match`, only on the version the client read."""
+
     filter_backends = [FilterBackend]
 
     @transaction.atomic
@@ -117,11 +124,32 @@ class ModelViewSet(APIMixin, CSVListMixin, ProtectedDeleteMixin, viewsets.ModelV
 
     @transaction.atomic
     def update(self, request, *args, **kwargs):
-        return super().update(request, *args, **kwargs)
+        return self.stale(request) or super().update(request, *args, **kwargs)
 
     @transaction.atomic
     def destroy(self, request, *args, **kwargs):
-        return super().destroy(request, *args, **kwargs)
+        return self.stale(request) or super().destroy(request, *args, **kwargs)
+
+    def stale(self, request):
+        """A 412 with the current ETag when If-Match names another version, else None.
+
+        The ETag is the one a GET of the record gives this client now (a hash of what it
+        reads), computed with the row locked, so no other write lands in between.
+        """
+        header = request.headers.get("If-Match")
+        if header is None:
+            return None
+        record = self.get_object()
+        list(type(record).objects.select_for_update(of=("self",)).filter(pk=record.pk).values("pk"))
+        record = self.get_object()
+        body = JSONRenderer().render(self.get_serializer(record).data)
+        current = quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest())
+        wanted = {tag.removeprefix("W/") for tag in parse_etags(header)}
+        if "*" in wanted or current in wanted:
+            return None
+        return APIResponse({"detail": "The record changed since you read it: read it again "
+                                      "(its ETag is the current version) and redo the change."},
+                           status=status.HTTP_412_PRECONDITION_FAILED, headers={"ETag": current})
 
 
 class CaseViewSet(ModelViewSet):

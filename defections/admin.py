@@ -42,7 +42,7 @@ from defections.permissions import (
     stored,
 )
 from defections.search import matching_person_ids, search_cases
-from defections.workflow import check_sources
+from defections.workflow import check_citations_removed, check_sources
 
 # --- the permission door: every admin asks it about the object ------------------------------
 
@@ -293,7 +293,7 @@ def public_filter(name: str, title: str, lookups):
                 return queryset
             data = QueryDict(mutable=True)
             data.setlist(name, [self.value()])
-            filterset = CaseFilterSet(data, queryset=queryset)
+            filterset = CaseFilterSet(data, queryset=queryset, request=request)
             return filterset.qs if filterset.is_valid() else queryset.none()
 
     PublicFilter.title = title
@@ -479,13 +479,39 @@ class ResponseAdmin(HistoryMixin, DoorAdmin):
     inlines = [CitationOfResponseInline]
 
 
+class CitationForm(DoorForm):
+    """A citation moved to another case or source must not leave its case unsourced."""
+
+    class Meta:
+        model = models.Citation
+        fields = ["source", "case", "response", "affiliation", "locator", "quote", "claim"]
+
+    def clean(self):
+        data = super().clean()
+        before = stored(self.instance)
+        if before is not None and (before.case_id, before.source_id) != (
+                getattr(data.get("case"), "pk", None), getattr(data.get("source"), "pk", None)):
+            check_citations_removed([before])
+        return data
+
+
 @admin.register(models.Citation)
 class CitationAdmin(HistoryMixin, DoorAdmin):
+    form = CitationForm
     list_display = ["source", "locator", "case", "response", "affiliation", "claim"]
     list_filter = ["claim"]
     list_select_related = ["source", "case__person", "response", "affiliation"]
     search_fields = ["source__title", "source__url", "locator", "quote", "case__person__name"]
     autocomplete_fields = ["source", "case", "response", "affiliation"]
+
+    def get_deleted_objects(self, objs, request):
+        """A deletion that would leave a case unsourced is refused, with the reason."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        try:
+            check_citations_removed(list(objs))
+        except ValidationError as refusal:
+            protected = [*protected, *refusal.messages]
+        return deleted, counts, perms_needed, protected
 
 
 # --- people, agencies, sources ------------------------------------------------------------

@@ -104,6 +104,12 @@ class YearFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+def visible_agencies(request):
+    """The agencies a reader may name in a filter: a hidden one answers like a missing one
+    (a 400), or its 200 would say that hidden records name it."""
+    return Agency.objects.visible_to(getattr(request, "user", None))
+
+
 def country_choices():
     # A callable: every request deep-copies its FilterSet and form, and copying ~250
     # countries each time was most of the cost of a cached answer.
@@ -116,11 +122,11 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
     form = filters.MultipleChoiceFilter(choices=choices.Form.choices, distinct=False,
                                         help_text="Form of defection.")
     agency = filters.ModelMultipleChoiceFilter(
-        queryset=Agency.objects.all(), to_field_name="slug", method="filter_agency",
+        queryset=visible_agencies, to_field_name="slug", method="filter_agency",
         help_text="Agency slug; includes its sub-agencies.",
     )
     agency_id = filters.ModelMultipleChoiceFilter(
-        queryset=Agency.objects.all(), method="filter_agency", label="Agency (id)",
+        queryset=visible_agencies, method="filter_agency", label="Agency (id)",
         help_text="Agency id; includes its sub-agencies.",
     )
     agency_kind = filters.MultipleChoiceFilter(field_name="agency__kind", distinct=False,
@@ -212,7 +218,7 @@ class PersonFilterSet(filters.FilterSet):
 class AgencyFilterSet(SlugFilterMixin, filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label="Search", max_length=Q_MAX_LENGTH)
     kind = filters.MultipleChoiceFilter(choices=choices.AgencyKind.choices)
-    parent = filters.ModelMultipleChoiceFilter(queryset=Agency.objects.all(), to_field_name="slug",
+    parent = filters.ModelMultipleChoiceFilter(queryset=visible_agencies, to_field_name="slug",
                                                method="filter_in")
 
     class Meta:

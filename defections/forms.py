@@ -116,7 +116,7 @@ class CaseForm(DatedForm):
         super().__init__(*args, **kwargs)
         self.old_status = self.instance.status if self.instance.pk else None
         if self.instance.pk:
-            self.initial["version"] = self.instance.updated_at.isoformat()
+            self.initial["version"] = self.instance.version
         status = self.fields.get("status")
         if status is not None and self.user is not None:
             allowed = {*allowed_statuses(self.user, self.instance), self.old_status}
@@ -135,11 +135,11 @@ class CaseForm(DatedForm):
         current = (models.Case.objects.select_for_update(of=("self",)).select_related("updated_by")
                    .get(pk=self.instance.pk))
         loaded = self.data.get(self.add_prefix("version"), "")
-        if loaded == current.updated_at.isoformat():
+        if loaded == current.version:
             return
         # Saving again (after reading the message) overwrites: the form now carries the new version.
         self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = current.updated_at.isoformat()
+        self.data[self.add_prefix("version")] = current.version
         who = current.updated_by or "someone"
         raise ValidationError(
             "Not saved: %(who)s changed this case at %(when)s, after you opened it. Your input is "

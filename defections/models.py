@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pghistory
@@ -18,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django_countries.fields import CountryField
 
-from defections import choices
+from defections import choices, invariants
 from defections.choices import help_text
 from defections.dates import Precision, check_interval, format_partial_date, parse_partial_date
 
@@ -588,6 +589,7 @@ class Case(Dated, Authored):
                 violation_error_message="A published case needs a summary.",
             ),
         ]
+        triggers = [invariants.case_is_sourced]
         indexes = [
             GinIndex(fields=["search_vector"], name="case_search_vector"),
             models.Index(fields=["status", "date_start"], name="case_status_date"),
@@ -625,7 +627,31 @@ class Case(Dated, Authored):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"date_start", "date_end"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "period"}
+        if update_fields is None and not self._state.adding and (changed := self.staff_only_change()):
+            kwargs["update_fields"] = changed
         super().save(*args, **kwargs)
+
+    # What the public never sees: a save that changes only these keeps `updated_at`, which
+    # the public does see (else it would tell them when the staff notes were edited).
+    STAFF_ONLY_FIELDS = {"restricted_notes", "updated_by"}
+
+    def staff_only_change(self) -> set[str] | None:
+        """The fields changed since stored, when they are all staff-only; else None."""
+        names = [f.attname for f in self._meta.concrete_fields if not f.generated]
+        stored = Case.objects.filter(pk=self.pk).values(*names).first()
+        if stored is None:
+            return None
+        changed = {name for name in names if stored[name] != getattr(self, name)}
+        changed.discard("updated_at")
+        changed = {"updated_by" if name == "updated_by_id" else name for name in changed}
+        return changed if changed and changed <= self.STAFF_ONLY_FIELDS else None
+
+    @property
+    def version(self) -> str:
+        """What a save compares to refuse a stale one: the change time, and the staff notes
+        (whose edits leave the public change time as it was)."""
+        notes = hashlib.sha256(self.restricted_notes.encode()).hexdigest()[:12]
+        return f"{self.updated_at.isoformat()}/{notes}"
 
 
 @tracked()
@@ -680,6 +706,7 @@ class Citation(models.Model):
             ),
             choices_constraint("citation", "claim", choices.Claim),
         ]
+        triggers = [invariants.citations_keep_cases_sourced]
 
     def __str__(self):
         return f"{self.source}, {self.locator}" if self.locator else str(self.source)

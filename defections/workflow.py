@@ -11,9 +11,13 @@ from defections.choices import Status, Verification
 
 
 def check_sources(status: str, verification: str, source_ids) -> None:
-    """The sourcing rules, given the sources the case will cite once saved."""
+    """The sourcing rules, given the sources the case will cite once saved. A retracted case
+    answers to none: taking a case down is always possible. (PostgreSQL holds the same rule
+    at commit: defections/invariants.py.)"""
     source_ids = [pk for pk in source_ids if pk is not None]
     errors = []
+    if status == Status.RETRACTED:
+        return
     if status == Status.PUBLISHED and not source_ids:
         errors.append(ValidationError("A published case cites at least one source.",
                                       code="needs_citation"))
@@ -23,3 +27,21 @@ def check_sources(status: str, verification: str, source_ids) -> None:
             "with one, it is “reported”.", code="needs_two_sources"))
     if errors:
         raise ValidationError(errors)
+
+
+def check_citations_removed(citations) -> None:
+    """Refuse taking these citations away (deleting them, or moving them to another case or
+    source) when a case would be left without the sources its status needs."""
+    from defections.models import Case
+
+    removed = {}
+    for citation in citations:
+        if citation.pk is not None and citation.case_id is not None:
+            removed.setdefault(citation.case_id, set()).add(citation.pk)
+    for case in Case.objects.filter(pk__in=removed):
+        remaining = case.citations.exclude(pk__in=removed[case.pk]).values_list("source_id", flat=True)
+        try:
+            check_sources(case.status, case.verification, remaining)
+        except ValidationError as error:
+            raise ValidationError(f"{case}: {' '.join(error.messages)} Add another citation "
+                                  "first, or retract the case.") from error

@@ -40,6 +40,14 @@ class CaseFactory(DjangoModelFactory):
     status = "published"
 
     @factory.post_generation
+    def sourced(obj, create, extracted, **kwargs):
+        """A published case cites a source (PostgreSQL checks it at commit, and so does a
+        test's teardown): one is added unless the test passes `sourced=False` and cites its own."""
+        if create and extracted is not False and obj.status == "published" \
+                and not obj.citations.exists():
+            models.Citation.objects.create(case=obj, source=SourceFactory(), locator="p. 1")
+
+    @factory.post_generation
     def date(obj, create, extracted, **kwargs):
         if extracted is not None:
             obj.date = extracted

@@ -35,7 +35,7 @@ def case_post(case: Case | None = None, citations=(), **fields) -> dict:
         "date": case.date if case else "",
         "summary": case.summary if case else "A summary.",
         "status": case.status if case else "draft",
-        "version": case.updated_at.isoformat() if case else "",
+        "version": case.version if case else "",
         "country_from": "RU",
         "destination_country": "",
         "place": "",

@@ -175,3 +175,61 @@ def test_an_agency_is_listed_only_with_a_visible_case_in_its_tree(api, client, a
         assert client.get(agency.get_absolute_url()).status_code == 404
         assert api.get(f"/api/v1/agencies/{agency.pk}/").status_code == 404
     assert Agency.objects.count() == 6  # staff still have them all (the admin, the API)
+
+
+@pytest.fixture
+def named_agencies(db):
+    public = AgencyFactory(name="Public Bureau", slug="public-bureau")
+    CaseFactory(agency=public, date="2020")
+    drafted = AgencyFactory(name="Drafted Bureau", slug="drafted-bureau")  # named by a draft only
+    CaseFactory(agency=drafted, date="2020", status="draft")
+    guarded = AgencyFactory(name="Guarded Bureau", slug="guarded-bureau")  # by an at-risk case only
+    CaseFactory(agency=guarded, date="2020", person=PersonFactory(name="Guarded One", at_risk=True))
+    return {"public": public, "drafted": drafted, "guarded": guarded}
+
+
+PROBES = ["/cases/?agency={slug}", "/api/v1/cases/?agency={slug}", "/api/v1/stats/?agency={slug}",
+          "/cases/?agency_id={pk}", "/api/v1/cases/?agency_id={pk}", "/api/v1/stats/?agency_id={pk}",
+          "/api/v1/agencies/?parent={slug}"]
+
+
+@pytest.mark.parametrize("hidden", ["drafted", "guarded"])
+@pytest.mark.parametrize("probe", PROBES)
+def test_a_filter_answers_a_hidden_agency_like_a_missing_one(client, named_agencies, probe, hidden):
+    """The agency filters accepted any agency (200) and refused unknown ones (400): a guessed
+    slug or an enumerated id told whether hidden records name that body."""
+    agency = named_agencies[hidden]
+    hidden_answer = client.get(probe.format(slug=agency.slug, pk=agency.pk)).status_code
+    missing_answer = client.get(probe.format(slug="no-such-bureau", pk=agency.pk + 1000)).status_code
+    public = named_agencies["public"]
+    assert hidden_answer == missing_answer == 400
+    assert client.get(probe.format(slug=public.slug, pk=public.pk)).status_code == 200
+
+
+def test_staff_still_filter_by_any_agency(named_agencies):
+    from tests.test_admin_support import make_user
+    from tests.test_api_fixtures import client_for
+
+    staff = client_for(make_user("ed", "Editor"))
+    response = staff.get("/api/v1/cases/?agency=drafted-bureau&status=draft")
+    assert response.status_code == 200 and response.json()["count"] == 1
+
+
+def test_editing_the_staff_notes_changes_nothing_the_public_sees(client, db):
+    """restricted_notes is staff-only, but saving it moved the case's public change time."""
+    case = CaseFactory(date="2021", summary="An open case.")
+    CaseFactory(date="2020", summary="Another open case.")
+    urls = [f"/api/v1/cases/{case.pk}/", case.get_absolute_url(), "/api/v1/cases/?ordering=-updated",
+            "/cases/?ordering=-updated"]
+
+    def answers():
+        return {url: (client.get(url).get("ETag"), client.get(url).content) for url in urls}
+
+    before, version = answers(), case.version
+    case.restricted_notes = "Staff only: the source wants anonymity."
+    case.save()
+    assert answers() == before
+    assert case.version != version  # a stale admin save of the notes is still refused
+    case.summary = "An open case, revised."
+    case.save()
+    assert answers() != before

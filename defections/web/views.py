@@ -184,7 +184,7 @@ def case_list(request):
     data = clean_params(request)
     user = request.user
     visible = Case.objects.visible_to(user)
-    filterset = CaseFilterSet(data, queryset=visible)
+    filterset = CaseFilterSet(data, queryset=visible, request=request)
     valid = filterset.form.is_valid()
     active = facets.active_filters(filterset)
     q = active.get("q", "")
@@ -302,7 +302,7 @@ def person_list(request):
     data = clean_params(request)
     user = request.user
     visible = Person.objects.visible_to(user)
-    filterset = PersonFilterSet(data, queryset=visible)
+    filterset = PersonFilterSet(data, queryset=visible, request=request)
     valid = filterset.is_valid()
     people = visible.order_by("name", "pk")
     q = filterset.form.cleaned_data.get("q", "") if valid else ""
@@ -444,7 +444,7 @@ def supported_cases(source_ids, user) -> dict[int, list[Case]]:
 def source_list(request):
     data = clean_params(request)
     visible = Source.objects.visible_to(request.user)
-    filterset = SourceFilterSet(data, queryset=visible)
+    filterset = SourceFilterSet(data, queryset=visible, request=request)
     valid = filterset.is_valid()
     sources = filterset.qs if valid else visible
     page = paginate(request, sources.order_by("-published_on", "title", "pk"))

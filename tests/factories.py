@@ -1,4 +1,5 @@
 import factory
+from django.db import transaction
 from factory.django import DjangoModelFactory
 
 from defections import models
@@ -33,6 +34,11 @@ class CaseFactory(DjangoModelFactory):
     class Meta:
         model = models.Case
         skip_postgeneration_save = True
+
+    @classmethod
+    def create(cls, **kwargs):
+        with transaction.atomic():  # the case and its citation commit together
+            return super().create(**kwargs)
 
     person = factory.SubFactory(PersonFactory)
     form = "geographic"

@@ -92,7 +92,8 @@ def test_a_researcher_cannot_publish_by_import(world):
 
 def test_the_import_reads_what_the_export_writes(editor, world):
     case = CaseFactory(person=PersonFactory(name="Ilya Remeslo"), agency=world["agency"],
-                       date="March 2026", destination_country="LT", status="published")
+                       date="March 2026", destination_country="LT", status="published",
+                       sourced=False)
     case.motives.add(world["motive"])
     Citation.objects.create(case=case, source=world["source"], locator="para. 1")
     Citation.objects.create(case=case, source=world["source2"])
@@ -177,7 +178,8 @@ def test_formula_cells_are_quoted_and_unquoted(text, written):
 
 
 def formula_case(world):
-    case = CaseFactory(person=PersonFactory(name="=Person"), agency=world["agency"], **FORMULAS)
+    case = CaseFactory(person=PersonFactory(name="=Person"), agency=world["agency"], sourced=False,
+                       **FORMULAS)
     Citation.objects.create(case=case, source=world["source"], locator="-p. 3")
     return case
 

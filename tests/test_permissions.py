@@ -105,7 +105,8 @@ def test_a_response_citation_of_a_published_case_is_the_editors(client, research
 def test_undelete_through_the_source_history_page_is_refused(client, researcher, published):
     citation = published.citations.get()
     source, pk = citation.source, citation.pk
-    citation.delete()  # an editor's deletion (here: a script's)
+    Citation.objects.create(case=published, source=SourceFactory(), locator="para. 9")
+    citation.delete()  # an editor's deletion (here: a script's); the case keeps a source
     event = history.events_for(source).filter(pgh_label="delete", pgh_obj_id=pk).get()
     client.force_login(researcher)
     client.post(reverse("admin:defections_source_restore", args=[source.pk]),

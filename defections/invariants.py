@@ -48,3 +48,31 @@ citations_keep_cases_sourced = pgtrigger.Trigger(
     END IF;
     RETURN NULL;""",
 )
+
+
+# --- derived state ------------------------------------------------------------------------------
+# A case's period is the period of instability holding the middle of its date interval
+# (never set by hand). The database keeps it, so `update()`, raw SQL and period edits keep
+# it right too.
+
+
+def period_of(start: str, end: str) -> str:
+    middle = f"{start} + ({end} - {start}) / 2"
+    return (f'(SELECT p.id FROM defections_period p WHERE p.start <= {middle} '
+            f'AND (p."end" IS NULL OR {middle} <= p."end") LIMIT 1)')
+
+
+DERIVE_PERIODS = (f"UPDATE defections_case c SET period_id = {period_of('c.date_start', 'c.date_end')} "
+                  f"WHERE c.period_id IS DISTINCT FROM {period_of('c.date_start', 'c.date_end')}")
+
+case_period = pgtrigger.Trigger(
+    name="case_period", when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.UpdateOf("date_start", "date_end", "period_id"),
+    func=f"NEW.period_id := {period_of('NEW.date_start', 'NEW.date_end')};\n    RETURN NEW;",
+)
+
+periods_place_cases = pgtrigger.Trigger(
+    name="periods_place_cases", level=pgtrigger.Statement, when=pgtrigger.After,
+    operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+    func=f"{DERIVE_PERIODS};\n    RETURN NULL;",
+)

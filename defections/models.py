@@ -167,7 +167,8 @@ class PeriodQuerySet(models.QuerySet):
 
 
 class Period(models.Model):
-    """A named period of instability. Cases fall into one by their date, never by hand."""
+    """A named period of instability. Cases fall into one by their date, never by hand: the
+    database places them (defections/invariants.py)."""
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100, unique=True)
@@ -194,6 +195,8 @@ class Period(models.Model):
                 violation_error_message="Periods may not overlap: a case falls into one period.",
             ),
         ]
+        # Every change to the periods places the cases again (invariants.py).
+        triggers = [invariants.periods_place_cases]
 
     def __str__(self):
         return self.name
@@ -202,15 +205,6 @@ class Period(models.Model):
         # Said here too, so that the overlap check never sees a backwards range.
         if self.end is not None and self.start is not None and self.start > self.end:
             raise ValidationError({"end": "The period ends before it starts."})
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        Case.objects.derive_periods()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        Case.objects.derive_periods()
-        return result
 
 
 # --- people and agencies ------------------------------------------------------------------
@@ -520,17 +514,6 @@ class CaseQuerySet(ShownMixin, models.QuerySet):
             qs = qs.filter(date_start__lte=date(year_max, 12, 31))
         return qs
 
-    def derive_periods(self) -> int:
-        """Set each case's period from its date again, after periods changed."""
-        periods = list(Period.objects.all())
-        changed = []
-        for case in self.only("pk", "date_start", "date_end", "period_id"):
-            period_id = Case.period_id_for(case.date_midpoint, periods)
-            if period_id != case.period_id:
-                case.period_id = period_id
-                changed.append(case)
-        Case.objects.bulk_update(changed, ["period"], batch_size=1000)
-        return len(changed)
 
 
 @tracked(exclude=["search_vector"])
@@ -589,7 +572,7 @@ class Case(Dated, Authored):
                 violation_error_message="A published case needs a summary.",
             ),
         ]
-        triggers = [invariants.case_is_sourced]
+        triggers = [invariants.case_is_sourced, invariants.case_period]
         indexes = [
             GinIndex(fields=["search_vector"], name="case_search_vector"),
             models.Index(fields=["status", "date_start"], name="case_status_date"),
@@ -609,27 +592,13 @@ class Case(Dated, Authored):
     def get_absolute_url(self):
         return reverse("case-detail", args=[self.pk])
 
-    @staticmethod
-    def period_id_for(day: date | None, periods) -> int | None:
-        """The period a date falls in: the one containing the middle of its interval."""
-        if day is None:
-            return None
-        for period in periods:
-            if period.start <= day and (period.end is None or day <= period.end):
-                return period.pk
-        return None
-
     def save(self, *args, **kwargs):
-        self.period_id = Case.period_id_for(
-            self.date_midpoint,
-            Period.objects.containing(self.date_midpoint) if self.date_midpoint else [],
-        )
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"date_start", "date_end"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "period"}
         if update_fields is None and not self._state.adding and (changed := self.staff_only_change()):
             kwargs["update_fields"] = changed
         super().save(*args, **kwargs)
+        # The database set the period (invariants.case_period): read it back.
+        self.period_id = Case.objects.filter(pk=self.pk).values_list("period_id", flat=True).first()
 
     # What the public never sees: a save that changes only these keeps `updated_at`, which
     # the public does see (else it would tell them when the staff notes were edited).

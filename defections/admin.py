@@ -173,8 +173,13 @@ class HistoryMixin:
         if not own and not self.event_concerns(event, obj):
             raise PermissionDenied
         target_admin = self.admin_site._registry.get(event.pgh_tracked_model)
+        if target_admin is None:  # a case's motives: edited on the case's own page
+            self.message_user(request, "Not restored: change this on the record's own page.",
+                              messages.ERROR)
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history",
+                                    args=[object_id]))
         current = event.pgh_tracked_model.objects.filter(pk=event.pgh_obj_id).first()
-        if target_admin is None or not (target_admin.has_change_permission(request, current)
+        if not (target_admin.has_change_permission(request, current)
                                         if current else target_admin.has_add_permission(request)):
             raise PermissionDenied
         try:

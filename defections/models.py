@@ -147,6 +147,7 @@ class Unaccented(Func):
 # --- vocabulary ------------------------------------------------------------------------------
 
 
+@tracked()
 class Motive(models.Model):
     """An editable vocabulary of reasons to defect."""
 
@@ -166,6 +167,7 @@ class PeriodQuerySet(models.QuerySet):
         return self.filter(Q(end__isnull=True) | Q(end__gte=day), start__lte=day)
 
 
+@tracked()
 class Period(models.Model):
     """A named period of instability. Cases fall into one by their date, never by hand: the
     database places them (defections/invariants.py)."""
@@ -621,6 +623,12 @@ class Case(Dated, Authored):
         (whose edits leave the public change time as it was)."""
         notes = hashlib.sha256(self.restricted_notes.encode()).hexdigest()[:12]
         return f"{self.updated_at.isoformat()}/{notes}"
+
+
+# A case's motives (the many-to-many table Django made) are recorded too: a motive added or
+# taken away shows in the case's history.
+tracked(model_name="CaseMotiveEvent", obj_field=pghistory.ObjForeignKey(
+    related_name="+", db_constraint=False))(Case.motives.through)
 
 
 @tracked()

@@ -95,3 +95,36 @@ def test_restore_refuses_events_of_other_objects(client):
     foreign = history.events_for(other).get()
     assert client.post(restore_url(mine), {"event": foreign.pgh_slug}).status_code == 403
     assert client.post(restore_url(mine), {"event": "auth.User:1"}).status_code == 404
+
+
+def test_a_cases_motives_are_in_its_history(client):
+    """A PATCH of motives produced an empty update entry: the many-to-many table had no trigger."""
+    from tests.factories import MotiveFactory
+    from tests.test_api_fixtures import client_for
+
+    editor = make_user("ed", "Editor")
+    case = CaseFactory(status="draft")
+    money = MotiveFactory(slug="money", name="Money")
+    response = client_for(editor).patch(f"/api/v1/cases/{case.pk}/", {"motives": ["money"]},
+                                        format="json")
+    assert response.status_code == 200
+    added = [entry for entry in history.entries(case) if entry.event.pgh_label == "insert"
+             and ("motive", "—", "Money") in [(c.field, c.old, c.new) for c in entry.changes]]
+    assert len(added) == 1 and added[0].user == editor
+    case.motives.remove(money)
+    assert any(entry.event.pgh_label == "delete" for entry in history.entries(case))
+    client.force_login(editor)
+    page = client.get(history_url(case)).content.decode()
+    assert "Money" in page
+
+
+def test_motives_and_periods_are_tracked():
+    from defections.models import Motive, Period
+
+    motive = Motive.objects.create(slug="fear", name="Fear")
+    motive.name = "Fear of punishment"
+    motive.save()
+    period = Period.objects.create(slug="thaw", name="Thaw", start="1953-03-01", end="1956-12-31")
+    period.delete()
+    assert [e.pgh_label for e in history.events_for(motive).order_by("pgh_id")] == ["insert", "update"]
+    assert pghistory.models.Events.objects.filter(pgh_model="defections.PeriodEvent").count() == 2

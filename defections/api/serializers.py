@@ -190,21 +190,27 @@ def date_text_field():
     return serializers.CharField(required=False, allow_blank=True, max_length=100, help_text=DATE_HELP)
 
 
-class ResponseSerializer(PartialDateMixin, serializers.ModelSerializer):
-    date = date_text_field()
-
-    class Meta:
-        model = Response
-        fields = ["kind", "date", "date_start", "date_end", "date_precision", "description"]
-        extra_kwargs = {"date_start": {"required": False}, "date_end": {"required": False}}
-
-
 class CitationSerializer(serializers.ModelSerializer):
     source = BriefRelatedField(SourceBriefSerializer, queryset=Source.objects.all())
 
     class Meta:
         model = Citation
         fields = ["source", "locator", "quote", "claim"]
+
+
+class ResponseSerializer(PartialDateMixin, serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text=(
+        "Give the id of an existing response to change it (its citations are kept unless "
+        "the write gives them); without one, a new response is added."))
+    date = date_text_field()
+    citations = CitationSerializer(many=True, required=False,
+                                   help_text="Sources backing the response. A write replaces them all.")
+
+    class Meta:
+        model = Response
+        fields = ["id", "kind", "date", "date_start", "date_end", "date_precision", "description",
+                  "citations"]
+        extra_kwargs = {"date_start": {"required": False}, "date_end": {"required": False}}
 
 
 class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
@@ -216,8 +222,10 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     motives = serializers.SlugRelatedField(
         many=True, slug_field="slug", queryset=Motive.objects.all(), required=False,
         help_text="Motive slugs, e.g. “corruption-probe”.")
-    responses = ResponseSerializer(many=True, required=False,
-                                   help_text="What the state did. A write replaces them all.")
+    responses = ResponseSerializer(many=True, required=False, help_text=(
+        "What the state did. A write gives the whole list: responses given with their id are "
+        "changed (keeping their citations unless given), those without one added, the others "
+        "removed."))
     citations = CitationSerializer(many=True, required=False,
                                    help_text="Sources backing the case. A write replaces them all.")
     period = PeriodBriefSerializer(read_only=True, allow_null=True)
@@ -250,6 +258,11 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
             source_ids = []
         verification = attrs.get("verification", self.instance.verification if self.instance
                                  else choices.Verification.REPORTED)
+        given = [response["id"] for response in attrs.get("responses", []) if "id" in response]
+        known = set(self.instance.responses.values_list("pk", flat=True)) if self.instance else set()
+        if set(given) - known or len(given) != len(set(given)):
+            raise serializers.ValidationError({"responses": [
+                "A response id must be one of this case's responses, given once."]})
         try:
             workflow.check_sources(new, verification, source_ids)
         except DjangoValidationError as error:
@@ -283,8 +296,18 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     @staticmethod
     def _save_nested(case, nested):
         if "responses" in nested:
-            case.responses.all().delete()
-            Response.objects.bulk_create(Response(case=case, **data) for data in nested["responses"])
+            kept = []
+            for data in nested["responses"]:
+                citations, pk = data.pop("citations", None), data.pop("id", None)
+                response = case.responses.get(pk=pk) if pk is not None else Response(case=case)
+                for name, value in data.items():
+                    setattr(response, name, value)
+                response.save()
+                if citations is not None:
+                    response.citations.all().delete()
+                    Citation.objects.bulk_create(Citation(response=response, **c) for c in citations)
+                kept.append(response.pk)
+            case.responses.exclude(pk__in=kept).delete()
         if "citations" in nested:
             case.citations.all().delete()
             Citation.objects.bulk_create(Citation(case=case, **data) for data in nested["citations"])

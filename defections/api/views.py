@@ -169,7 +169,8 @@ class CaseViewSet(ModelViewSet):
 
     def get_queryset(self):
         return Case.objects.visible_to(self.request.user).for_list().prefetch_related(
-            Prefetch("responses", Response.objects.order_by("date_start", "pk")),
+            Prefetch("responses", Response.objects.order_by("date_start", "pk").prefetch_related(
+                Prefetch("citations", Citation.objects.select_related("source").order_by("pk")))),
             Prefetch("citations", Citation.objects.select_related("source").order_by("pk")),
         )
 

@@ -90,3 +90,41 @@ def test_refuses_the_default_database_and_databases_it_did_not_make():
         server(plain).close()  # still there
     finally:
         drop(plain)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_works_beside_a_default_database_never_migrated():
+    """`make bench` on a fresh clone: the migrations read the database they migrate, not the
+    default one (which had no content types yet)."""
+    empty, target = f"{NAME}_empty", f"{NAME}_beside"
+    with closing(server()) as conn, conn.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(empty)))
+    try:
+        env = {**os.environ, "EMBEDDED_DB_NAME": empty}
+        done = subprocess.run([sys.executable, "manage.py", "generate_demo", "--cases", "20",
+                               "--database-name", target], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        with closing(server(target)) as conn, conn.cursor() as cursor:
+            assert scalar(cursor, "SELECT count(*) FROM defections_case") == 20
+            assert scalar(cursor, "SELECT count(*) FROM auth_group") == 2
+    finally:
+        drop(target)
+        drop(empty)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_load_leaves_no_database_to_reuse(monkeypatch):
+    from django.core.management import call_command
+
+    from defections.management.commands import generate_demo as command
+
+    def fail(self, cases):
+        raise RuntimeError("the load failed half-way")
+
+    monkeypatch.setattr(command.Command, "load", fail)
+    with pytest.raises(RuntimeError):
+        call_command("generate_demo", "--cases", "5", "--database-name", f"{NAME}_failed")
+    with closing(server()) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [f"{NAME}_failed"])
+        assert cursor.fetchone()[0] == 0

@@ -24,11 +24,13 @@ EDITOR_MODELS = ["case", "person", "personalias", "affiliation", "source", "cita
 
 
 def create_groups(apps, schema_editor):
+    # In the database being migrated (generate_demo migrates another one than the default).
+    using = schema_editor.connection.alias if schema_editor else "default"
     # Permissions are normally made after all migrations; make them now.
     app_config = apps.get_app_config("defections")
     models_module = getattr(app_config, "models_module", None)
     app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
+    create_permissions(app_config, apps=apps, verbosity=0, using=using)
     app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
@@ -36,19 +38,21 @@ def create_groups(apps, schema_editor):
 
     def perms(spec):
         codenames = [f"{action}_{model}" for model, actions in spec.items() for action in actions]
-        found = Permission.objects.filter(content_type__app_label="defections", codename__in=codenames)
+        found = Permission.objects.using(using).filter(content_type__app_label="defections",
+                                                       codename__in=codenames)
         assert found.count() == len(codenames), "a permission is missing"
         return found
 
-    researcher, _ = Group.objects.get_or_create(name="Researcher")
+    researcher, _ = Group.objects.using(using).get_or_create(name="Researcher")
     researcher.permissions.set(perms(RESEARCHER))
-    editor, _ = Group.objects.get_or_create(name="Editor")
+    editor, _ = Group.objects.using(using).get_or_create(name="Editor")
     editor_spec = {model: ["add", "change", "delete", "view"] for model in EDITOR_MODELS}
     editor.permissions.set([*perms(editor_spec), *perms({"case": ["publish"]})])
 
 
 def delete_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=["Researcher", "Editor"]).delete()
+    apps.get_model("auth", "Group").objects.using(schema_editor.connection.alias).filter(
+        name__in=["Researcher", "Editor"]).delete()
 
 
 class Migration(migrations.Migration):

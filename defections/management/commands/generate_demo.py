@@ -43,6 +43,8 @@ from defections.search import transliterate
 
 ALIAS = "demo"
 MARK = "synthetic data from generate_demo: safe to drop"
+# Until the load has finished: a run that fails leaves nothing that looks ready to reuse.
+UNFINISHED = f"{MARK} (unfinished)"
 CHUNK = 50_000  # rows per COPY: bounded memory for a million cases
 
 FIRST = ["Александр", "Алексей", "Андрей", "Борис", "Вадим", "Василий", "Виктор", "Владимир",
@@ -103,6 +105,21 @@ class Command(BaseCommand):
         self.now = datetime.now(UTC).isoformat()
         self.started = time.monotonic()
         self.recreate_database(default, name)
+        try:
+            self.load(cases)
+        except BaseException:
+            connections[ALIAS].close()
+            with connections["default"].cursor() as cursor:  # nothing half-made to reuse
+                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(name)).as_string(cursor.connection))
+            raise
+        with connections["default"].cursor() as cursor:
+            self.comment(cursor, name, MARK)
+        self.stdout.write(f"{cases} synthetic cases written to the database “{name}” in "
+                          f"{time.monotonic() - self.started:.0f} s. Serve them with "
+                          f"EMBEDDED_DB_NAME={name} (embedded) or a DATABASE_URL naming {name}.")
+
+    def load(self, cases: int) -> None:
         call_command("migrate", database=ALIAS, verbosity=0)
         self.step("migrate")
         connection = connections[ALIAS]
@@ -123,9 +140,6 @@ class Command(BaseCommand):
             cursor.execute("VACUUM ANALYZE")
         self.step("vacuum analyze")
         connection.close()
-        self.stdout.write(f"{cases} synthetic cases written to the database “{name}” in "
-                          f"{time.monotonic() - self.started:.0f} s. Serve them with "
-                          f"EMBEDDED_DB_NAME={name} (embedded) or a DATABASE_URL naming {name}.")
 
     def step(self, what: str) -> None:
         if self.verbosity > 1:
@@ -139,7 +153,7 @@ class Command(BaseCommand):
             cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
                            "WHERE datname = %s", [name])
             row = cursor.fetchone()
-            if row is not None and row[0] != MARK:
+            if row is not None and row[0] not in (MARK, UNFINISHED):
                 raise CommandError(f"The database “{name}” exists and was not made by generate_demo: "
                                    "refusing to drop it. Choose another --database-name.")
             if row is not None:
@@ -147,13 +161,17 @@ class Command(BaseCommand):
                     sql.Identifier(name)).as_string(cursor.connection))
             cursor.execute(sql.SQL("CREATE DATABASE {}").format(
                 sql.Identifier(name)).as_string(cursor.connection))
-            cursor.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                sql.Identifier(name), sql.Literal(MARK)).as_string(cursor.connection))
+            self.comment(cursor, name, UNFINISHED)
         connections.settings[ALIAS] = {**default, "NAME": name}
         connections.settings[ALIAS].setdefault("TEST", {})
         if ALIAS in connections:
             connections[ALIAS].close()
             del connections[ALIAS]
+
+    @staticmethod
+    def comment(cursor, name: str, text: str) -> None:
+        cursor.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+            sql.Identifier(name), sql.Literal(text)).as_string(cursor.connection))
 
     def drop_indexes(self, cursor) -> list[str]:
         """Drop the indexes no constraint owns; return their definitions to rebuild them."""

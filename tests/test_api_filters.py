@@ -18,7 +18,7 @@ QUERIES = [
     "form=geographic",
     "form=articulated&form=final",
     "agency=mid",
-    "agency=fsb&agency=gru",
+    "agency=minprirody&agency=gazprombank",  # (an agency no public record names is a 400)
     "agency_id={mid}",
     "agency_kind=state-company",
     "agency_kind=intelligence&agency_kind=military",

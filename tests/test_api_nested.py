@@ -6,7 +6,9 @@ import pytest
 from defections.models import Citation, Response
 from tests.factories import CaseFactory, SourceFactory
 from tests.test_admin_support import make_user
-from tests.test_api_fixtures import api, client_for, generous_throttle, read_csv  # noqa: F401
+from tests.test_api_fixtures import client_for, read_csv
+
+pytest_plugins = ["tests.test_api_fixtures"]
 
 pytestmark = pytest.mark.django_db
 

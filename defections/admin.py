@@ -345,7 +345,7 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
     search_help_text = "Names (misspellings and Cyrillic too), summary and narrative."
     autocomplete_fields = ["person", "agency"]
     inlines = [CitationInline, ResponseInline]
-    readonly_fields = ["period", "created_at", "created_by", "updated_at", "updated_by"]
+    readonly_fields = ["period", "retracted_at", "created_at", "created_by", "updated_at", "updated_by"]
     fieldsets = [
         (None, {"fields": ["person", ("agency", "role"), "form", "date", "summary", "status",
                            "version"]}),
@@ -353,7 +353,10 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
         ("Certainty", {"fields": ["verification", "classification", "visibility"]}),
         ("Narrative and staff notes", {"fields": ["narrative", "restricted_notes"],
                                        "classes": ["collapse"]}),
-        ("Record", {"fields": ["period", ("created_at", "created_by"), ("updated_at", "updated_by")]}),
+        ("Retraction", {"fields": ["retraction_note"], "classes": ["collapse"],
+                        "description": "Shown publicly at the case's address once it is retracted."}),
+        ("Record", {"fields": ["period", "retracted_at", ("created_at", "created_by"),
+                               ("updated_at", "updated_by")]}),
     ]
     actions = ["submit_for_review", "publish", "retract", "export_selected"]
 

@@ -109,7 +109,7 @@ class CaseForm(DatedForm):
         model = models.Case
         fields = ["person", "agency", "role", "form", "country_from", "destination_country", "place",
                   "motives", "visibility", "verification", "classification", "summary", "narrative",
-                  "status", "restricted_notes"]
+                  "status", "restricted_notes", "retraction_note"]
         widgets = {"motives": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):

@@ -76,3 +76,19 @@ periods_place_cases = pgtrigger.Trigger(
     operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
     func=f"{DERIVE_PERIODS};\n    RETURN NULL;",
 )
+
+
+# When a case was retracted: set as it happens, by any path; cleared if it is put back.
+case_retracted_at = pgtrigger.Trigger(
+    name="case_retracted_at", when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.UpdateOf("status", "retracted_at"),
+    func="""
+    IF NEW.status <> 'retracted' THEN
+        NEW.retracted_at := NULL;
+    ELSIF TG_OP = 'INSERT' OR OLD.status <> 'retracted' THEN
+        NEW.retracted_at := now();
+    ELSE
+        NEW.retracted_at := OLD.retracted_at;
+    END IF;
+    RETURN NEW;""",
+)

@@ -548,6 +548,11 @@ class Case(Dated, Authored):
     status = models.CharField(max_length=16, choices=choices.Status, default=choices.Status.DRAFT,
                               help_text=help_text(choices.Status))
     restricted_notes = models.TextField(blank=True, help_text="Staff only. Never public.")
+    retraction_note = models.TextField(
+        blank=True, help_text="Public: why the case was retracted, shown where it was "
+        "(its address answers 410 with this notice).")
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                        help_text="Set by the database when the case is retracted.")
     search_vector = models.GeneratedField(
         expression=SearchVector("role", weight="B", config="english")
         + SearchVector("summary", weight="B", config="english")
@@ -574,7 +579,7 @@ class Case(Dated, Authored):
                 violation_error_message="A published case needs a summary.",
             ),
         ]
-        triggers = [invariants.case_is_sourced, invariants.case_period]
+        triggers = [invariants.case_is_sourced, invariants.case_period, invariants.case_retracted_at]
         indexes = [
             GinIndex(fields=["search_vector"], name="case_search_vector"),
             models.Index(fields=["status", "date_start"], name="case_status_date"),
@@ -599,8 +604,9 @@ class Case(Dated, Authored):
         if update_fields is None and not self._state.adding and (changed := self.staff_only_change()):
             kwargs["update_fields"] = changed
         super().save(*args, **kwargs)
-        # The database set the period (invariants.case_period): read it back.
-        self.period_id = Case.objects.filter(pk=self.pk).values_list("period_id", flat=True).first()
+        # The database set the period and the retraction time (invariants.py): read them back.
+        self.period_id, self.retracted_at = Case.objects.filter(pk=self.pk).values_list(
+            "period_id", "retracted_at").first()
 
     # What the public never sees: a save that changes only these keeps `updated_at`, which
     # the public does see (else it would tell them when the staff notes were edited).

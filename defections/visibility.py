@@ -156,6 +156,22 @@ def _lines(subqueries) -> RawSQL:
             ) SELECT id FROM line""", tuple(p for _, params in compiled for p in params))
 
 
+def tombstone(pk, user):
+    """What the public keeps of a retracted case at its address (answered with a 410): the
+    retraction, and what the record was (name, form, start year); None when there is no
+    retracted case with this id, or the reader sees the case itself (staff)."""
+    if is_staff(user):
+        return None
+    case = (Case.objects.filter(pk=pk, status="retracted").select_related("person")
+            .only("pk", "form", "date_start", "retracted_at", "retraction_note", "person__name")
+            .first())
+    if case is None:
+        return None
+    return {"id": case.pk, "person": case.person.name, "form": case.form,
+            "year": case.date_start.year if case.date_start else None,
+            "retracted_at": case.retracted_at, "retraction_note": case.retraction_note}
+
+
 # --- filters and searches ------------------------------------------------------------------
 
 

@@ -236,7 +236,7 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
             "id", "url", "person", "form", "date", "date_start", "date_end", "date_precision",
             "agency", "role", "country_from", "destination_country", "place", "motives",
             "responses", "visibility", "verification", "classification", "status", "summary",
-            "narrative", "citations", "period", "updated_at", "restricted_notes",
+            "narrative", "citations", "period", "updated_at", "restricted_notes", "retraction_note",
         ]
         extra_kwargs = {
             "date_start": {"required": False}, "date_end": {"required": False},

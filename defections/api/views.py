@@ -167,6 +167,15 @@ class CaseViewSet(ModelViewSet):
     filterset_class = CaseFilterSet
     page_by_ids = True  # see Pagination
 
+    def retrieve(self, request, *args, **kwargs):
+        """A retracted case answers 410 with its retraction notice, not a bare 404."""
+        pk = kwargs.get("pk", "")
+        if str(pk).isdigit() and int(pk) < 2**63 and not self.get_queryset().filter(pk=pk).exists() and (
+                gone := visibility.tombstone(int(pk), request.user)):
+            return APIResponse({"detail": "This case was retracted.", "status": "retracted", **gone},
+                               status=status.HTTP_410_GONE)
+        return super().retrieve(request, *args, **kwargs)
+
     def get_queryset(self):
         return Case.objects.visible_to(self.request.user).for_list().prefetch_related(
             Prefetch("responses", Response.objects.order_by("date_start", "pk").prefetch_related(

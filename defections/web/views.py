@@ -58,7 +58,7 @@ def cached_page(view):
             status, content_type, content = kept
             return HttpResponse(content, status=status, content_type=content_type)
         response = view(request, *args, **kwargs)
-        if response.status_code in (200, 400) and not response.streaming and not response.cookies:
+        if response.status_code in (200, 400, 410) and not response.streaming and not response.cookies:
             cache.set(key, (response.status_code, response["Content-Type"], response.content),
                       CACHE_TIMEOUT)
         return response
@@ -265,6 +265,8 @@ def case_list(request):
 def case_detail(request, pk):
     user = request.user
     visible = Case.objects.visible_to(user)
+    if pk < 2**63 and not visible.filter(pk=pk).exists() and (gone := visibility.tombstone(pk, user)):
+        return render(request, "cases/retracted.html", {"case": gone}, status=410)
     case = get_object_or_404(
         visible.for_list().prefetch_related(
             Prefetch("citations", Citation.objects.select_related("source")),

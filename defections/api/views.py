@@ -7,7 +7,7 @@ import json
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, ProtectedError
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers, set_response_etag
 from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -169,12 +169,14 @@ class CaseViewSet(ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         """A retracted case answers 410 with its retraction notice, not a bare 404."""
-        pk = kwargs.get("pk", "")
-        if str(pk).isdigit() and int(pk) < 2**63 and not self.get_queryset().filter(pk=pk).exists() and (
-                gone := visibility.tombstone(int(pk), request.user)):
-            return APIResponse({"detail": "This case was retracted.", "status": "retracted", **gone},
-                               status=status.HTTP_410_GONE)
-        return super().retrieve(request, *args, **kwargs)
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            pk = str(kwargs.get("pk", ""))
+            if pk.isdigit() and int(pk) < 2**63 and (gone := visibility.tombstone(int(pk), request.user)):
+                return APIResponse({"detail": "This case was retracted.", "status": "retracted", **gone},
+                                   status=status.HTTP_410_GONE)
+            raise
 
     def get_queryset(self):
         return Case.objects.visible_to(self.request.user).for_list().prefetch_related(

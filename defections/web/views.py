@@ -265,16 +265,19 @@ def case_list(request):
 def case_detail(request, pk):
     user = request.user
     visible = Case.objects.visible_to(user)
-    if pk < 2**63 and not visible.filter(pk=pk).exists() and (gone := visibility.tombstone(pk, user)):
-        return render(request, "cases/retracted.html", {"case": gone}, status=410)
-    case = get_object_or_404(
-        visible.for_list().prefetch_related(
-            Prefetch("citations", Citation.objects.select_related("source")),
-            Prefetch("responses", Response.objects.order_by("date_start", "pk").prefetch_related(
-                Prefetch("citations", Citation.objects.select_related("source")))),
-        ),
-        pk=pk,
-    )
+    try:
+        case = get_object_or_404(
+            visible.for_list().prefetch_related(
+                Prefetch("citations", Citation.objects.select_related("source")),
+                Prefetch("responses", Response.objects.order_by("date_start", "pk").prefetch_related(
+                    Prefetch("citations", Citation.objects.select_related("source")))),
+            ),
+            pk=pk,
+        )
+    except Http404:
+        if pk < 2**63 and (gone := visibility.tombstone(pk, user)):  # retracted: its notice
+            return render(request, "cases/retracted.html", {"case": gone}, status=410)
+        raise
     case = visibility.redact(case, user)
     others = visible.exclude(pk=case.pk).select_related("person", "agency")
     related = [("Same person", others.filter(person_id=case.person_id), None)]

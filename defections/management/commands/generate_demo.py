@@ -263,7 +263,7 @@ class Command(BaseCommand):
                     rng.choice(classification),
                     f"Synthetic case {i} for benchmarks: a {role} who left "
                     f"{'quietly' if random_() < 0.5 else 'in protest'}.",
-                    "", choices_(statuses, cum_weights=status_weights)[0], "",
+                    "", choices_(statuses, cum_weights=status_weights)[0], "", "",
                     choices_(agencies, cum_weights=agency_weights)[0] if random_() < 0.9 else None,
                     None,  # the period: placed by the database's own rule after the load
                     # Every person has a case; a fifth of the cases are someone's second act.
@@ -273,7 +273,8 @@ class Command(BaseCommand):
         self.copy(cursor, Case, ["id", "date_start", "date_end", "date_precision", "created_at",
                                  "updated_at", "role", "form", "country_from", "destination_country",
                                  "place", "visibility", "verification", "classification", "summary",
-                                 "narrative", "status", "restricted_notes", "agency_id", "period_id",
+                                 "narrative", "status", "restricted_notes", "retraction_note",
+                                 "agency_id", "period_id",
                                  "person_id"], cases())
         self.step("cases")
 

@@ -78,17 +78,65 @@ periods_place_cases = pgtrigger.Trigger(
 )
 
 
-# When a case was retracted: set as it happens, by any path; cleared if it is put back.
+# When a published case was retracted: set as it happens, by any path; none for a draft set
+# aside (it was never public, so it leaves no notice), cleared if the case is put back.
 case_retracted_at = pgtrigger.Trigger(
     name="case_retracted_at", when=pgtrigger.Before,
     operation=pgtrigger.Insert | pgtrigger.UpdateOf("status", "retracted_at"),
     func="""
-    IF NEW.status <> 'retracted' THEN
-        NEW.retracted_at := NULL;
-    ELSIF TG_OP = 'INSERT' OR OLD.status <> 'retracted' THEN
+    IF NEW.status <> 'retracted' OR TG_OP = 'INSERT' THEN
+        NEW.retracted_at := NULL;  -- never published, nothing to withdraw
+    ELSIF OLD.status = 'published' THEN
         NEW.retracted_at := now();
-    ELSE
+    ELSIF OLD.status = 'retracted' THEN
         NEW.retracted_at := OLD.retracted_at;
+    ELSE
+        NEW.retracted_at := NULL;  -- a draft set aside: it was never public
     END IF;
     RETURN NEW;""",
 )
+
+
+# A change to what a case shows through its citations, responses or motives is a change of the
+# case: its public change time moves (so `updated_after` finds it) and so does the version an
+# admin form's stale-save check compares. `now()` is the transaction's start: a case saved in
+# the same transaction already has a later time and is left alone.
+TOUCH_CASE = """
+    UPDATE defections_case SET updated_at = now() WHERE updated_at < now() AND id IN ({ids});"""
+
+
+def _touch(new_ids: str, old_ids: str) -> str:
+    return f"""
+    IF TG_OP <> 'DELETE' THEN {TOUCH_CASE.format(ids=new_ids)}
+    END IF;
+    IF TG_OP <> 'INSERT' THEN {TOUCH_CASE.format(ids=old_ids)}
+    END IF;
+    RETURN NULL;"""
+
+
+def _case_ids_of_citation(row: str) -> str:
+    return (f"SELECT {row}.case_id UNION SELECT case_id FROM defections_response "
+            f"WHERE id = {row}.response_id")
+
+
+citations_touch_case = pgtrigger.Trigger(
+    name="citations_touch_case", when=pgtrigger.After,
+    operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+    func=_touch(_case_ids_of_citation("NEW"), _case_ids_of_citation("OLD")),
+)
+
+responses_touch_case = pgtrigger.Trigger(
+    name="responses_touch_case", when=pgtrigger.After,
+    operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+    func=_touch("SELECT NEW.case_id", "SELECT OLD.case_id"),
+)
+
+# The motives table is the one Django made for the many-to-many field: its trigger is
+# installed by migration 0013 with this function.
+MOTIVES_TOUCH_CASE = f"""
+CREATE OR REPLACE FUNCTION defections_motives_touch_case() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{_touch("SELECT NEW.case_id", "SELECT OLD.case_id")}
+END; $$;
+CREATE TRIGGER defections_motives_touch_case AFTER INSERT OR UPDATE OR DELETE
+ON defections_case_motives FOR EACH ROW EXECUTE FUNCTION defections_motives_touch_case();
+"""

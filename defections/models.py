@@ -621,7 +621,9 @@ class Case(Dated, Authored):
         changed = {name for name in names if stored[name] != getattr(self, name)}
         changed.discard("updated_at")
         changed = {"updated_by" if name == "updated_by_id" else name for name in changed}
-        return changed if changed and changed <= self.STAFF_ONLY_FIELDS else None
+        # Only the notes (and who saved them): a save by someone else alone is no staff-only
+        # change, it may carry motives or citations saved after the row.
+        return changed if "restricted_notes" in changed and changed <= self.STAFF_ONLY_FIELDS else None
 
     @property
     def version(self) -> str:
@@ -652,6 +654,7 @@ class Response(Dated):
             *partial_date_constraints("response"),
             choices_constraint("response", "kind", choices.ResponseKind),
         ]
+        triggers = [invariants.responses_touch_case]
 
     def __str__(self):
         when = f" ({self.date})" if self.date_start else ""
@@ -689,7 +692,7 @@ class Citation(models.Model):
             ),
             choices_constraint("citation", "claim", choices.Claim),
         ]
-        triggers = [invariants.citations_keep_cases_sourced]
+        triggers = [invariants.citations_keep_cases_sourced, invariants.citations_touch_case]
 
     def __str__(self):
         return f"{self.source}, {self.locator}" if self.locator else str(self.source)

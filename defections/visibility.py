@@ -54,7 +54,8 @@ OPEN_FILTERS = {"form", "year_min", "year_max", "ordering"}
 # What the public sees of an at-risk person and their cases (API field names).
 SHOWN_AT_RISK = {Case: ("id", "url", "person", "form", "date"), Person: ("id", "url", "name", "cases")}
 # What the public never sees, whoever the person (the flag itself would point them out).
-STAFF_ONLY = {Case: ("restricted_notes",), Person: ("at_risk",)}
+# (A case's retraction note is public on its retraction notice only: visibility.tombstone.)
+STAFF_ONLY = {Case: ("restricted_notes", "retraction_note"), Person: ("at_risk",)}
 
 
 def is_staff(user) -> bool:
@@ -162,7 +163,8 @@ def tombstone(pk, user):
     retracted case with this id, or the reader sees the case itself (staff)."""
     if is_staff(user):
         return None
-    case = (Case.objects.filter(pk=pk, status="retracted").select_related("person")
+    case = (Case.objects.filter(pk=pk, status="retracted", retracted_at__isnull=False)
+            .select_related("person")
             .only("pk", "form", "date_start", "retracted_at", "retraction_note", "person__name")
             .first())
     if case is None:
@@ -217,7 +219,7 @@ def redact(record, user):
     view = copy.copy(record)
     view.shown, view.redacted = None, False
     if isinstance(record, Case):
-        view.restricted_notes = ""
+        view.restricted_notes = view.retraction_note = ""
     if (record.person if isinstance(record, Case) else record).at_risk:
         _withhold_case(view) if isinstance(record, Case) else _withhold_person(view)
         view.shown, view.redacted = SHOWN_AT_RISK[type(record)], True

@@ -345,7 +345,7 @@ def test_the_at_risk_persons_hidden_details_are_not_counted(client, api, canary)
 
 def test_hidden_records_are_not_found_by_address(client, api, canary):
     for case in Case.objects.exclude(status="published"):
-        gone = 410 if case.status == "retracted" else 404  # a retraction notice, no details
+        gone = 410 if case.retracted_at else 404  # a published case retracted: its notice
         for url, status in [(case.get_absolute_url(), gone), (case.person.get_absolute_url(), 404),
                             (f"/api/v1/cases/{case.pk}/", gone), (f"/api/v1/people/{case.person_id}/", 404)]:
             assert client.get(url).status_code == status, url

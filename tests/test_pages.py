@@ -134,7 +134,7 @@ def test_at_risk_person_is_found_by_name_form_and_year(client, secrets):
 
 def test_unpublished_cases_are_not_found(client, secrets):
     for case in Case.objects.exclude(status="published"):
-        gone = 410 if case.status == "retracted" else 404  # a retraction notice, no details
+        gone = 410 if case.retracted_at else 404  # a published case retracted: its notice
         assert client.get(case.get_absolute_url()).status_code == gone
         assert client.get(case.person.get_absolute_url()).status_code == 404
 

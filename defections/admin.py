@@ -68,15 +68,16 @@ class DoorAdmin(admin.ModelAdmin):
         return type(form.__name__, (form,), {"user": request.user})
 
     def save_model(self, request, obj, form, change):
-        authorize_save(request.user, obj)
+        if not isinstance(form, DoorForm):  # a DoorForm asked as it cleaned, rows locked since
+            authorize_save(request.user, obj)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         for row in formset.forms:
             if row in formset.deleted_forms:
-                if (before := stored(row.instance)) is not None:
+                if not isinstance(formset, DoorFormSet) and (before := stored(row.instance)):
                     authorize_delete(request.user, before)
-            elif row.has_changed():
+            elif row.has_changed() and not isinstance(row, DoorForm):
                 authorize_save(request.user, row.instance)
         super().save_formset(request, form, formset, change)
 
@@ -180,7 +181,7 @@ class HistoryMixin:
                                     args=[object_id]))
         current = event.pgh_tracked_model.objects.filter(pk=event.pgh_obj_id).first()
         if not (target_admin.has_change_permission(request, current)
-                                        if current else target_admin.has_add_permission(request)):
+                if current else target_admin.has_add_permission(request)):
             raise PermissionDenied
         try:
             restored = history.restore(event, request.user)

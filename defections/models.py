@@ -104,12 +104,6 @@ class Dated(models.Model):
         check_interval(start, end, precision)
         self.date_start, self.date_end, self.date_precision = start, end, precision or ""
 
-    @property
-    def date_midpoint(self) -> date | None:
-        if self.date_start is None or self.date_end is None:
-            return None
-        return self.date_start + (self.date_end - self.date_start) / 2
-
 
 class Timestamped(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -162,11 +156,6 @@ class Motive(models.Model):
         return self.name
 
 
-class PeriodQuerySet(models.QuerySet):
-    def containing(self, day: date):
-        return self.filter(Q(end__isnull=True) | Q(end__gte=day), start__lte=day)
-
-
 @tracked()
 class Period(models.Model):
     """A named period of instability. Cases fall into one by their date, never by hand: the
@@ -177,8 +166,6 @@ class Period(models.Model):
     start = models.DateField()
     end = models.DateField(null=True, blank=True, help_text="Blank while the period lasts.")
     description = models.TextField(blank=True)
-
-    objects = PeriodQuerySet.as_manager()
 
     class Meta:
         ordering = ["start"]

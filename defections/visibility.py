@@ -160,8 +160,9 @@ def _lines(subqueries) -> RawSQL:
 def tombstone(pk, user):
     """What the public keeps of a retracted case at its address (answered with a 410): the
     retraction, and what the record was (name, form, start year); None when there is no
-    retracted case with this id, or the reader sees the case itself (staff)."""
-    if is_staff(user):
+    retracted case with this id (pk as the URL gives it), or the reader sees the case itself
+    (staff)."""
+    if is_staff(user) or not str(pk).isdigit() or int(pk) >= 2**63:
         return None
     case = (Case.objects.filter(pk=pk, status="retracted", retracted_at__isnull=False)
             .select_related("person")

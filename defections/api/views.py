@@ -172,8 +172,7 @@ class CaseViewSet(ModelViewSet):
         try:
             return super().retrieve(request, *args, **kwargs)
         except Http404:
-            pk = str(kwargs.get("pk", ""))
-            if pk.isdigit() and int(pk) < 2**63 and (gone := visibility.tombstone(int(pk), request.user)):
+            if gone := visibility.tombstone(kwargs.get("pk"), request.user):
                 return APIResponse({"detail": "This case was retracted.", "status": "retracted", **gone},
                                    status=status.HTTP_410_GONE)
             raise

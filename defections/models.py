@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django_countries.fields import CountryField
 
-from defections import choices, invariants
+from defections import changes, choices, invariants
 from defections.choices import help_text
 from defections.dates import Precision, check_interval, format_partial_date, parse_partial_date
 
@@ -151,6 +151,7 @@ class Motive(models.Model):
 
     class Meta:
         ordering = ["name"]
+        triggers = [changes.MOTIVE_MARKS]
 
     def __str__(self):
         return self.name
@@ -185,7 +186,7 @@ class Period(models.Model):
             ),
         ]
         # Every change to the periods places the cases again (invariants.py).
-        triggers = [invariants.periods_place_cases]
+        triggers = [invariants.periods_place_cases, changes.PERIOD_MARKS]
 
     def __str__(self):
         return self.name
@@ -253,6 +254,7 @@ class Person(Timestamped):
 
     class Meta:
         ordering = ["name"]
+        triggers = [changes.PERSON_MARKS]
         verbose_name_plural = "people"
         constraints = [
             *partial_date_constraints("person", "birth"),
@@ -304,6 +306,7 @@ class PersonAlias(models.Model):
 
     class Meta:
         ordering = ["name"]
+        triggers = [changes.ALIAS_MARKS]
         verbose_name_plural = "aliases"
         constraints = [
             models.UniqueConstraint(fields=["person", "name"], name="alias_unique_per_person",
@@ -369,6 +372,7 @@ class Agency(models.Model):
 
     class Meta:
         ordering = ["name"]
+        triggers = [changes.AGENCY_MARKS]
         verbose_name_plural = "agencies"
         constraints = [
             choices_constraint("agency", "kind", choices.AgencyKind),
@@ -422,6 +426,7 @@ class Affiliation(Dated):
 
     class Meta:
         ordering = ["date_start", "pk"]
+        triggers = [changes.AFFILIATION_MARKS]
         constraints = partial_date_constraints("affiliation")
 
     def __str__(self):
@@ -458,6 +463,7 @@ class Source(Timestamped):
 
     class Meta:
         ordering = ["-published_on", "title"]
+        triggers = [changes.SOURCE_MARKS]
         constraints = [
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique",
                                     violation_error_message="A source with this URL exists."),
@@ -566,7 +572,8 @@ class Case(Dated, Authored):
                 violation_error_message="A published case needs a summary.",
             ),
         ]
-        triggers = [invariants.case_is_sourced, invariants.case_period, invariants.case_retracted_at]
+        triggers = [invariants.case_is_sourced, invariants.case_period, invariants.case_retracted_at,
+                    changes.CASE_MARKS]
         indexes = [
             GinIndex(fields=["search_vector"], name="case_search_vector"),
             models.Index(fields=["status", "date_start"], name="case_status_date"),
@@ -641,7 +648,7 @@ class Response(Dated):
             *partial_date_constraints("response"),
             choices_constraint("response", "kind", choices.ResponseKind),
         ]
-        triggers = [invariants.responses_touch_case]
+        triggers = [invariants.responses_touch_case, changes.RESPONSE_MARKS]
 
     def __str__(self):
         when = f" ({self.date})" if self.date_start else ""
@@ -679,7 +686,8 @@ class Citation(models.Model):
             ),
             choices_constraint("citation", "claim", choices.Claim),
         ]
-        triggers = [invariants.citations_keep_cases_sourced, invariants.citations_touch_case]
+        triggers = [invariants.citations_keep_cases_sourced, invariants.citations_touch_case,
+                    changes.CITATION_MARKS]
 
     def __str__(self):
         return f"{self.source}, {self.locator}" if self.locator else str(self.source)
@@ -716,3 +724,7 @@ class SeedRecord(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# The change feed's ledger (defections/changes.py) is part of this app's models.
+from defections.changes import ChangeEntry, ChangeFeed, ChangeMark, ChangeState  # noqa: E402, F401

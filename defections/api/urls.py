@@ -8,6 +8,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.routers import DefaultRouter
 
 from defections.api import views
+from defections.api.changes import ChangesView
 from defections.api.parsers import JSONParser
 
 app_name = "api"
@@ -29,6 +30,7 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("stats/", views.StatsView.as_view(), name="stats"),
+    path("changes/", ChangesView.as_view(), name="changes"),
     # DRF's token view names its own parsers: ours for JSON, so its bounds hold here too.
     path("auth/token/", ObtainAuthToken.as_view(parser_classes=[JSONParser, FormParser, MultiPartParser]),
          name="token"),

@@ -1,0 +1,220 @@
+"""`/api/v1/changes/`: what changed in what the caller can read, so a client can mirror it.
+
+The ledger is defections/changes.py. On each request the feed first catches up: it takes
+the marks written since the last catch-up, reads every record they may have changed as each
+audience reads it here (the detail endpoints' own querysets and serializers, so the feed
+and the API cannot disagree), and logs an entry wherever the reading changed:
+
+- created: the record is now readable and was not;
+- updated: it reads differently;
+- retracted: a case now answers 410 with its retraction notice (staff: its status is retracted);
+- deleted: it is no longer readable (deleted, unpublished, or no longer named by public data).
+
+Catch-ups take turns (an advisory lock) and stamp their entries with the time they took
+it, so entries only ever get later: a client asks again with `since` = the `until` it got.
+"""
+
+import hashlib
+from datetime import UTC
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response as APIResponse
+from rest_framework.utils.urls import replace_query_param
+
+from defections import changes, visibility
+from defections.api import views
+from defections.changes import ChangeEntry, ChangeFeed, ChangeState
+
+LOCK = 7_142_001  # pg_advisory_xact_lock key: one catch-up at a time
+PAGE = 500
+VIEWSETS = {"case": views.CaseViewSet, "person": views.PersonViewSet, "agency": views.AgencyViewSet,
+            "source": views.SourceViewSet, "period": views.PeriodViewSet}
+
+
+class StaffReader(AnonymousUser):
+    """Whom staff entries are for: any holder of view_case reads the same."""
+
+    def has_perm(self, perm, obj=None):
+        return perm == visibility.STAFF_PERMISSION
+
+
+class Reading:
+    """The request a serializer expects: whose it is, and relative links."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @staticmethod
+    def build_absolute_uri(location):
+        return location
+
+
+AUDIENCES = {"public": AnonymousUser(), "staff": StaffReader()}
+
+
+def audience_of(user) -> str:
+    return "staff" if visibility.is_staff(user) else "public"
+
+
+def readings(kind: str, ids, user) -> dict[int, str]:
+    """{id: state} of the records of kind among ids that user can read: "V" and a digest of
+    the record as the API shows it, or for a retracted case "R" and a digest of its notice
+    (the public) or of the record (staff)."""
+    viewset = VIEWSETS[kind]()
+    viewset.request, viewset.kwargs, viewset.format_kwarg = Reading(user), {}, None
+    context = {"request": viewset.request, "view": viewset, "format": None}
+    found = {}
+    for record in viewset.get_queryset().filter(pk__in=ids):
+        data = viewset.get_serializer_class()(record, context=context).data
+        retracted = kind == "case" and data.get("status") == "retracted"
+        found[record.pk] = ("R" if retracted else "V") + digest(data)
+    if kind == "case":
+        for pk in set(ids) - set(found):
+            if notice := visibility.tombstone(pk, user):
+                found[pk] = "R" + digest(notice)
+    return found
+
+
+def digest(data) -> str:
+    return hashlib.md5(JSONRenderer().render(data), usedforsecurity=False).hexdigest()
+
+
+def action(before: str | None, after: str | None) -> str | None:
+    if before == after:
+        return None
+    if after is None:
+        return "deleted"
+    if after[0] == "R" and (before is None or before[0] != "R"):
+        return "retracted"
+    return "created" if before is None else "updated"
+
+
+@transaction.atomic
+def catch_up():
+    """Turn the marks into entries (the first call only notes what each audience reads)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+        cursor.execute("SELECT clock_timestamp()")
+        now = cursor.fetchone()[0]
+        cursor.execute("DELETE FROM defections_changemark RETURNING kind, object_id")
+        marked = cursor.fetchall()
+    feed = ChangeFeed.objects.filter(pk=1).first()
+    if feed is None:
+        ChangeFeed.objects.create(pk=1, started_at=now)
+        models = {kind: viewset.serializer_class.Meta.model for kind, viewset in VIEWSETS.items()}
+        candidates = {kind: set(model.objects.values_list("pk", flat=True)) for kind, model in models.items()}
+    else:
+        candidates = changes.affected(marked)
+    for audience, user in AUDIENCES.items():
+        for kind, ids in candidates.items():
+            if not ids:
+                continue
+            after = readings(kind, ids, user)
+            before = dict(ChangeState.objects.filter(audience=audience, kind=kind, object_id__in=ids)
+                          .values_list("object_id", "state"))
+            entries, gone = [], []
+            for pk in sorted(ids):
+                if (what := action(before.get(pk), after.get(pk))) is None:
+                    continue
+                if feed is not None:
+                    entries.append(ChangeEntry(audience=audience, kind=kind, object_id=pk,
+                                               action=what, at=now))
+                if pk not in after:
+                    gone.append(pk)
+            ChangeEntry.objects.bulk_create(entries)
+            ChangeState.objects.filter(audience=audience, kind=kind, object_id__in=gone).delete()
+            ChangeState.objects.bulk_create(
+                [ChangeState(audience=audience, kind=kind, object_id=pk, state=state)
+                 for pk, state in after.items() if before.get(pk) != state],
+                update_conflicts=True, unique_fields=["audience", "kind", "object_id"],
+                update_fields=["state"])
+    return now
+
+
+# --- the endpoint ------------------------------------------------------------------------------
+
+
+class ChangeSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=changes.KINDS, source="kind")
+    id = serializers.IntegerField(source="object_id")
+    action = serializers.ChoiceField(choices=changes.ACTIONS)
+    time = serializers.DateTimeField(source="at")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, entry) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse(f"api:{entry.kind}-detail", kwargs={"pk": entry.object_id}))
+
+
+class ChangesSerializer(serializers.Serializer):
+    started = serializers.DateTimeField(help_text="When the feed began: it knows no earlier change.")
+    until = serializers.DateTimeField(help_text="Ask again with `since` set to this.")
+    next = serializers.URLField(allow_null=True, help_text="More entries up to `until`.")
+    results = ChangeSerializer(many=True)
+
+
+class ChangesView(views.APIMixin, generics.GenericAPIView):
+    """Created, updated, retracted and deleted records, as the caller reads them, oldest
+    first. Mirror the API: read the lists, then follow this feed from the `until` of a first
+    call (made before reading them); on created/updated read the record again, on
+    retracted/deleted drop it (a retracted case answers 410 with its notice)."""
+
+    serializer_class = ChangesSerializer
+    pagination_class = None
+    filter_backends = []
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("since", str, description="An ISO 8601 time: changes after it (UTC if no offset)."),
+        OpenApiParameter("after", int, description="Paging: the last entry read (from `next`)."),
+    ])
+    def get(self, request, *args, **kwargs):
+        since, after = self.since(request), self.after(request)
+        until = catch_up()
+        started = ChangeFeed.objects.get(pk=1).started_at
+        if since is not None and since < started:
+            return APIResponse({"detail": "The feed starts later than `since`: read the lists again, "
+                                          "then follow the feed from `until`.",
+                                "started": started, "until": until}, status=status.HTTP_410_GONE)
+        entries = ChangeEntry.objects.filter(audience=audience_of(request.user), at__lte=until)
+        if since is not None:
+            entries = entries.filter(at__gt=since)
+        if after is not None:
+            entries = entries.filter(id__gt=after)
+        page = list(entries.order_by("id")[:PAGE + 1])  # ids grow with `at`: catch-ups take turns
+        more = page[PAGE:] and page[PAGE - 1].id
+        url = request.build_absolute_uri()
+        data = {"started": started, "until": until,
+                "next": replace_query_param(url, "after", more) if more else None,
+                "results": page[:PAGE]}
+        return APIResponse(ChangesSerializer(data, context={"request": request}).data)
+
+    @staticmethod
+    def since(request):
+        raw = request.query_params.get("since")
+        if raw is None:
+            return None
+        try:
+            value = parse_datetime(raw.strip())
+        except ValueError:
+            value = None
+        if value is None:
+            raise exceptions.ValidationError({"since": [
+                "Give a time as ISO 8601, e.g. 2026-11-27T12:00:00Z."]})
+        return value if value.tzinfo else timezone.make_aware(value, UTC)
+
+    @staticmethod
+    def after(request):
+        raw = request.query_params.get("after")
+        if raw is None:
+            return None
+        if not raw.isdigit() or int(raw) >= 2**63:
+            raise exceptions.ValidationError({"after": ["A whole number: the last entry id, from `next`."]})
+        return int(raw)

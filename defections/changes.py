@@ -127,7 +127,7 @@ ON defections_case_motives FOR EACH ROW EXECUTE FUNCTION defections_case_motives
 
 def affected(pairs) -> dict[str, set[int]]:
     """The records of KINDS whose reading the marked records may change: a case shows its
-    person's name and its agency's; a person lists their cases; whether a source or agency
+    person's name, its agency's, its sources' titles; a person lists their cases; whether a source or agency
     is public depends on the cases that cite or name it, and an agency's on its line."""
     from defections.models import Agency, Case, Citation, Response
 
@@ -138,7 +138,8 @@ def affected(pairs) -> dict[str, set[int]]:
     cases |= set(Response.objects.filter(pk__in=marked["response"]).values_list("case_id", flat=True))
     cases |= set(Case.objects.filter(
         Q(motives__in=marked["motive"]) | Q(period__in=marked["period"]) | Q(person__in=people)
-        | Q(agency__in=agencies)).values_list("pk", flat=True))
+        | Q(agency__in=agencies) | Q(citations__source__in=marked["source"])
+        | Q(responses__citations__source__in=marked["source"])).values_list("pk", flat=True))
     for person_id, agency_id in Case.objects.filter(pk__in=cases).values_list("person_id", "agency_id"):
         people.add(person_id)
         if agency_id:

@@ -7,7 +7,7 @@ and the API cannot disagree), and logs an entry wherever the reading changed:
 
 - created: the record is now readable and was not;
 - updated: it reads differently;
-- retracted: a case now answers 410 with its retraction notice (staff: its status is retracted);
+- retracted: a case was retracted: the public reads a 410 with its notice, staff the case;
 - deleted: it is no longer readable (deleted, unpublished, or no longer named by public data).
 
 Catch-ups take turns (an advisory lock) and stamp their entries with the time they took
@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
@@ -163,10 +163,12 @@ class ChangesSerializer(serializers.Serializer):
 class ChangesView(views.APIMixin, generics.GenericAPIView):
     """Created, updated, retracted and deleted records, as the caller reads them, oldest
     first. Mirror the API: read the lists, then follow this feed from the `until` of a first
-    call (made before reading them); on created/updated read the record again, on
-    retracted/deleted drop it (a retracted case answers 410 with its notice)."""
+    call (made before reading them); on created, updated and retracted read the record
+    again (a retracted case answers the public 410 with its notice: drop it), on deleted
+    drop it."""
 
     serializer_class = ChangesSerializer
+    permission_classes = [permissions.AllowAny]  # read only; each audience reads its own entries
     pagination_class = None
     filter_backends = []
     renderer_classes = [JSONRenderer]

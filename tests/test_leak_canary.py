@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from defections.models import Affiliation, Case, Citation, PersonAlias, Response
 from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory, SourceFactory
@@ -349,3 +350,28 @@ def test_hidden_records_are_not_found_by_address(client, api, canary):
         for url, status in [(case.get_absolute_url(), gone), (case.person.get_absolute_url(), 404),
                             (f"/api/v1/cases/{case.pk}/", gone), (f"/api/v1/people/{case.person_id}/", 404)]:
             assert client.get(url).status_code == status, url
+
+
+@pytest.fixture
+def feed_first(db):
+    """The change feed started before the canary's records are written (its first call)."""
+    assert APIClient().get("/api/v1/changes/").status_code == 200
+
+
+def test_the_change_feed_names_only_what_the_public_reads(feed_first, canary, api):
+    seen: dict[str, str] = {}
+    url, entries = "/api/v1/changes/", []
+    while url:
+        response = api.get(url)
+        check(url, response, seen)
+        entries += response.json()["results"]
+        url = response.json()["next"]
+    public = {(kind, record["id"]) for kind, endpoint in
+              [("case", "cases"), ("person", "people"), ("agency", "agencies"), ("source", "sources"),
+               ("period", "periods")] for record in api_lists(api, f"/api/v1/{endpoint}/", seen)}
+    named = {(entry["type"], entry["id"]) for entry in entries}
+    assert ("case", canary["control"].pk) in named and ("case", canary["at_risk"].pk) in named
+    assert named <= public, named - public  # nothing hidden, not even an id
+    assert {entry["action"] for entry in entries} == {"created"}
+    for entry in entries:
+        check(entry["url"], api.get(entry["url"]), seen)

@@ -174,7 +174,11 @@ def test_since_before_the_feed_began_is_a_410_and_bad_input_a_400(world):
     public, _, _ = world
     gone = public.client.get("/api/v1/changes/?since=2000-01-01T00:00:00Z")
     assert gone.status_code == 410 and "started" in gone.json()
-    for name, value in [("since", "yesterday"), ("since", "2026-13-45"), ("after", "-1"),
+    # an offset sent unencoded ("+" read as a space) is still understood
+    assert public.client.get(f"/api/v1/changes/?since={public.until[:-1]} 00:00").status_code == 200
+    for name, value in [("since", "yesterday"), ("since", "2026-13-45"),
+                        ("since", "9999-12-31T23:59:59-23:59"), ("since", "0001-01-01T00:00:00+23:59"),
+                        ("after", "-1"),
                         ("after", "x"), ("after", str(2**63))]:
         answer = public.client.get(f"/api/v1/changes/?{name}={value}")
         assert answer.status_code == 400 and name in answer.json(), (name, value)

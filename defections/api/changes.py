@@ -203,14 +203,12 @@ class ChangesView(views.APIMixin, generics.GenericAPIView):
         raw = request.query_params.get("since")
         if raw is None:
             return None
-        try:
-            value = parse_datetime(raw.strip())
-        except ValueError:
-            value = None
-        if value is None:
+        try:  # an unencoded "+01:00" arrives as " 01:00"
+            value = parse_datetime(raw.strip().replace(" ", "+"))
+            return (value if value.tzinfo else timezone.make_aware(value, UTC)).astimezone(UTC)
+        except (AttributeError, ValueError, OverflowError):  # None, 2026-13-45, year 9999 -23:59
             raise exceptions.ValidationError({"since": [
-                "Give a time as ISO 8601, e.g. 2026-11-27T12:00:00Z."]})
-        return value if value.tzinfo else timezone.make_aware(value, UTC)
+                "Give a time as ISO 8601, e.g. 2026-11-27T12:00:00Z."]}) from None
 
     @staticmethod
     def after(request):

@@ -9,12 +9,14 @@ the same permission door (defections/permissions.py) and sourcing rules
 import copy
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 
+from defections import choices
 from defections.csv_safe import cell, uncell
 from defections.models import Agency, Case, Citation, Motive, Person, Source
 from defections.permissions import authorize_save
@@ -36,11 +38,18 @@ LOCATOR_SEPARATOR = " | "  # between a citation's URL and its locator; one citat
 # --- export -------------------------------------------------------------------------------
 
 
+def citations_cell(case) -> str:
+    """Every citation, whole: a JSON list of {source (its URL, or its id when it has none),
+    locator, claim, quote}, empty parts left out."""
+    citations = [{"source": c.source.url or c.source_id, "locator": c.locator, "claim": c.claim,
+                  "quote": c.quote} for c in case.citations.all()]
+    if not citations:
+        return ""
+    return json.dumps([{key: part for key, part in c.items() if part != ""} for c in citations],
+                      ensure_ascii=False)
+
+
 def case_row(case) -> dict:
-    citations = [
-        c.source.url + (f"{LOCATOR_SEPARATOR}{c.locator}" if c.locator else "")
-        for c in case.citations.all() if c.source.url
-    ]
     return {
         "id": case.pk,
         "person": case.person.name,
@@ -58,7 +67,7 @@ def case_row(case) -> dict:
         "status": case.status,
         "summary": case.summary,
         "narrative": case.narrative,
-        "citations": "\n".join(citations),
+        "citations": citations_cell(case),
     }
 
 
@@ -192,22 +201,53 @@ def find_motives(text: str) -> list[Motive]:
     return [found[slug] for slug in wanted]
 
 
-def read_citations(text: str) -> list[tuple[Source, str]]:
-    """One citation per line: the source's URL, optionally “ | locator”."""
-    citations, unknown = [], []
-    for line in text.splitlines():
-        if not line.strip():
+@dataclass
+class Cited:
+    """A citation as a row gives it; claim and quote None when the row does not say."""
+
+    source: Source
+    locator: str
+    claim: str | None = None
+    quote: str | None = None
+
+
+def read_citations(text: str) -> list[Cited]:
+    """The export's JSON list, or (as typed by hand) one citation per line: the source's URL,
+    optionally “ | locator”."""
+    if text.lstrip().startswith("["):
+        try:
+            given = json.loads(text)
+        except ValueError as error:
+            raise ValidationError(f"citations: not a JSON list ({error}).") from error
+    else:
+        given = []
+        for line in text.splitlines():
+            if line.strip():
+                url, _, locator = line.partition(LOCATOR_SEPARATOR.strip())
+                given.append({"source": url.strip(), "locator": locator.strip()})
+    citations, problems = [], []
+    for n, item in enumerate(given, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("source"), str | int):
+            problems.append(f"citation {n} needs a source (its URL or id)")
             continue
-        url, _, locator = line.partition(LOCATOR_SEPARATOR.strip())
-        url, locator = url.strip(), locator.strip()
-        source = Source.objects.filter(url=url).first() if url else None
+        ref = item["source"]
+        source = (Source.objects.filter(pk=ref).first() if isinstance(ref, int) and 0 < ref < 2**63
+                  else Source.objects.filter(url=ref).first() if isinstance(ref, str) and ref else None)
+        given_text = {key: None if item.get(key) is None else str(item[key])
+                      for key in ("locator", "claim", "quote")}
+        cited = Cited(source, (given_text["locator"] or "").strip(), given_text["claim"], given_text["quote"])
         if source is None:
-            unknown.append(url)
+            what = "id" if isinstance(ref, int) else "URL"
+            problems.append(f"no source has the {what} {ref} (add the source first)")
+        elif cited.claim is not None and cited.claim not in choices.Claim.values:
+            problems.append(f"citation {n}: “{cited.claim}” is not a claim "
+                            f"({', '.join(choices.Claim.values)})")
+        elif len(cited.locator) > 100 or len(cited.quote or "") > 1000:
+            problems.append(f"citation {n}: a locator has at most 100 characters, a quote 1000")
         else:
-            citations.append((source, locator))
-    if unknown:
-        raise ValidationError(f"citations: no source has the URL {', '.join(unknown)} "
-                              "(add the source first).")
+            citations.append(cited)
+    if problems:
+        raise ValidationError(f"citations: {'; '.join(problems)}.")
     return citations
 
 
@@ -254,7 +294,7 @@ def import_row(row: dict, user, result: RowResult) -> None:
             setattr(case, name_, value(row, name_) or defaults[name_])
     case.person = find_person(name, result, user)
     authorize_save(user, case, before=before)
-    source_ids = ([s.pk for s, _ in citations] if citations is not None
+    source_ids = ([cited.source.pk for cited in citations] if citations is not None
                   else list(case.citations.values_list("source_id", flat=True)) if case.pk else [])
     try:
         check_sources(case.status, case.verification, source_ids)
@@ -275,10 +315,25 @@ def import_row(row: dict, user, result: RowResult) -> None:
         sync_citations(case, citations)
 
 
-def sync_citations(case, citations) -> None:
-    """Keep the citations listed, add the new ones, delete the others."""
+def sync_citations(case, citations: list[Cited]) -> None:
+    """Keep the citations listed (by source and locator), with the claim and quote given;
+    add the new ones; delete the others."""
+    unmatched = list(case.citations.all())
     keep = []
-    for source, locator in citations:
-        citation, _ = Citation.objects.get_or_create(case=case, source=source, locator=locator)
+    for cited in citations:
+        key = (cited.source.pk, cited.locator)
+        citation = next((c for c in unmatched if (c.source_id, c.locator) == key), None)
+        if citation is None:
+            citation = Citation(case=case, source=cited.source, locator=cited.locator)
+        else:
+            unmatched.remove(citation)
+        changed = citation.pk is None
+        for name in ("claim", "quote"):
+            if (given := getattr(cited, name)) is not None and getattr(citation, name) != given:
+                setattr(citation, name, given)
+                changed = True
+        if changed:
+            citation.full_clean()
+            citation.save()
         keep.append(citation.pk)
     case.citations.exclude(pk__in=keep).delete()

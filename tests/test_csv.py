@@ -232,3 +232,56 @@ def test_the_dataset_csv_quotes_formulas(world, tmp_path):
             rows = list(csv.reader(file))
         assert not no_formula_cells(rows), (name, no_formula_cells(rows))
     assert "'+1+2" in (tmp_path / "cases.csv").read_text(encoding="utf-8")
+
+
+def export_text(queryset) -> str:
+    out = io.StringIO()
+    csv_io.export_cases(queryset, out)
+    return out.getvalue()
+
+
+def test_a_round_trip_keeps_every_citation_whole(editor, world):
+    """Issue 12: the export dropped quotes, claims and citations of sources without a URL, so
+    importing the export back removed them."""
+    case = CaseFactory(status="draft")
+    unaddressed = SourceFactory(url="", title="A book, without an address")
+    Citation.objects.create(case=case, source=world["source"], locator="p. 3", claim="date",
+                            quote='He said: "I left | for good",\nthen, a new line; and a comma.')
+    Citation.objects.create(case=case, source=unaddressed, locator="ch. 2", claim="motive")
+    before = [(c.source_id, c.locator, c.claim, c.quote) for c in case.citations.all()]
+    text = export_text(Case.objects.filter(pk=case.pk))
+    cell = next(csv.DictReader(io.StringIO(text)))["citations"]
+    assert "I left | for good" in cell and '"claim": "motive"' in cell
+    report = csv_io.import_cases(text, editor, dry_run=False)
+    assert report.ok and report.written, report
+    assert [(c.source_id, c.locator, c.claim, c.quote) for c in case.citations.all()] == before
+    # the same file in a database without the rows: the citations come back whole
+    Case.objects.filter(pk=case.pk).delete()
+    moved = text.replace(f"\r\n{case.pk},", "\r\n,", 1)
+    assert csv_io.import_cases(moved, editor, dry_run=False).ok
+    again = Case.objects.get(person=case.person)
+    assert [(c.source_id, c.locator, c.claim, c.quote) for c in again.citations.all()] == before
+
+
+def test_a_hand_typed_citation_line_keeps_the_quote_and_claim_it_does_not_mention(editor, world):
+    case = CaseFactory(status="draft")
+    Citation.objects.create(case=case, source=world["source"], locator="para. 3", claim="form",
+                            quote="Kept.")
+    row = good_row(id=str(case.pk), person=case.person.name,
+                   citations="https://example.org/a | para. 3\nhttps://example.org/b")
+    assert csv_io.import_cases(to_csv([row]), editor, dry_run=False).ok
+    assert [(c.source, c.locator, c.claim, c.quote) for c in case.citations.all()] == [
+        (world["source"], "para. 3", "form", "Kept."), (world["source2"], "", "general", "")]
+
+
+@pytest.mark.parametrize("cell, error", [
+    ('[{"source": "https://example.org/a", "claim": "rumour"}]', "“rumour” is not a claim"),
+    ('[{"source": 999999}]', "no source has the id 999999"),
+    ('[{"locator": "p. 1"}]', "citation 1 needs a source"),
+    ('[{"source": "https://example.org/a", "quote": "' + "x" * 1001 + '"}]', "a quote 1000"),
+    ("[not json", "not a JSON list"),
+])
+def test_a_bad_citation_cell_is_a_row_error_and_writes_nothing(editor, world, cell, error):
+    report = csv_io.import_cases(to_csv([good_row(citations=cell)]), editor, dry_run=False)
+    assert not report.written and any(error in message for message in report.rows[0].errors), report
+    assert not Case.objects.exists()

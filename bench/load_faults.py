@@ -1,9 +1,11 @@
 """Load and faults: CLIENTS concurrent clients for DURATION seconds on pages, API reads and
 token writes under gunicorn, with PostgreSQL stopped for OUTAGE seconds mid-run.
 
-Passes when no request fails other than with 503 while the database is down, the site
-answers again by itself, and every write that was acknowledged (201) is in the database
-afterwards. Loopback only, bounded in time, on a database of its own (defections_loadtest).
+Every request's outcome is recorded, exceptions too (no answer; an answer cut short). Passes
+when no request fails other than with a 503 or a cut stream while the database is down
+(cuts counted apart), every client keeps going to the end, the site answers again by itself,
+and every write that was acknowledged (201) is in the database afterwards. Loopback only,
+bounded in time, on a database of its own (defections_loadtest).
 Run: .venv/bin/python bench/load_faults.py   (CLIENTS=50 DURATION=30 OUTAGE_AT=10 OUTAGE=5)
 """
 
@@ -19,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -59,13 +62,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Entry(NamedTuple):
+    client: int
+    started: float  # time.monotonic()
+    ended: float
+    path: str
+    outcome: int | str  # a status, "no answer: …", "cut: …" or "client error: …"
+
+
 class Client(threading.Thread):
+    """One client: it records every request's outcome (a status, "no answer: …", or "cut: …"
+    when the answer began and then stopped) and goes on after any error."""
+
     def __init__(self, number, base, token, case_ids, deadline, log):
         super().__init__(daemon=True)
         self.number, self.base, self.token, self.case_ids = number, base, token, case_ids
         self.deadline, self.log = deadline, log
         self.rng = random.Random(number)
         self.acknowledged = []
+        self.writes = 0
 
     def request(self, method, path, body=None):
         headers = {"Accept": "application/json"} if path.startswith("/api/") and "format=" not in path else {}
@@ -76,35 +91,61 @@ class Client(threading.Thread):
                             "Authorization": f"Token {self.token}"})
         req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=30) as response:
-                return response.status, response.read()
+            response = urllib.request.urlopen(req, timeout=30)
         except urllib.error.HTTPError as error:
-            return error.code, error.read()
-        except OSError as error:
-            return f"connection: {type(error).__name__}", b""
+            response = error
+        except Exception as error:  # refused, reset or timed out before any answer
+            return f"no answer: {type(error).__name__}", b""
+        with response:
+            try:
+                return response.status, response.read()
+            except Exception as error:  # IncompleteRead, a reset: the answer was cut
+                return f"cut: {type(error).__name__}", b""
+
+    def step(self):
+        """One request, chosen as a reader, an API client or a writer would: (path, outcome)."""
+        roll = self.rng.random()
+        if roll < 0.45:
+            path = self.rng.choice(["/", "/cases/?form=geographic", "/cases/?q=Skipal",
+                                    f"/cases/{self.rng.choice(self.case_ids)}/", "/agencies/"])
+            return path, self.request("GET", path)[0]
+        if roll < 0.85:
+            path = self.rng.choice(["/api/v1/cases/?page_size=20", "/api/v1/stats/",
+                                    "/api/v1/cases/?year_min=2022&format=csv"])
+            return path, self.request("GET", path)[0]
+        self.writes += 1
+        marker = f"loadtest-{self.number}-{self.writes}"
+        status, body = self.request("POST", "/api/v1/cases/", {
+            "person": 1, "form": "articulated", "date": "2024",
+            "summary": f"Synthetic load-test write {marker}.", "status": "draft"})
+        if status == 201:
+            self.acknowledged.append((json.loads(body)["id"], marker))
+        return "POST /api/v1/cases/", status
 
     def run(self):
-        n = 0
         while time.monotonic() < self.deadline:
-            roll = self.rng.random()
-            if roll < 0.45:
-                path = self.rng.choice(["/", "/cases/?form=geographic", "/cases/?q=Skipal",
-                                        f"/cases/{self.rng.choice(self.case_ids)}/", "/agencies/"])
-                status, _ = self.request("GET", path)
-            elif roll < 0.85:
-                path = self.rng.choice(["/api/v1/cases/?page_size=20", "/api/v1/stats/",
-                                        "/api/v1/cases/?year_min=2022&format=csv"])
-                status, _ = self.request("GET", path)
-            else:
-                n += 1
-                marker = f"loadtest-{self.number}-{n}"
-                status, body = self.request("POST", "/api/v1/cases/", {
-                    "person": 1, "form": "articulated", "date": "2024",
-                    "summary": f"Synthetic load-test write {marker}.", "status": "draft"})
-                if status == 201:
-                    self.acknowledged.append((json.loads(body)["id"], marker))
-                path = "POST /api/v1/cases/"
-            self.log.append((time.monotonic(), path, status))
+            started = time.monotonic()
+            try:
+                path, outcome = self.step()
+            except Exception as error:  # a fault of the client itself: counted, and it goes on
+                path, outcome = "(client)", f"client error: {type(error).__name__}: {error}"
+            self.log.append(Entry(self.number, started, time.monotonic(), path, outcome))
+
+
+def judge(log, down, up, grace=2.0):
+    """Sort the outcomes: (failures, streams cut by the outage). Allowed: any answer below
+    500; a 503, or a stream cut, while the database is down (and `grace` s after). A cut
+    counts by when it happened (the end of the request), a status by when it was asked."""
+    failures, cut_by_outage = [], []
+    for entry in log:
+        if isinstance(entry.outcome, int):
+            if entry.outcome < 500 or (entry.outcome == 503 and down <= entry.started < up + grace):
+                continue
+        elif entry.outcome.startswith("cut:") and down <= entry.ended < up + grace:
+            cut_by_outage.append(entry)
+            continue
+        failures.append(entry)
+    return failures, cut_by_outage
 
 
 def main() -> int:
@@ -158,14 +199,15 @@ def main() -> int:
         # What the site answered: before, during (and just after) the outage, after recovery.
         phases = {"before": Counter(), "outage": Counter(), "after": Counter()}
         first_ok_after = None
-        for at, _path, status in sorted(log, key=lambda entry: entry[0]):
-            phase = "before" if at < down else "outage" if at < up + 2 else "after"
-            phases[phase][status] += 1
-            if at >= up and status in (200, 201) and first_ok_after is None:
-                first_ok_after = at - up
-        bad = [(round(at - start, 1), path, status) for at, path, status in log
-               if not (isinstance(status, int) and (status < 500 or (status == 503 and
-                                                                     down <= at < up + 2)))]
+        for entry in sorted(log, key=lambda entry: entry.started):
+            phase = "before" if entry.started < down else "outage" if entry.started < up + 2 else "after"
+            phases[phase][entry.outcome] += 1
+            if entry.started >= up and entry.outcome in (200, 201) and first_ok_after is None:
+                first_ok_after = entry.started - up
+        failures, cut_by_outage = judge(log, down, up)
+        stuck = [client.number for client in clients if client.is_alive()]
+        went_on = {entry.client for entry in log if entry.started > up + 2}
+        gave_up = [client.number for client in clients if client.number not in went_on]
         acknowledged = [item for client in clients for item in client.acknowledged]
         found = json.loads(manage("shell", "-c", (
             "import json, sys; from defections.models import Case\n"
@@ -181,11 +223,17 @@ def main() -> int:
             print(f"  {phase:7} {dict(sorted(counts.items(), key=str))}")
         print(f"  first success {first_ok_after:.2f} s after PostgreSQL was back"
               if first_ok_after is not None else "  no success after the outage")
+        print(f"  streams cut by the outage (allowed, counted apart): {len(cut_by_outage)}")
+        print(f"  clients still running: {len(stuck)}; clients with no request after the outage: "
+              f"{len(gave_up)}")
         print(f"  writes acknowledged: {len(acknowledged)}, missing afterwards: {len(lost)}")
-        print(f"  failures (5xx other than 503 during the outage, or no answer): {len(bad)}")
-        for item in bad[:10]:
-            print("   ", item)
-        return 0 if not bad and not lost and first_ok_after is not None else 1
+        print(f"  failures (no answer, a cut outside the outage, a client error, a 5xx other than "
+              f"503 during the outage): {len(failures)}")
+        for entry in failures[:10]:
+            when = f"t={entry.started - start:.1f}–{entry.ended - start:.1f}s"
+            print(f"    {when} {entry.path} {entry.outcome}")
+        ok = not failures and not lost and not stuck and not gave_up and first_ok_after is not None
+        return 0 if ok else 1
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -134,14 +134,16 @@ class Client(threading.Thread):
 
 def judge(log, down, up, grace=2.0):
     """Sort the outcomes: (failures, streams cut by the outage). Allowed: any answer below
-    500; a 503, or a stream cut, while the database is down (and `grace` s after). A cut
-    counts by when it happened (the end of the request), a status by when it was asked."""
+    500; a 503, or a stream cut, that came while the database was down (or `grace` s after):
+    an outcome counts by when it came (the end of the request), as a request asked before
+    the stop may be answered during it."""
     failures, cut_by_outage = [], []
     for entry in log:
+        in_outage = down <= entry.ended < up + grace
         if isinstance(entry.outcome, int):
-            if entry.outcome < 500 or (entry.outcome == 503 and down <= entry.started < up + grace):
+            if entry.outcome < 500 or (entry.outcome == 503 and in_outage):
                 continue
-        elif entry.outcome.startswith("cut:") and down <= entry.ended < up + grace:
+        elif entry.outcome.startswith("cut:") and in_outage:
             cut_by_outage.append(entry)
             continue
         failures.append(entry)
@@ -164,12 +166,14 @@ def main() -> int:
         "print(json.dumps(list(Case.objects.public().values_list('pk', flat=True))))")).splitlines()[-1])
     pgdata = Path(os.environ.get("EMBEDDED_PGDATA", ROOT / ".pgdata"))
 
+    logs = ROOT / "bench" / "data"  # not in git: a fresh clone has none
+    logs.mkdir(exist_ok=True)
     port = free_port()
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "defections.wsgi:application", "-w", "4",
          "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}", "--timeout", "60",
          "--no-control-socket"], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
-        stderr=open(ROOT / "bench" / "data" / "load_faults_gunicorn.log", "w"))
+        stderr=open(logs / "load_faults_gunicorn.log", "w"))
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -196,11 +200,12 @@ def main() -> int:
         for client in clients:
             client.join(timeout=DURATION + 60)
 
-        # What the site answered: before, during (and just after) the outage, after recovery.
+        # What the site answered before, during (and just after) the outage, after recovery,
+        # by when the answer came.
         phases = {"before": Counter(), "outage": Counter(), "after": Counter()}
         first_ok_after = None
         for entry in sorted(log, key=lambda entry: entry.started):
-            phase = "before" if entry.started < down else "outage" if entry.started < up + 2 else "after"
+            phase = "before" if entry.ended < down else "outage" if entry.ended < up + 2 else "after"
             phases[phase][entry.outcome] += 1
             if entry.started >= up and entry.outcome in (200, 201) and first_ok_after is None:
                 first_ok_after = entry.started - up

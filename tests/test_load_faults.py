@@ -88,6 +88,7 @@ def test_a_cut_counts_apart_only_during_the_outage():
            entry(1, 9.0, 10.5, "/api/v1/cases/?format=csv", "cut: IncompleteRead"),  # cut by the outage
            entry(2, 3.0, 4.0, "/api/v1/cases/?format=csv", "cut: IncompleteRead"),   # before it: a failure
            entry(3, 11.0, 11.2, "/", 503),                                             # during: allowed
+           entry(8, 4.0, 10.2, "/", 503),                        # asked before, answered during: allowed
            entry(4, 20.0, 20.1, "/", 503),                                             # after: a failure
            entry(5, 21.0, 21.0, "/", "no answer: ConnectionResetError"),
            entry(6, 22.0, 22.0, "(client)", "client error: KeyError: 'id'"),

@@ -2,9 +2,10 @@
 `queryset.update()`, raw SQL) meets the same wall.
 
 A published case cites at least one source, and a `confirmed` case (unless retracted)
-cites at least two different ones. The check runs in deferred constraint triggers (django-
-pgtrigger), at commit: a case and its citations are written in any order inside one
-transaction, and what is committed is sourced. Retracting is always possible. The faces
+cites sources of at least two different origins (a reprint and its original are one).
+The check runs in deferred constraint triggers (django-pgtrigger), at commit: a case and
+its citations are written in any order inside one transaction, and what is committed is
+sourced. Retracting is always possible. The faces
 check the same rule first (defections/workflow.py) so that people get a form error or a
 400, not a failed commit.
 """
@@ -12,22 +13,23 @@ check the same rule first (defections/workflow.py) so that people get a form err
 import pgtrigger
 
 NOT_SOURCED = "case_published_is_sourced"
-NOT_CONFIRMED = "case_confirmed_has_two_sources"
-DECLARE = [("_status", "text"), ("_verification", "text"), ("_citations", "int"), ("_sources", "int")]
+NOT_CONFIRMED = "case_confirmed_has_two_origins"
+DECLARE = [("_status", "text"), ("_verification", "text"), ("_citations", "int"), ("_origins", "int")]
 
 
 def _check(case_id: str) -> str:
     return f"""
     SELECT status, verification INTO _status, _verification FROM defections_case WHERE id = {case_id};
     IF FOUND AND _status <> 'retracted' THEN
-        SELECT count(*), count(DISTINCT source_id) INTO _citations, _sources
-          FROM defections_citation WHERE case_id = {case_id};
+        SELECT count(*), count(DISTINCT s.origin_id) INTO _citations, _origins
+          FROM defections_citation c JOIN defections_source s ON s.id = c.source_id
+         WHERE c.case_id = {case_id};
         IF _status = 'published' AND _citations = 0 THEN
             RAISE EXCEPTION 'Case %: a published case cites at least one source.', {case_id}
               USING ERRCODE = 'check_violation', CONSTRAINT = '{NOT_SOURCED}';
         END IF;
-        IF _verification = 'confirmed' AND _sources < 2 THEN
-            RAISE EXCEPTION 'Case %: a confirmed case cites at least two different sources.', {case_id}
+        IF _verification = 'confirmed' AND _origins < 2 THEN
+            RAISE EXCEPTION 'Case %: a confirmed case cites sources of two different origins.', {case_id}
               USING ERRCODE = 'check_violation', CONSTRAINT = '{NOT_CONFIRMED}';
         END IF;
     END IF;"""
@@ -46,6 +48,54 @@ citations_keep_cases_sourced = pgtrigger.Trigger(
     END IF;
     IF TG_OP <> 'DELETE' AND NEW.case_id IS NOT NULL THEN {_check('NEW.case_id')}
     END IF;
+    RETURN NULL;""",
+)
+
+
+# A source's origin is the root of its derived-from chain. Chains are changed one at a time
+# (an advisory lock), so two writes cannot close a loop between them.
+SOURCE_CHAIN_LOCK = 7_142_002
+
+source_origin = pgtrigger.Trigger(
+    name="source_origin", when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.UpdateOf("derived_from_id", "origin_id"),
+    declare=[("_at", "bigint"), ("_root", "bigint"), ("_steps", "int")], func=f"""
+    PERFORM pg_advisory_xact_lock({SOURCE_CHAIN_LOCK});
+    _at := NEW.derived_from_id; _root := NEW.id; _steps := 0;
+    WHILE _at IS NOT NULL LOOP
+        IF _at = NEW.id OR _steps > 10000 THEN
+            RAISE EXCEPTION 'Source %: a source cannot derive from itself, even through others.', NEW.id
+              USING ERRCODE = 'check_violation', CONSTRAINT = 'source_derived_from_no_loop';
+        END IF;
+        _root := _at;
+        SELECT derived_from_id INTO _at FROM defections_source WHERE id = _at;
+        _steps := _steps + 1;
+    END LOOP;
+    NEW.origin_id := _root;
+    RETURN NEW;""",
+)
+
+# What derives from a source moves with it to its new origin.
+source_origin_passes_down = pgtrigger.Trigger(
+    name="source_origin_passes_down", when=pgtrigger.After,
+    operation=pgtrigger.UpdateOf("derived_from_id"),
+    condition=pgtrigger.Q(old__derived_from_id__df=pgtrigger.F("new__derived_from_id")), func="""
+    UPDATE defections_source SET origin_id = NEW.origin_id WHERE id IN (
+        WITH RECURSIVE below(id) AS (
+            SELECT id FROM defections_source WHERE derived_from_id = NEW.id
+            UNION SELECT s.id FROM defections_source s JOIN below ON s.derived_from_id = below.id
+        ) SELECT id FROM below);
+    RETURN NULL;""",
+)
+
+# A source that comes to share its origin with another can leave a confirmed case with one.
+origins_keep_cases_confirmed = pgtrigger.Trigger(
+    name="origins_keep_cases_confirmed", when=pgtrigger.After, operation=pgtrigger.Update,
+    condition=pgtrigger.Q(old__origin_id__df=pgtrigger.F("new__origin_id")),
+    timing=pgtrigger.Deferred, declare=[*DECLARE, ("_case", "bigint")], func=f"""
+    FOR _case IN SELECT DISTINCT case_id FROM defections_citation
+                  WHERE source_id = NEW.id AND case_id IS NOT NULL LOOP {_check('_case')}
+    END LOOP;
     RETURN NULL;""",
 )
 

@@ -444,7 +444,7 @@ class SourceQuerySet(models.QuerySet):
         return visibility.sources(self, user)
 
 
-@tracked()
+@tracked(exclude=["origin"])  # derived: the database sets it from derived_from
 class Source(Timestamped):
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=200, blank=True)
@@ -458,12 +458,21 @@ class Source(Timestamped):
     reliability = models.CharField(max_length=8, choices=choices.Reliability,
                                    default=choices.Reliability.UNKNOWN,
                                    help_text=help_text(choices.Reliability))
+    derived_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="derivatives",
+        help_text="The source this one repeats: a reprint, a wire copy, a repost, a translation. "
+                  "A source and what derives from it count as one origin.")
+    # The root of the derived-from chain (the source itself when it derives from none): set
+    # by the database, so that every path keeps it and no chain loops (invariants.py).
+    origin = models.ForeignKey("self", null=True, blank=True, editable=False, related_name="+",
+                               on_delete=models.DO_NOTHING)
 
     objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]
-        triggers = [changes.SOURCE_MARKS]
+        triggers = [invariants.source_origin, invariants.source_origin_passes_down,
+                    invariants.origins_keep_cases_confirmed, changes.SOURCE_MARKS]
         constraints = [
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique",
                                     violation_error_message="A source with this URL exists."),

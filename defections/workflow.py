@@ -2,7 +2,8 @@
 
 Who may publish, retract or change a published case is the permission door's
 (defections/permissions.py). What a case must cite is said here: a published case cites
-at least one source; a `confirmed` case cites at least two different ones.
+at least one source; a `confirmed` case cites sources of at least two different origins
+(a source and its reprints, wire copies, reposts and translations are one origin).
 """
 
 from django.core.exceptions import ValidationError
@@ -21,12 +22,23 @@ def check_sources(status: str, verification: str, source_ids) -> None:
     if status == Status.PUBLISHED and not source_ids:
         errors.append(ValidationError("A published case cites at least one source.",
                                       code="needs_citation"))
-    if verification == Verification.CONFIRMED and len(set(source_ids)) < 2:
+    if verification == Verification.CONFIRMED and origin_count(source_ids) < 2:
         errors.append(ValidationError(
-            "A confirmed case cites at least two different sources; "
-            "with one, it is “reported”.", code="needs_two_sources"))
+            "A confirmed case cites sources of at least two independent origins (a reprint, "
+            "wire copy, repost or translation counts with its original); with one, it is "
+            "“reported”.", code="needs_two_origins"))
     if errors:
         raise ValidationError(errors)
+
+
+def origin_count(source_ids) -> int:
+    """How many independent origins these sources come from."""
+    from defections.models import Source
+
+    ids = set(source_ids)
+    if len(ids) < 2:
+        return len(ids)
+    return Source.objects.filter(pk__in=ids).values("origin_id").distinct().count()
 
 
 def check_citations_removed(citations) -> None:

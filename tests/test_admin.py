@@ -147,7 +147,7 @@ def test_confirmed_needs_two_different_sources(client, editor, cases):
     case, source = cases["draft"], SourceFactory()
     refused = client.post(url("case_change", case.pk),
                           case_post(case, verification="confirmed", citations=[source, source]))
-    assert refused.status_code == 200 and "two different sources" in refused.content.decode()
+    assert refused.status_code == 200 and "two independent origins" in refused.content.decode()
     assert not case.citations.exists()
     accepted = client.post(url("case_change", case.pk),
                            case_post(case, verification="confirmed", citations=[source, SourceFactory()]))

@@ -97,7 +97,7 @@ def test_publishing_without_a_citation_is_a_400(editor, person):
     response = editor.post("/api/v1/cases/", a_case(person, verification="confirmed",
                                                     citations=[{"source": SourceFactory().pk}]),
                            format="json")
-    assert response.status_code == 400 and "two different sources" in str(response.json())
+    assert response.status_code == 400 and "two independent origins" in str(response.json())
 
 
 def test_nothing_is_half_written(editor, person, source):

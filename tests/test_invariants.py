@@ -48,10 +48,10 @@ def test_update_cannot_publish_or_confirm_an_unsourced_case(published):
     draft = CaseFactory(status="draft")
     assert "cites at least one source" in refused(
         lambda: Case.objects.filter(pk=draft.pk).update(status="published"))
-    assert "two different sources" in refused(
+    assert "two different origins" in refused(
         lambda: Case.objects.filter(pk=published.pk).update(verification="confirmed"))
     # a second citation of the same source is still one source
-    assert "two different sources" in refused(lambda: (
+    assert "two different origins" in refused(lambda: (
         Citation.objects.create(case=published, source=published.citations.get().source),
         Case.objects.filter(pk=published.pk).update(verification="confirmed")))
 

@@ -615,7 +615,7 @@ class SourceForm(DoorForm):
     class Meta:
         model = models.Source
         fields = ["title", "author", "outlet", "url", "archived_url", "published_on", "language", "kind",
-                  "reliability"]
+                  "reliability", "derived_from"]
 
     def clean_url(self):
         return (self.cleaned_data.get("url") or "").strip()
@@ -624,10 +624,20 @@ class SourceForm(DoorForm):
 @admin.register(models.Source)
 class SourceAdmin(HistoryMixin, DoorAdmin):
     form = SourceForm
-    list_display = ["title", "outlet", "published_on", "kind", "reliability", "url"]
+    list_display = ["title", "outlet", "published_on", "kind", "reliability", "url", "origin_of"]
     list_filter = ["kind", "reliability", "language"]
     search_fields = ["title", "outlet", "author", "url"]
     date_hierarchy = "published_on"
+    autocomplete_fields = ["derived_from"]
+    readonly_fields = ["origin_of"]
+    list_select_related = ["origin"]
+
+    @admin.display(description="origin")
+    def origin_of(self, source):
+        """Set by the database from "derived from": sources of one origin count once."""
+        if source.pk is None or source.origin_id in (None, source.pk):
+            return "itself"
+        return str(source.origin)
 
     def add_view(self, request, form_url="", extra_context=None):
         """A source whose URL exists is reused (and picked, in a popup), never duplicated."""

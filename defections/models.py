@@ -486,6 +486,21 @@ class Source(Timestamped):
     def get_absolute_url(self):
         return reverse("source-detail", args=[self.pk])
 
+    def clean(self):
+        # Said here too (the database refuses it: invariants.source_origin) for a form error.
+        if self.derived_from_id is not None and self.pk is not None and (
+                self.derived_from_id == self.pk or self in self.derived_from.chain()):
+            raise ValidationError({"derived_from": "A source cannot derive from itself, even "
+                                                   "through others."})
+
+    def chain(self) -> list[Source]:
+        """What this source derives from, nearest first, up to its origin."""
+        found, at = [], self.derived_from
+        while at is not None and at not in found:
+            found.append(at)
+            at = at.derived_from
+        return found
+
 
 # --- cases ---------------------------------------------------------------------------------
 
@@ -627,6 +642,16 @@ class Case(Dated, Authored):
         # Only the notes (and who saved them): a save by someone else alone is no staff-only
         # change, it may carry motives or citations saved after the row.
         return changed if "restricted_notes" in changed and changed <= self.STAFF_ONLY_FIELDS else None
+
+    @property
+    def source_count(self) -> int:
+        return len({citation.source_id for citation in self.citations.all()})
+
+    @property
+    def origin_count(self) -> int:
+        """How many independent origins the case's sources come from (a reprint counts with
+        its original): what `confirmed` needs two of."""
+        return len({citation.source.origin_id for citation in self.citations.all()})
 
     @property
     def version(self) -> str:

@@ -118,14 +118,15 @@ def details_shown(queryset):
 
 def sources(queryset, user):
     """Staff: every source. The public: sources cited by a visible case (or its responses)
-    whose details are public; one cited only by a draft or an at-risk person's case stays
-    hidden, as its title could name what is not public."""
+    whose details are public, with the chain each derives from (so a reprint's original is
+    shown with it); one cited only by a draft or an at-risk person's case stays hidden, as
+    its title could name what is not public."""
     if is_staff(user):
         return queryset
     visible = details_shown(Case.objects.visible_to(None)).order_by().values("pk")
     cited = Source.objects.filter(Q(citations__case__in=visible)
                                   | Q(citations__response__case__in=visible))
-    return queryset.filter(pk__in=cited.values("pk"))
+    return queryset.filter(pk__in=_lines(Source, ["derived_from_id"], [cited.order_by().values("pk")]))
 
 
 def agencies(queryset, user):
@@ -140,20 +141,22 @@ def agencies(queryset, user):
     people_ = details_shown(Person.objects.visible_to(None))
     named = [cases_.order_by().values("agency_id"),
              Affiliation.objects.filter(person__in=people_.values("pk")).order_by().values("agency_id")]
-    return queryset.filter(pk__in=_lines(named))
+    return queryset.filter(pk__in=_lines(Agency, ["parent_id", "predecessor_id"], named))
 
 
-def _lines(subqueries) -> RawSQL:
-    """The agencies of the subqueries with everything above and before them (recursive)."""
-    table = Agency._meta.db_table
+def _lines(model, up: list[str], subqueries) -> RawSQL:
+    """The rows of the subqueries with every row above them through the columns `up`
+    (recursive): an agency's parents and predecessors, a source's originals."""
+    table = model._meta.db_table
     compiled = [query.query.sql_with_params() for query in subqueries]
     roots = " OR ".join(f"id IN ({sql})" for sql, _ in compiled)
+    columns = ", ".join(["id", *up])
+    above = " OR ".join(f"r.id = line.{column}" for column in up)
     return RawSQL(
-        f"""WITH RECURSIVE line(id, parent_id, predecessor_id) AS (
-                SELECT id, parent_id, predecessor_id FROM {table} WHERE {roots}
+        f"""WITH RECURSIVE line({columns}) AS (
+                SELECT {columns} FROM {table} WHERE {roots}
                 UNION
-                SELECT a.id, a.parent_id, a.predecessor_id FROM {table} a
-                JOIN line ON a.id = line.parent_id OR a.id = line.predecessor_id
+                SELECT {", ".join(f"r.{c}" for c in ["id", *up])} FROM {table} r JOIN line ON {above}
             ) SELECT id FROM line""", tuple(p for _, params in compiled for p in params))
 
 

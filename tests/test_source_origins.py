@@ -96,3 +96,51 @@ def test_every_face_refuses_confirming_by_a_reprint(client, wire):
     assert accepted.status_code == 302
     case.refresh_from_db()
     assert case.verification == "confirmed"
+
+
+def test_the_faces_show_origins(client, wire):
+    tass, ria, translation = wire
+    case = CaseFactory(status="draft", summary="Three sources, two origins.")
+    for source in (tass, ria, SourceFactory(title="Independent")):
+        Citation.objects.create(case=case, source=source)
+    Case.objects.filter(pk=case.pk).update(status="published")
+    data = client.get(f"/api/v1/cases/{case.pk}/").json()
+    assert data["origin_count"] == 2
+    reprint = client.get(f"/api/v1/sources/{ria.pk}/").json()
+    assert (reprint["derived_from"]["id"], reprint["origin"]["id"]) == (tass.pk, tass.pk)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "3 sources, 2 independent origins" in page
+    source_page = client.get(ria.get_absolute_url()).content.decode()
+    assert "Derived from" in source_page and tass.title in source_page
+    # the translation is cited by nothing public: the reprint's page does not name it
+    assert translation.title not in source_page
+    assert client.get(translation.get_absolute_url()).status_code == 404
+
+
+def test_a_public_reprints_original_is_public_with_it(client):
+    original = SourceFactory(title="Cited only by a draft")
+    draft = CaseFactory(status="draft")
+    Citation.objects.create(case=draft, source=original)
+    assert client.get(original.get_absolute_url()).status_code == 404
+    reprint = SourceFactory(title="A public reprint", derived_from=original)
+    CaseFactory(status="published", sourced=False).citations.create(source=reprint)
+    assert client.get(original.get_absolute_url()).status_code == 200
+    listed = {s["id"] for s in client.get("/api/v1/sources/?page_size=100").json()["results"]}
+    assert {original.pk, reprint.pk} <= listed
+    # what it supports publicly: nothing (the draft stays hidden)
+    assert "None published" in client.get(original.get_absolute_url()).content.decode()
+
+
+def test_a_loop_is_a_form_error_and_a_400(client, wire):
+    tass, _, translation = wire
+    editor = make_user("ed", "Editor")
+    answer = client_for(editor).patch(f"/api/v1/sources/{tass.pk}/", {"derived_from": translation.pk},
+                                      format="json")
+    assert answer.status_code == 400 and "derive from itself" in str(answer.json()["derived_from"])
+    client.force_login(editor)
+    page = client.post(url("source_change", tass.pk), {
+        "title": tass.title, "kind": tass.kind, "reliability": tass.reliability,
+        "derived_from": translation.pk})
+    assert page.status_code == 200 and "derive from itself" in page.content.decode()
+    tass.refresh_from_db()
+    assert tass.derived_from_id is None

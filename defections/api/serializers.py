@@ -229,6 +229,9 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     citations = CitationSerializer(many=True, required=False,
                                    help_text="Sources backing the case. A write replaces them all.")
     period = PeriodBriefSerializer(read_only=True, allow_null=True)
+    origin_count = serializers.IntegerField(read_only=True, help_text=(
+        "How many independent origins the case's sources come from (a reprint counts with "
+        "its original); `confirmed` needs two."))
 
     class Meta:
         model = Case
@@ -236,7 +239,8 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
             "id", "url", "person", "form", "date", "date_start", "date_end", "date_precision",
             "agency", "role", "country_from", "destination_country", "place", "motives",
             "responses", "visibility", "verification", "classification", "status", "summary",
-            "narrative", "citations", "period", "updated_at", "restricted_notes", "retraction_note",
+            "narrative", "citations", "origin_count", "period", "updated_at", "restricted_notes",
+            "retraction_note",
         ]
         extra_kwargs = {
             "date_start": {"required": False}, "date_end": {"required": False},
@@ -391,11 +395,17 @@ class SourceSerializer(CleanModelSerializer):
     url = SelfLinkField(view_name="api:source-detail")
     link = serializers.URLField(source="url", max_length=1000, required=False, allow_blank=True,
                                 help_text="The source's own address (unique).")
+    derived_from = BriefRelatedField(
+        SourceBriefSerializer, queryset=Source.objects.all(), allow_null=True, required=False,
+        help_text="The source this one repeats (a reprint, wire copy, repost, translation), by id.")
+    origin = SourceBriefSerializer(read_only=True, help_text=(
+        "The root of the derived-from chain (the source itself if it derives from none): "
+        "sources of one origin count once towards `confirmed`."))
 
     class Meta:
         model = Source
         fields = ["id", "url", "title", "author", "outlet", "link", "archived_url", "published_on",
-                  "language", "kind", "reliability", "updated_at"]
+                  "language", "kind", "reliability", "derived_from", "origin", "updated_at"]
 
 
 class PeriodSerializer(CleanModelSerializer):

@@ -215,7 +215,8 @@ class SourceViewSet(ModelViewSet):
     filterset_class = SourceFilterSet
 
     def get_queryset(self):
-        return Source.objects.visible_to(self.request.user).order_by("-published_on", "title", "pk")
+        return (Source.objects.visible_to(self.request.user).select_related("derived_from", "origin")
+                .order_by("-published_on", "title", "pk"))
 
 
 class PeriodViewSet(ModelViewSet):

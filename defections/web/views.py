@@ -471,4 +471,6 @@ def source_detail(request, pk):
     citations = list(citations)
     for citation in citations:
         citation.target = citation.case or citation.response.case
-    return render(request, "sources/detail.html", {"source": source, "citations": citations})
+    derivatives = Source.objects.visible_to(request.user).filter(derived_from=source).order_by("title", "pk")
+    return render(request, "sources/detail.html", {"source": source, "citations": citations,
+                                                   "chain": source.chain(), "derivatives": derivatives})

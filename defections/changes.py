@@ -105,7 +105,8 @@ ALIAS_MARKS = marks("alias_marks", ("person", "person_id"))
 AGENCY_MARKS = marks("agency_marks", ("agency", "id"), ("agency", "parent_id"),
                      ("agency", "predecessor_id"))
 AFFILIATION_MARKS = marks("affiliation_marks", ("person", "person_id"), ("agency", "agency_id"))
-SOURCE_MARKS = marks("source_marks", ("source", "id"))
+SOURCE_MARKS = marks("source_marks", ("source", "id"), ("source", "derived_from_id"),
+                     ("source", "origin_id"))
 CITATION_MARKS = marks("citation_marks", ("case", "case_id"), ("response", "response_id"),
                        ("source", "source_id"))
 RESPONSE_MARKS = marks("response_marks", ("case", "case_id"))
@@ -127,9 +128,10 @@ ON defections_case_motives FOR EACH ROW EXECUTE FUNCTION defections_case_motives
 
 def affected(pairs) -> dict[str, set[int]]:
     """The records of KINDS whose reading the marked records may change: a case shows its
-    person's name, its agency's, its sources' titles; a person lists their cases; whether a source or agency
+    person's name, its agency's, its sources' titles; a person lists their cases; a source
+    shows (and makes public) what it derives from; whether a source or agency
     is public depends on the cases that cite or name it, and an agency's on its line."""
-    from defections.models import Agency, Case, Citation, Response
+    from defections.models import Agency, Case, Citation, Response, Source
 
     marked = {kind: set() for kind in (*KINDS, "response", "motive")}
     for kind, pk in pairs:
@@ -146,6 +148,10 @@ def affected(pairs) -> dict[str, set[int]]:
             agencies.add(agency_id)
     marked["source"] |= set(Citation.objects.filter(Q(case__in=cases) | Q(response__case__in=cases))
                             .values_list("source_id", flat=True))
+    # A source shows what it derives from, and makes it public: its whole tree is read again.
+    sources = marked["source"]
+    sources |= set(Source.objects.filter(origin__in=Source.objects.filter(pk__in=sources).values("origin_id"))
+                   .values_list("pk", flat=True))
     agencies |= set(Agency.objects.filter(affiliations__person__in=people).values_list("pk", flat=True))
     # An agency's line (everything above and before it) is public with it, and its children
     # and successors show its name: the whole family is read again (agencies are few).

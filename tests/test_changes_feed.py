@@ -194,3 +194,25 @@ def test_the_feed_pages_with_next(world, monkeypatch):
     public.follow()
     assert public.records == truth(public.client)
     assert len([e for e in public.seen if e["type"] == "case"]) == 3
+
+
+def test_a_mirror_follows_source_chains(world):
+    """A source shows what it derives from (and makes it public); a case, its origin count."""
+    public, staff, ed = world
+    original = SourceFactory(title="Original, cited by a draft only")
+    CaseFactory(status="draft").citations.create(source=original)
+    reprint = SourceFactory(title="A reprint")
+    case = CaseFactory(status="published", sourced=False)
+    another = SourceFactory(title="Another")
+    case.citations.create(source=reprint)
+    case.citations.create(source=another)
+    public.follow(), staff.follow()
+    found = in_step(world, lambda: Source.objects.filter(pk=reprint.pk).update(derived_from=original))
+    named = {(e["type"], e["id"], e["action"]) for e in found[0]}
+    assert {("source", original.pk, "created"), ("source", reprint.pk, "updated")} <= named
+    found = in_step(world, lambda: Source.objects.filter(pk=another.pk).update(derived_from=reprint))
+    named = {(e["type"], e["id"], e["action"]) for e in found[0]}
+    assert {("source", another.pk, "updated"), ("case", case.pk, "updated")} <= named  # 2 origins → 1
+    in_step(world, lambda: Source.objects.filter(pk=original.pk).update(title="Original, retitled"))
+    found = in_step(world, lambda: Source.objects.filter(pk=reprint.pk).update(derived_from=None))
+    assert ("source", original.pk, "deleted") in {(e["type"], e["id"], e["action"]) for e in found[0]}

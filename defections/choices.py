@@ -55,7 +55,8 @@ class Verification(models.TextChoices):
 
 
 define(Verification, {
-    Verification.CONFIRMED: "At least two independent sources agree.",
+    Verification.CONFIRMED: "Sources of at least two independent origins agree (a reprint, wire "
+                            "copy, repost or translation counts with its original).",
     Verification.REPORTED: "One credible source reports it.",
     Verification.CLAIMED: "A claim that cannot be verified.",
     Verification.DISPUTED: "Credible sources disagree.",

@@ -486,6 +486,11 @@ class Source(Timestamped):
     def get_absolute_url(self):
         return reverse("source-detail", args=[self.pk])
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The database set the origin (invariants.py): read it back.
+        self.origin_id = Source.objects.filter(pk=self.pk).values_list("origin_id", flat=True).first()
+
     def clean(self):
         # Said here too (the database refuses it: invariants.source_origin) for a form error.
         if self.derived_from_id is not None and self.pk is not None and (

@@ -131,6 +131,16 @@ def test_a_public_reprints_original_is_public_with_it(client):
     assert "None published" in client.get(original.get_absolute_url()).content.decode()
 
 
+def test_a_write_answers_with_the_origin_the_database_set(wire):
+    tass, _, _ = wire
+    api = client_for(make_user("ed", "Editor"))
+    made = api.post("/api/v1/sources/", {"title": "Another reprint", "kind": "news",
+                                         "derived_from": tass.pk}, format="json").json()
+    assert (made["derived_from"]["id"], made["origin"]["id"]) == (tass.pk, tass.pk)
+    alone = api.post("/api/v1/sources/", {"title": "Independent", "kind": "news"}, format="json").json()
+    assert alone["origin"]["id"] == alone["id"]
+
+
 def test_a_loop_is_a_form_error_and_a_400(client, wire):
     tass, _, translation = wire
     editor = make_user("ed", "Editor")

@@ -33,7 +33,7 @@ class ChangeFeed(models.Model):
 
 class ChangeMark(models.Model):
     """A record (kind, id) that a committed write may have changed; the feed consumes it.
-    Kinds beyond KINDS ("response", "motive") stand for the cases they belong to."""
+    Kinds beyond KINDS ("response", "account", "motive") stand for the cases they belong to."""
 
     kind = models.CharField(max_length=16)
     object_id = models.BigIntegerField()
@@ -108,8 +108,9 @@ AFFILIATION_MARKS = marks("affiliation_marks", ("person", "person_id"), ("agency
 SOURCE_MARKS = marks("source_marks", ("source", "id"), ("source", "derived_from_id"),
                      ("source", "origin_id"))
 CITATION_MARKS = marks("citation_marks", ("case", "case_id"), ("response", "response_id"),
-                       ("source", "source_id"))
+                       ("account", "account_id"), ("source", "source_id"))
 RESPONSE_MARKS = marks("response_marks", ("case", "case_id"))
+ACCOUNT_MARKS = marks("account_marks", ("case", "case_id"))
 PERIOD_MARKS = marks("period_marks", ("period", "id"))
 MOTIVE_MARKS = marks("motive_marks", ("motive", "id"))
 # The motives table is the one Django made for the many-to-many field: its trigger is
@@ -131,23 +132,26 @@ def affected(pairs) -> dict[str, set[int]]:
     person's name, its agency's, its sources' titles; a person lists their cases; a source
     shows (and makes public) what it derives from; whether a source or agency
     is public depends on the cases that cite or name it, and an agency's on its line."""
-    from defections.models import Agency, Case, Citation, Response, Source
+    from defections.models import Account, Agency, Case, Citation, Response, Source
 
-    marked = {kind: set() for kind in (*KINDS, "response", "motive")}
+    marked = {kind: set() for kind in (*KINDS, "response", "account", "motive")}
     for kind, pk in pairs:
         marked.setdefault(kind, set()).add(pk)
     cases, people, agencies = marked["case"], marked["person"], marked["agency"]
     cases |= set(Response.objects.filter(pk__in=marked["response"]).values_list("case_id", flat=True))
+    cases |= set(Account.objects.filter(pk__in=marked["account"]).values_list("case_id", flat=True))
     cases |= set(Case.objects.filter(
         Q(motives__in=marked["motive"]) | Q(period__in=marked["period"]) | Q(person__in=people)
         | Q(agency__in=agencies) | Q(citations__source__in=marked["source"])
-        | Q(responses__citations__source__in=marked["source"])).values_list("pk", flat=True))
+        | Q(responses__citations__source__in=marked["source"])
+        | Q(accounts__citations__source__in=marked["source"])).values_list("pk", flat=True))
     for person_id, agency_id in Case.objects.filter(pk__in=cases).values_list("person_id", "agency_id"):
         people.add(person_id)
         if agency_id:
             agencies.add(agency_id)
-    marked["source"] |= set(Citation.objects.filter(Q(case__in=cases) | Q(response__case__in=cases))
-                            .values_list("source_id", flat=True))
+    marked["source"] |= set(Citation.objects.filter(
+        Q(case__in=cases) | Q(response__case__in=cases) | Q(account__case__in=cases))
+        .values_list("source_id", flat=True))
     # A source shows what it derives from, and makes it public: its whole tree is read again.
     sources = marked["source"]
     sources |= set(Source.objects.filter(origin__in=Source.objects.filter(pk__in=sources).values("origin_id"))

@@ -204,3 +204,33 @@ define(Claim, {
     Claim.MOTIVE: "Why the person did it.",
     Claim.RESPONSE: "What the state did in response.",
 })
+
+
+class Holder(models.TextChoices):
+    OFFICIAL = "official", "Official"
+    FAMILY = "family", "Family"
+    JOURNALIST = "journalist", "Journalist"
+    NGO = "ngo", "NGO"
+    OTHER = "other", "Other"
+
+
+define(Holder, {
+    Holder.OFFICIAL: "The state's version: a ministry, an investigator, a court, state media.",
+    Holder.FAMILY: "The person's family or friends.",
+    Holder.JOURNALIST: "Reporters or outlets, from their own reporting.",
+    Holder.NGO: "A human-rights or monitoring organisation.",
+    Holder.OTHER: "Anyone else: colleagues, opposition figures, anonymous sources.",
+})
+
+
+class Rank(models.TextChoices):
+    PREFERRED = "preferred", "Preferred"
+    NORMAL = "normal", "Normal"
+    DEPRECATED = "deprecated", "Deprecated"
+
+
+define(Rank, {
+    Rank.PREFERRED: "The account the editors judge best supported, shown first.",
+    Rank.NORMAL: "An account held and sourced, neither preferred nor set aside.",
+    Rank.DEPRECATED: "Shown to be wrong, kept and marked so that nobody adds it again.",
+})

@@ -147,7 +147,7 @@ case_retracted_at = pgtrigger.Trigger(
 )
 
 
-# A change to what a case shows through its citations, responses or motives is a change of the
+# A change to what a case shows through its citations, responses, accounts or motives is a change of the
 # case: its public change time moves (so `updated_after` finds it) and so does the version an
 # admin form's stale-save check compares. `now()` is the transaction's start: a case saved in
 # the same transaction already has a later time and is left alone.
@@ -166,13 +166,20 @@ def _touch(new_ids: str, old_ids: str) -> str:
 
 def _case_ids_of_citation(row: str) -> str:
     return (f"SELECT {row}.case_id UNION SELECT case_id FROM defections_response "
-            f"WHERE id = {row}.response_id")
+            f"WHERE id = {row}.response_id UNION SELECT case_id FROM defections_account "
+            f"WHERE id = {row}.account_id")
 
 
 citations_touch_case = pgtrigger.Trigger(
     name="citations_touch_case", when=pgtrigger.After,
     operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
     func=_touch(_case_ids_of_citation("NEW"), _case_ids_of_citation("OLD")),
+)
+
+accounts_touch_case = pgtrigger.Trigger(
+    name="accounts_touch_case", when=pgtrigger.After,
+    operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+    func=_touch("SELECT NEW.case_id", "SELECT OLD.case_id"),
 )
 
 responses_touch_case = pgtrigger.Trigger(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from functools import reduce
+from operator import or_
 
 import pghistory
 from django.conf import settings
@@ -695,8 +697,47 @@ class Response(Dated):
 
 
 @tracked()
+class Account(models.Model):
+    """One account of a fact of a case, where sources tell it differently: the official version
+    of a death beside the alleged one, two dates of a departure, disputed motives."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="accounts")
+    claim = models.CharField(max_length=16, choices=choices.Claim, help_text=help_text(choices.Claim))
+    statement = models.TextField(max_length=2000)
+    holder = models.CharField(max_length=16, choices=choices.Holder, help_text=help_text(choices.Holder))
+    rank = models.CharField(max_length=16, choices=choices.Rank, default=choices.Rank.NORMAL,
+                            help_text=help_text(choices.Rank))
+
+    class Meta:
+        ordering = ["claim", "pk"]
+        constraints = [
+            choices_constraint("account", "claim", choices.Claim),
+            choices_constraint("account", "holder", choices.Holder),
+            choices_constraint("account", "rank", choices.Rank),
+            models.CheckConstraint(condition=~Q(statement=""), name="account_has_statement",
+                                   violation_error_message="An account says what it holds."),
+        ]
+        triggers = [invariants.accounts_touch_case, changes.ACCOUNT_MARKS]
+
+    def __str__(self):
+        return f"{self.get_claim_display()}, {self.get_holder_display().lower()}: {self.statement[:60]}"
+
+
+# What a citation backs: exactly one of these.
+BACKED = ("case", "response", "affiliation", "account")
+
+
+class CitationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The citations user may see: the one door (defections/visibility.py)."""
+        from defections import visibility
+
+        return visibility.citations(self, user)
+
+
+@tracked()
 class Citation(models.Model):
-    """A source backing one case, response or affiliation."""
+    """A source backing one case, response, affiliation or account."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE,
@@ -705,23 +746,25 @@ class Citation(models.Model):
                                  related_name="citations")
     affiliation = models.ForeignKey(Affiliation, null=True, blank=True, on_delete=models.CASCADE,
                                     related_name="citations")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="citations")
     locator = models.CharField(max_length=100, blank=True,
                                help_text="Where in the source: page, paragraph, timestamp.")
     quote = models.TextField(blank=True, max_length=1000)
     claim = models.CharField(max_length=16, choices=choices.Claim, default=choices.Claim.GENERAL,
                              help_text=help_text(choices.Claim))
 
+    objects = CitationQuerySet.as_manager()
+
     class Meta:
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(case__isnull=False, response__isnull=True, affiliation__isnull=True)
-                    | Q(case__isnull=True, response__isnull=False, affiliation__isnull=True)
-                    | Q(case__isnull=True, response__isnull=True, affiliation__isnull=False)
-                ),
+                condition=reduce(or_, (Q(**{f"{name}__isnull": name != backed for name in BACKED})
+                                       for backed in BACKED)),
                 name="citation_backs_one_thing",
-                violation_error_message="A citation backs exactly one case, response or affiliation.",
+                violation_error_message="A citation backs exactly one case, response, affiliation "
+                                        "or account.",
             ),
             choices_constraint("citation", "claim", choices.Claim),
         ]

@@ -67,6 +67,7 @@ def _cases_citing(source_id):
     citing = models.Citation.objects.filter(source_id=source_id)
     return models.Case.objects.filter(
         Q(pk__in=citing.values("case_id")) | Q(pk__in=citing.values("response__case_id"))
+        | Q(pk__in=citing.values("account__case_id"))
         | Q(person_id__in=citing.values("affiliation__person_id")))
 
 
@@ -77,11 +78,11 @@ def shown(obj) -> bool:
     if isinstance(obj, models.Case):
         return obj.status in SHOWN_STATUSES or (
             obj.pk is not None and _any_shown(models.Case.objects.filter(pk=obj.pk)))
-    if isinstance(obj, models.Response):
+    if isinstance(obj, models.Response | models.Account):
         return obj.case_id is not None and shown(obj.case)
     if isinstance(obj, models.Citation):
         return any(getattr(obj, f"{name}_id") is not None and shown(getattr(obj, name))
-                   for name in ("case", "response", "affiliation"))
+                   for name in models.BACKED)
     if isinstance(obj, models.PersonAlias | models.Affiliation):
         return obj.person_id is not None and shown(obj.person)
     if obj.pk is None:
@@ -108,8 +109,8 @@ def is_shown(user, obj):
 
 # --- the rules ---------------------------------------------------------------------------------
 
-MODELS = ["case", "response", "citation", "person", "personalias", "affiliation", "source",
-          "agency", "motive", "period"]
+MODELS = ["case", "response", "account", "citation", "person", "personalias", "affiliation",
+          "source", "agency", "motive", "period"]
 
 for _model in MODELS:
     for _action in ("add", "change", "delete"):

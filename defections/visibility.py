@@ -3,7 +3,7 @@
 Staff (holders of view_case) see everything. The public sees published cases only, never
 restricted notes, and of a person at risk only the name, and the form and start year of
 each case. Every view, viewset, export, stat and search starts from
-`Model.objects.visible_to(user)` (Case, Person, Agency, Source), and every record shown
+`Model.objects.visible_to(user)` (Case, Person, Agency, Source, Citation), and every record shown
 passes through `redact(record, user)`; no face says again which fields are hidden.
 
 What is hidden must not show through the order, the filters or the counts either, so a
@@ -30,8 +30,10 @@ from django.db.models import (
 )
 from django.db.models import Case as Choose
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 from defections.models import (
+    Account,
     Affiliation,
     Agency,
     Case,
@@ -123,10 +125,16 @@ def sources(queryset, user):
     its title could name what is not public."""
     if is_staff(user):
         return queryset
-    visible = details_shown(Case.objects.visible_to(None)).order_by().values("pk")
-    cited = Source.objects.filter(Q(citations__case__in=visible)
-                                  | Q(citations__response__case__in=visible))
-    return queryset.filter(pk__in=_lines(Source, ["derived_from_id"], [cited.order_by().values("pk")]))
+    cited = Citation.objects.visible_to(None).order_by().values("source_id")
+    return queryset.filter(pk__in=_lines(Source, ["derived_from_id"], [cited]))
+
+
+def citations(queryset, user):
+    """The citations user may see: those backing a case (itself, one of its responses or one
+    of its accounts) whose details user sees."""
+    visible = details_shown(Case.objects.visible_to(user)).order_by().values("pk")
+    return queryset.annotate(case_ref=Coalesce("case_id", "response__case_id", "account__case_id")).filter(
+        case_ref__in=visible)
 
 
 def agencies(queryset, user):
@@ -240,6 +248,7 @@ def _withhold_case(case):
     case.created_at = case.updated_at = None
     case._prefetched_objects_cache = {"motives": Motive.objects.none(),
                                       "responses": Response.objects.none(),
+                                      "accounts": Account.objects.none(),
                                       "citations": Citation.objects.none()}
     case.person = redact(case.person, None)
 

@@ -12,8 +12,7 @@ from functools import wraps
 from django.contrib.postgres.search import SearchHeadline
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -156,7 +155,11 @@ def about(request):
         ("Agency kind", "agency_kind", choices.AgencyKind, "The kind of body the person served."),
         ("Source kind", None, choices.SourceKind, "What a source is."),
         ("Source reliability", None, choices.Reliability, "Our assessment of a source."),
-        ("Claim", None, choices.Claim, "What a citation supports."),
+        ("Claim", None, choices.Claim, "What a citation or an account is about."),
+        ("Account holder", None, choices.Holder,
+         "Who holds an account of a fact, when sources tell it differently."),
+        ("Account rank", None, choices.Rank,
+         "How the editors weigh competing accounts of one fact (as Wikidata ranks statements)."),
         ("Editorial status", None, choices.Status,
          "Where a record is in its review. Only published cases are shown here."),
     ]
@@ -428,12 +431,9 @@ def _subtree(agency, depth=0, seen=None):
 
 
 def supported_cases(source_ids, user) -> dict[int, list[Case]]:
-    """{source id: the cases it backs, directly or through a response, whose details user
-    sees}, in two queries."""
-    visible = Case.objects.visible_to(user).details_shown()
-    pairs = (Citation.objects.filter(source_id__in=source_ids)
-             .annotate(case_ref=Coalesce("case_id", "response__case_id"))
-             .filter(case_ref__in=visible.values("pk"))
+    """{source id: the cases it backs (directly, or through a response or an account) whose
+    details user sees}, in two queries."""
+    pairs = (Citation.objects.visible_to(user).filter(source_id__in=source_ids)
              .order_by().values_list("source_id", "case_ref").distinct())
     pairs = sorted(set(pairs))
     cases = Case.objects.select_related("person").in_bulk({c for _, c in pairs})
@@ -464,13 +464,11 @@ def source_list(request):
 @cached_page
 def source_detail(request, pk):
     source = get_object_or_404(Source.objects.visible_to(request.user), pk=pk)
-    visible = Case.objects.visible_to(request.user).details_shown().values("pk")
-    citations = (Citation.objects.filter(source=source)
-                 .filter(Q(case__in=visible) | Q(response__case__in=visible))
-                 .select_related("case__person", "response__case__person").order_by("pk"))
-    citations = list(citations)
+    citations = list(Citation.objects.visible_to(request.user).filter(source=source)
+                     .select_related("case__person", "response__case__person", "account__case__person")
+                     .order_by("pk"))
     for citation in citations:
-        citation.target = citation.case or citation.response.case
+        citation.target = citation.case or (citation.response or citation.account).case
     derivatives = Source.objects.visible_to(request.user).filter(derived_from=source).order_by("title", "pk")
     return render(request, "sources/detail.html", {"source": source, "citations": citations,
                                                    "chain": source.chain(), "derivatives": derivatives})

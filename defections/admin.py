@@ -225,6 +225,14 @@ class ResponseInline(DoorInline, admin.StackedInline):
     show_change_link = True  # its own citations are on the response's page
 
 
+class AccountInline(DoorInline, admin.StackedInline):
+    model = models.Account
+    extra = 0
+    fields = [("claim", "holder", "rank"), "statement"]
+    formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+    show_change_link = True  # its own citations are on the account's page
+
+
 class AliasInline(DoorInline, admin.TabularInline):
     model = models.PersonAlias
     extra = 1
@@ -277,6 +285,10 @@ class CitationOfResponseInline(DoorInline, admin.TabularInline):
 
 class CitationOfAffiliationInline(CitationOfResponseInline):
     fk_name = "affiliation"
+
+
+class CitationOfAccountInline(CitationOfResponseInline):
+    fk_name = "account"
 
 
 # --- list filters with the public vocabulary ----------------------------------------------
@@ -345,7 +357,7 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
     search_fields = ["person__name"]  # the search itself is search.search_cases
     search_help_text = "Names (misspellings and Cyrillic too), summary and narrative."
     autocomplete_fields = ["person", "agency"]
-    inlines = [CitationInline, ResponseInline]
+    inlines = [CitationInline, ResponseInline, AccountInline]
     readonly_fields = ["period", "retracted_at", "created_at", "created_by", "updated_at", "updated_by"]
     fieldsets = [
         (None, {"fields": ["person", ("agency", "role"), "form", "date", "summary", "status",
@@ -488,12 +500,23 @@ class ResponseAdmin(HistoryMixin, DoorAdmin):
     inlines = [CitationOfResponseInline]
 
 
+@admin.register(models.Account)
+class AccountAdmin(HistoryMixin, DoorAdmin):
+    list_display = ["__str__", "case", "claim", "holder", "rank"]
+    list_filter = ["claim", "holder", "rank"]
+    list_select_related = ["case__person"]
+    search_fields = ["case__person__name", "statement"]
+    autocomplete_fields = ["case"]
+    fields = ["case", ("claim", "holder", "rank"), "statement"]
+    inlines = [CitationOfAccountInline]
+
+
 class CitationForm(DoorForm):
     """A citation moved to another case or source must not leave its case unsourced."""
 
     class Meta:
         model = models.Citation
-        fields = ["source", "case", "response", "affiliation", "locator", "quote", "claim"]
+        fields = ["source", "case", "response", "affiliation", "account", "locator", "quote", "claim"]
 
     def clean(self):
         data = super().clean()
@@ -507,11 +530,11 @@ class CitationForm(DoorForm):
 @admin.register(models.Citation)
 class CitationAdmin(HistoryMixin, DoorAdmin):
     form = CitationForm
-    list_display = ["source", "locator", "case", "response", "affiliation", "claim"]
+    list_display = ["source", "locator", "case", "response", "affiliation", "account", "claim"]
     list_filter = ["claim"]
-    list_select_related = ["source", "case__person", "response", "affiliation"]
+    list_select_related = ["source", "case__person", "response", "affiliation", "account"]
     search_fields = ["source__title", "source__url", "locator", "quote", "case__person__name"]
-    autocomplete_fields = ["source", "case", "response", "affiliation"]
+    autocomplete_fields = ["source", "case", "response", "affiliation", "account"]
 
     def get_deleted_objects(self, objs, request):
         """A deletion that would leave a case unsourced is refused, with the reason."""

@@ -12,12 +12,12 @@ from datetime import UTC
 
 import django_filters as filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django_countries import countries
 from django_filters.constants import EMPTY_VALUES
 
 from defections import choices, visibility
-from defections.models import Agency, Case, Motive, Period, Person, Response, Source
+from defections.models import Account, Agency, Case, Motive, Period, Person, Response, Source
 from defections.search import matching_person_ids, search_cases
 
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
@@ -145,6 +145,9 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
                                             method="filter_response",
                                             help_text="What the state did.")
     verification = filters.MultipleChoiceFilter(choices=choices.Verification.choices, distinct=False)
+    contested = filters.ChoiceFilter(
+        choices=[("true", "Contested")], method="filter_contested", label="Contested",
+        help_text="true: cases holding more than one account (not deprecated) of one fact.")
     status = filters.MultipleChoiceFilter(
         choices=choices.Status.choices, distinct=False,
         help_text="Editorial status (staff only: the public sees published cases).")
@@ -188,6 +191,13 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
         if name == "year_min":
             return queryset.in_years(year_min=value)
         return queryset.in_years(year_max=value)
+
+    def filter_contested(self, queryset, name, value):
+        if value != "true":
+            return queryset
+        disputed = (Account.objects.exclude(rank=choices.Rank.DEPRECATED).order_by()
+                    .values("case_id", "claim").annotate(n=Count("pk")).filter(n__gt=1).values("case_id"))
+        return queryset.filter(pk__in=disputed)
 
     def filter_motive(self, queryset, name, value):
         if not chosen(value):

@@ -650,6 +650,15 @@ class Case(Dated, Authored):
         # change, it may carry motives or citations saved after the row.
         return changed if "restricted_notes" in changed and changed <= self.STAFF_ONLY_FIELDS else None
 
+    def account_groups(self) -> list[tuple[str, list, bool]]:
+        """The accounts by the fact they tell: (claim label, accounts, contested: more than one
+        not deprecated, as the `contested` filter counts)."""
+        groups: dict[str, list] = {}
+        for account in self.accounts.all():
+            groups.setdefault(account.get_claim_display(), []).append(account)
+        return [(claim, accounts, sum(a.rank != choices.Rank.DEPRECATED for a in accounts) > 1)
+                for claim, accounts in groups.items()]
+
     @property
     def source_count(self) -> int:
         return len({citation.source_id for citation in self.citations.all()})

@@ -20,6 +20,7 @@ from rest_framework.settings import api_settings
 from defections import choices, permissions, visibility, workflow
 from defections.dates import check_interval, parse_partial_date
 from defections.models import (
+    Account,
     Agency,
     Case,
     Citation,
@@ -213,6 +214,18 @@ class ResponseSerializer(PartialDateMixin, serializers.ModelSerializer):
         extra_kwargs = {"date_start": {"required": False}, "date_end": {"required": False}}
 
 
+class AccountSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text=(
+        "Give the id of an existing account to change it (its citations are kept unless the "
+        "write gives them); without one, a new account is added."))
+    citations = CitationSerializer(many=True, required=False,
+                                   help_text="Sources holding the account. A write replaces them all.")
+
+    class Meta:
+        model = Account
+        fields = ["id", "claim", "statement", "holder", "rank", "citations"]
+
+
 class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     url = SelfLinkField(view_name="api:case-detail")
     person = BriefRelatedField(PersonBriefSerializer, queryset=Person.objects.all())
@@ -228,6 +241,10 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
         "removed."))
     citations = CitationSerializer(many=True, required=False,
                                    help_text="Sources backing the case. A write replaces them all.")
+    accounts = AccountSerializer(many=True, required=False, help_text=(
+        "Competing accounts of one fact (the official version of a death beside the alleged "
+        "one), each with its holder, rank and sources. Written as responses are: by id, the "
+        "others removed."))
     period = PeriodBriefSerializer(read_only=True, allow_null=True)
     origin_count = serializers.IntegerField(read_only=True, help_text=(
         "How many independent origins the case's sources come from (a reprint counts with "
@@ -239,8 +256,8 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
             "id", "url", "person", "form", "date", "date_start", "date_end", "date_precision",
             "agency", "role", "country_from", "destination_country", "place", "motives",
             "responses", "visibility", "verification", "classification", "status", "summary",
-            "narrative", "citations", "origin_count", "period", "updated_at", "restricted_notes",
-            "retraction_note",
+            "narrative", "citations", "origin_count", "accounts", "period", "updated_at",
+            "restricted_notes", "retraction_note",
         ]
         extra_kwargs = {
             "date_start": {"required": False}, "date_end": {"required": False},
@@ -262,11 +279,12 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
             source_ids = []
         verification = attrs.get("verification", self.instance.verification if self.instance
                                  else choices.Verification.REPORTED)
-        given = [response["id"] for response in attrs.get("responses", []) if "id" in response]
-        known = set(self.instance.responses.values_list("pk", flat=True)) if self.instance else set()
-        if set(given) - known or len(given) != len(set(given)):
-            raise serializers.ValidationError({"responses": [
-                "A response id must be one of this case's responses, given once."]})
+        for name in ("responses", "accounts"):
+            given = [item["id"] for item in attrs.get(name, []) if "id" in item]
+            known = set(getattr(self.instance, name).values_list("pk", flat=True)) if self.instance else set()
+            if set(given) - known or len(given) != len(set(given)):
+                raise serializers.ValidationError({name: [
+                    f"An id in {name} must be one of this case's {name}, given once."]})
         try:
             workflow.check_sources(new, verification, source_ids)
         except DjangoValidationError as error:
@@ -294,24 +312,26 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
 
     @staticmethod
     def _pop_nested(validated_data):
-        return {name: validated_data.pop(name) for name in ("responses", "citations")
+        return {name: validated_data.pop(name) for name in ("responses", "accounts", "citations")
                 if name in validated_data}
 
     @staticmethod
     def _save_nested(case, nested):
-        if "responses" in nested:
+        for name, model, backs in [("responses", Response, "response"), ("accounts", Account, "account")]:
+            if name not in nested:
+                continue
             kept = []
-            for data in nested["responses"]:
+            for data in nested[name]:
                 citations, pk = data.pop("citations", None), data.pop("id", None)
-                response = case.responses.get(pk=pk) if pk is not None else Response(case=case)
-                for name, value in data.items():
-                    setattr(response, name, value)
-                response.save()
+                item = getattr(case, name).get(pk=pk) if pk is not None else model(case=case)
+                for field, value in data.items():
+                    setattr(item, field, value)
+                item.save()
                 if citations is not None:
-                    response.citations.all().delete()
-                    Citation.objects.bulk_create(Citation(response=response, **c) for c in citations)
-                kept.append(response.pk)
-            case.responses.exclude(pk__in=kept).delete()
+                    item.citations.all().delete()
+                    Citation.objects.bulk_create(Citation(**{backs: item}, **c) for c in citations)
+                kept.append(item.pk)
+            getattr(case, name).exclude(pk__in=kept).delete()
         if "citations" in nested:
             case.citations.all().delete()
             Citation.objects.bulk_create(Citation(case=case, **data) for data in nested["citations"])

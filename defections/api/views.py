@@ -22,7 +22,7 @@ from defections.api.filters import FilterBackend
 from defections.api.renderers import Echo, columns_of, row_of
 from defections.cache import remember
 from defections.filtersets import AgencyFilterSet, CaseFilterSet, PersonFilterSet, SourceFilterSet
-from defections.models import Agency, Case, Citation, Period, Person, Response, Source
+from defections.models import Account, Agency, Case, Citation, Period, Person, Response, Source
 
 CSV_MAX_PAGE_SIZE = 100_000
 CSV_CHUNK_SIZE = 1000
@@ -182,6 +182,8 @@ class CaseViewSet(ModelViewSet):
             Prefetch("responses", Response.objects.order_by("date_start", "pk").prefetch_related(
                 Prefetch("citations", Citation.objects.select_related("source").order_by("pk")))),
             Prefetch("citations", Citation.objects.select_related("source").order_by("pk")),
+            Prefetch("accounts", Account.objects.order_by("claim", "pk").prefetch_related(
+                Prefetch("citations", Citation.objects.select_related("source").order_by("pk")))),
         )
 
 

@@ -25,7 +25,18 @@ from defections.cache import TIMEOUT as CACHE_TIMEOUT
 from defections.cache import current_version, key_for, remember, sql_of
 from defections.dates import Precision
 from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
-from defections.models import Affiliation, Agency, Case, Citation, Motive, Period, Person, Response, Source
+from defections.models import (
+    Account,
+    Affiliation,
+    Agency,
+    Case,
+    Citation,
+    Motive,
+    Period,
+    Person,
+    Response,
+    Source,
+)
 from defections.search import text_query
 from defections.web import timeline
 from defections.web.highlight import START, STOP, highlight_name, marked
@@ -273,6 +284,8 @@ def case_detail(request, pk):
             visible.for_list().prefetch_related(
                 Prefetch("citations", Citation.objects.select_related("source")),
                 Prefetch("responses", Response.objects.order_by("date_start", "pk").prefetch_related(
+                    Prefetch("citations", Citation.objects.select_related("source")))),
+                Prefetch("accounts", Account.objects.order_by("claim", "pk").prefetch_related(
                     Prefetch("citations", Citation.objects.select_related("source")))),
             ),
             pk=pk,

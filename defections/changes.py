@@ -25,7 +25,9 @@ class ChangeFeed(models.Model):
     started_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="changefeed_one_row")]
+        constraints = [models.CheckConstraint(
+            condition=Q(pk=1), name="changefeed_one_row",
+            violation_error_message="There is one change feed: the row with id 1.")]
 
     def __str__(self):
         return f"change feed since {self.started_at:%Y-%m-%d %H:%M}"
@@ -51,8 +53,9 @@ class ChangeState(models.Model):
     state = models.CharField(max_length=40)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["audience", "kind", "object_id"],
-                                               name="changestate_one_per_record")]
+        constraints = [models.UniqueConstraint(
+            fields=["audience", "kind", "object_id"], name="changestate_one_per_record",
+            violation_error_message="An audience has one state per record.")]
 
     def __str__(self):
         return f"{self.kind} {self.object_id} as {self.audience} read it"

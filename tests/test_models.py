@@ -6,11 +6,15 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.timezone import now
 
 from defections.models import (
+    Account,
     Affiliation,
     Agency,
     Case,
+    ChangeFeed,
+    ChangeState,
     Citation,
     DataVersion,
     Period,
@@ -43,6 +47,12 @@ def bad_rows():
     Period.objects.create(slug="p1", name="P1", start=D(2000, 1, 1), end=D(2001, 1, 1))
     PersonAlias.objects.create(person=person, name="Alias")
     Person.objects.create(name="Has QID", wikidata_qid="Q42")
+
+    ChangeState.objects.create(audience="public", kind="case", object_id=1, state="V")
+
+    def account(**fields):
+        return Account(**{"case": case, "claim": "date", "holder": "ngo", "statement": "In May.",
+                          **fields})
 
     def case_with(**fields):
         return Case(person=person, form="final", summary="s", **fields)
@@ -124,6 +134,13 @@ def bad_rows():
             lambda: Period(slug="p2", name="P2", start=D(1990, 1, 1), end=D(1980, 1, 1)),
             "ends before it starts"),
         "dataversion_one_row": (lambda: DataVersion(pk=2, version=1), "one data version"),
+        "account_claim_valid": (lambda: account(claim="gossip"), CHOICE),
+        "account_holder_valid": (lambda: account(holder="spy"), CHOICE),
+        "account_rank_valid": (lambda: account(rank="top"), CHOICE),
+        "account_has_statement": (lambda: account(statement=""), "cannot be blank"),
+        "changefeed_one_row": (lambda: ChangeFeed(pk=2, started_at=now()), "one change feed"),
+        "changestate_one_per_record": (
+            lambda: ChangeState(audience="public", kind="case", object_id=1, state="V"), "one state"),
         "period_no_overlap": (
             lambda: Period(slug="p3", name="P3", start=D(2000, 6, 1), end=D(2002, 1, 1)),
             "may not overlap"),

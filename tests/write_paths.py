@@ -5,6 +5,7 @@ import itertools
 from html.parser import HTMLParser
 
 from defections.models import (
+    Account,
     Affiliation,
     Agency,
     Case,
@@ -28,7 +29,8 @@ def unique(prefix: str) -> str:
 
 # The text field each model's write changes (test data: a new model needs its row).
 MARK_FIELD = {
-    "case": "summary", "response": "description", "citation": "locator", "person": "bio",
+    "case": "summary", "response": "description", "account": "statement", "citation": "locator",
+    "person": "bio",
     "personalias": "name", "affiliation": "role", "source": "title", "agency": "description",
     "motive": "description", "period": "description",
 }
@@ -41,10 +43,14 @@ def build_world(state: str) -> dict:
     case = CaseFactory(person=person, agency=agency, status="draft", summary="A summary.")
     case.motives.add(motive)
     citation = Citation.objects.create(case=case, source=source, locator="para. 1")
-    # A second source, so that deleting one citation leaves the published case sourced.
-    Citation.objects.create(case=case, source=SourceFactory(), locator="para. 4")
+    # A second source, so that deleting one citation leaves the published case sourced: a
+    # reprint of the first (what derives from a source is restored from its page).
+    Citation.objects.create(case=case, source=SourceFactory(derived_from=source), locator="para. 4")
+    Citation.objects.create(case=case, source=SourceFactory(), locator="para. 6")
     response = Response.objects.create(case=case, kind="arrest", description="Arrested.")
     Citation.objects.create(response=response, source=source, locator="para. 2")
+    account = Account.objects.create(case=case, claim="date", holder="ngo", statement="In May.")
+    Citation.objects.create(account=account, source=source, locator="para. 5")
     alias = PersonAlias.objects.create(person=person, name=unique("Alias"))
     affiliation = Affiliation.objects.create(person=person, agency=agency, role="officer")
     Citation.objects.create(affiliation=affiliation, source=source, locator="para. 3")
@@ -54,7 +60,7 @@ def build_world(state: str) -> dict:
     if state == "shown":
         case.status = "published"
         case.save()
-    return {"case": case, "response": response, "citation": citation, "person": person,
+    return {"case": case, "response": response, "account": account, "citation": citation, "person": person,
             "personalias": alias, "affiliation": affiliation, "source": source, "agency": agency,
             "motive": motive, "period": period}
 
@@ -71,6 +77,8 @@ def new_record_fields(model: str, world: dict, state: str) -> dict:
                  "status": status, "country_from": "RU", "verification": "reported",
                  "classification": "certain", "visibility": "unknown"},
         "response": {"case": world["case"].pk, "kind": "arrest", "description": MARKER},
+        "account": {"case": world["case"].pk, "claim": "date", "holder": "family", "rank": "normal",
+                    "statement": MARKER},
         "citation": {"case": world["case"].pk, "source": world["source"].pk, "locator": MARKER,
                      "claim": "general"},
         "person": {"name": MARKER, "save_anyway": "on"},
@@ -95,8 +103,8 @@ def created(model_class, marker_field: str):
 
 
 MODEL_CLASSES = {m._meta.model_name: m for m in
-                 [Case, Response, Citation, Person, PersonAlias, Affiliation, Source, Agency, Motive,
-                  Period]}
+                 [Case, Response, Account, Citation, Person, PersonAlias, Affiliation, Source, Agency,
+                  Motive, Period]}
 
 
 # --- the admin's forms, read as a browser reads them ------------------------------------------

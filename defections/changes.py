@@ -20,9 +20,13 @@ ACTIONS = ("created", "updated", "retracted", "deleted")
 
 
 class ChangeFeed(models.Model):
-    """One row: when the ledger started. A feed cannot vouch for changes before it."""
+    """One row: when the ledger started (a feed cannot vouch for changes before it), when
+    its last catch-up was (entries only ever get later), and a fingerprint of the code that
+    shapes what the API shows (a release that changes it has everything read again)."""
 
     started_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    fingerprint = models.CharField(max_length=64)
 
     class Meta:
         constraints = [models.CheckConstraint(
@@ -71,10 +75,18 @@ class ChangeEntry(models.Model):
     at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["audience", "at", "id"], name="changeentry_feed")]
+        # The feed's order: by time, then by record, so a page's cursor names public things only.
+        indexes = [models.Index(fields=["audience", "at", "kind", "object_id"], name="changeentry_feed")]
 
     def __str__(self):
         return f"{self.kind} {self.object_id} {self.action}"
+
+
+# Emptying these restarts the feed: its next call starts a new ledger, and a client asking
+# from before it gets a 410 (read the lists again). A restore does it: the restored data may
+# be older than what followers already read.
+RESTART = ("TRUNCATE defections_changefeed, defections_changestate, defections_changeentry, "
+           "defections_changemark")
 
 
 # --- the marks, by trigger -----------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from defections import choices
 from defections.csv_safe import cell, uncell
+from defections.ids import parse_id
 from defections.models import Agency, Case, Citation, Motive, Person, Source
 from defections.permissions import authorize_save
 from defections.workflow import check_sources
@@ -255,8 +256,8 @@ def import_row(row: dict, user, result: RowResult) -> None:
     errors = []
     case_id = value(row, "id")
     if case_id:
-        if not case_id.isdigit() or not (case := Case.objects.select_for_update()
-                                         .filter(pk=int(case_id)).first()):
+        if parse_id(case_id) is None or not (case := Case.objects.select_for_update()
+                                             .filter(pk=parse_id(case_id)).first()):
             raise ValidationError(f"id: there is no case {case_id}.")
         result.action = "update"
         before = copy.copy(case)

@@ -15,6 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from pghistory.models import MiddlewareEvents
 
+from defections.ids import parse_id
 from defections.models import Case
 from defections.permissions import authorize_save
 from defections.workflow import check_sources
@@ -98,9 +99,9 @@ def load_event(slug: str):
     """The stored event row for a slug such as "defections.CaseEvent:12"."""
     label, _, pk = slug.rpartition(":")
     event_model = apps.get_model(label)
-    if getattr(event_model, "pgh_tracked_model", None) is None or not pk.isdigit():
+    if getattr(event_model, "pgh_tracked_model", None) is None or parse_id(pk) is None:
         raise LookupError(slug)
-    return event_model.objects.get(pgh_id=int(pk))
+    return event_model.objects.get(pgh_id=parse_id(pk))
 
 
 def copy_event(event, obj):

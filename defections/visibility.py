@@ -32,6 +32,7 @@ from django.db.models import Case as Choose
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from defections.ids import parse_id
 from defections.models import (
     Account,
     Affiliation,
@@ -173,17 +174,21 @@ def tombstone(pk, user):
     retraction, and what the record was (name, form, start year); None when there is no
     retracted case with this id (pk as the URL gives it), or the reader sees the case itself
     (staff)."""
-    if is_staff(user) or not str(pk).isdigit() or int(pk) >= 2**63:
-        return None
-    case = (Case.objects.filter(pk=pk, status="retracted", retracted_at__isnull=False)
-            .select_related("person")
-            .only("pk", "form", "date_start", "retracted_at", "retraction_note", "person__name")
-            .first())
-    if case is None:
-        return None
-    return {"id": case.pk, "person": case.person.name, "form": case.form,
-            "year": case.date_start.year if case.date_start else None,
-            "retracted_at": case.retracted_at, "retraction_note": case.retraction_note}
+    pk = parse_id(pk)
+    return None if pk is None else tombstones([pk], user).get(pk)
+
+
+def tombstones(pks, user) -> dict:
+    """{id: retraction notice} of the retracted cases among pks, in one query (see tombstone)."""
+    if is_staff(user):
+        return {}
+    cases = (Case.objects.filter(pk__in=pks, status="retracted", retracted_at__isnull=False)
+             .select_related("person")
+             .only("pk", "form", "date_start", "retracted_at", "retraction_note", "person__name"))
+    return {case.pk: {"id": case.pk, "person": case.person.name, "form": case.form,
+                      "year": case.date_start.year if case.date_start else None,
+                      "retracted_at": case.retracted_at, "retraction_note": case.retraction_note}
+            for case in cases}
 
 
 # --- filters and searches ------------------------------------------------------------------

@@ -3,11 +3,19 @@ exactly what the API shows, as the public and as staff, across edits by every pa
 retractions, unpublishing and deletions; and the public feed says nothing of what the
 public cannot read."""
 
+from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg2
 import pytest
 from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from defections.api import changes as feed
+from defections.api import serializers as s
+from defections.changes import ChangeFeed
 from defections.models import Agency, Case, Citation, Motive, Period, Person, Source
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory, SourceFactory
 from tests.test_admin_support import make_user
@@ -178,8 +186,8 @@ def test_since_before_the_feed_began_is_a_410_and_bad_input_a_400(world):
     assert public.client.get(f"/api/v1/changes/?since={public.until[:-1]} 00:00").status_code == 200
     for name, value in [("since", "yesterday"), ("since", "2026-13-45"),
                         ("since", "9999-12-31T23:59:59-23:59"), ("since", "0001-01-01T00:00:00+23:59"),
-                        ("after", "-1"),
-                        ("after", "x"), ("after", str(2**63))]:
+                        ("cursor", "x"), ("cursor", "2026-11-27T12:00:00Z~case~²"),
+                        ("cursor", "2026-11-27T12:00:00Z~draft~1"), ("cursor", "~case~1")]:
         answer = public.client.get(f"/api/v1/changes/?{name}={value}")
         assert answer.status_code == 400 and name in answer.json(), (name, value)
 
@@ -216,3 +224,80 @@ def test_a_mirror_follows_source_chains(world):
     in_step(world, lambda: Source.objects.filter(pk=original.pk).update(title="Original, retitled"))
     found = in_step(world, lambda: Source.objects.filter(pk=reprint.pk).update(derived_from=None))
     assert ("source", original.pk, "deleted") in {(e["type"], e["id"], e["action"]) for e in found[0]}
+
+
+# --- found by attacking the feed -------------------------------------------------------------
+
+
+def test_a_page_cursor_names_public_entries_only(world, monkeypatch):
+    """Paging once went by the ledger's own ids, one sequence for both audiences: the gap
+    between two public entries counted the staff-only entries written between them."""
+    public, _, _ = world
+    monkeypatch.setattr(feed, "PAGE", 1)
+    CaseFactory(status="published", person=PersonFactory(name="Cursor"))
+    body = public.client.get(f"/api/v1/changes/?since={public.until}").json()
+    first = body["results"][0]
+    at, kind, pk = parse_qs(urlsplit(body["next"]).query)["cursor"][0].split("~")
+    assert (kind, int(pk)) == (first["type"], first["id"])
+    assert datetime.fromisoformat(at) == datetime.fromisoformat(first["time"].replace("Z", "+00:00"))
+    assert "~" not in str(first)  # and the entries themselves carry no ledger id
+    assert set(first) == {"type", "id", "action", "time", "url"}
+
+
+def test_stamps_only_grow_even_if_the_clock_steps_back(world):
+    public, _, _ = world
+    ahead = ChangeFeed.objects.get().last_at + timedelta(hours=1)
+    ChangeFeed.objects.update(last_at=ahead)  # as if the clock had stepped back an hour since
+    case = CaseFactory(status="published", person=PersonFactory(name="After the step"))
+    found = public.follow()
+    assert ("case", case.pk) in {(e["type"], e["id"]) for e in found}
+    assert all(datetime.fromisoformat(e["time"].replace("Z", "+00:00")) > ahead for e in found)
+
+
+def test_a_release_that_changes_what_the_api_shows_is_in_the_feed(world, monkeypatch):
+    public, staff, _ = world
+    monkeypatch.setattr(s.PeriodSerializer.Meta, "fields",
+                        [f for f in s.PeriodSerializer.Meta.fields if f != "description"])
+    monkeypatch.setattr(feed, "FINGERPRINT", "a new release")
+    found = in_step(world, lambda: None)
+    assert {e["type"] for e in found[0] if e["action"] == "updated"} >= {"period"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_waits_for_no_other_catch_up():
+    """A catch-up under way elsewhere (its lock held): the poll answers from what is written,
+    at once."""
+    api = APIClient()
+    first = api.get("/api/v1/changes/").json()
+    CaseFactory(status="published", person=PersonFactory(name="Caught up later"))
+    other = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [feed.LOCK])  # opens a transaction
+            answer = api.get(f"/api/v1/changes/?since={first['until']}").json()
+            assert (answer["until"], answer["results"]) == (first["until"], [])
+        other.rollback()
+    finally:
+        other.close()
+    later = api.get(f"/api/v1/changes/?since={first['until']}").json()
+    assert [e["type"] for e in later["results"]].count("case") == 1
+
+
+def test_a_poll_costs_the_same_for_many_retracted_cases_as_for_one(world):
+    public, _, _ = world
+
+    def queries_after(count):
+        cases = [CaseFactory(status="published", person=PersonFactory(name=f"R{n}")) for n in range(count)]
+        public.follow()
+        Case.objects.filter(pk__in=[c.pk for c in cases]).update(status="retracted")
+        with CaptureQueriesContext(connection) as queries:
+            public.client.get(f"/api/v1/changes/?since={public.until}")
+        public.follow()
+        return len(queries)
+
+    assert queries_after(12) == queries_after(2)
+
+
+def test_a_non_ascii_digit_is_no_id(client):
+    for address in ["/api/v1/cases/²/", "/api/v1/cases/①/", f"/api/v1/cases/{'0' * 5000}/"]:
+        assert client.get(address).status_code == 404, address

@@ -15,10 +15,12 @@ it, so entries only ever get later: a client asks again with `since` = the `unti
 """
 
 import hashlib
-from datetime import UTC
+from datetime import UTC, timedelta
+from pathlib import Path
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -28,9 +30,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
 
-from defections import changes, visibility
+from defections import changes, dates, visibility
+from defections.api import serializers as serializers_module
 from defections.api import views
 from defections.changes import ChangeEntry, ChangeFeed, ChangeState
+from defections.ids import parse_id
 
 LOCK = 7_142_001  # pg_advisory_xact_lock key: one catch-up at a time
 PAGE = 500
@@ -76,9 +80,8 @@ def readings(kind: str, ids, user) -> dict[int, str]:
         retracted = kind == "case" and data.get("status") == "retracted"
         found[record.pk] = ("R" if retracted else "V") + digest(data)
     if kind == "case":
-        for pk in set(ids) - set(found):
-            if notice := visibility.tombstone(pk, user):
-                found[pk] = "R" + digest(notice)
+        notices = visibility.tombstones(set(ids) - set(found), user)
+        found.update({pk: "R" + digest(notice) for pk, notice in notices.items()})
     return found
 
 
@@ -91,51 +94,73 @@ def action(before: str | None, after: str | None) -> str | None:
         return None
     if after is None:
         return "deleted"
-    if after[0] == "R" and (before is None or before[0] != "R"):
+    if after[0] == "R":  # retracted, or its notice changed: read it again
         return "retracted"
     return "created" if before is None else "updated"
 
 
+# The code that shapes what the API shows: a release that changes it has every record read
+# again (and its changes logged), or followers would never learn of them.
+SHAPING = (serializers_module, visibility, views, dates)
+FINGERPRINT = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in SHAPING)).hexdigest()
+
+
 @transaction.atomic
 def catch_up():
-    """Turn the marks into entries (the first call only notes what each audience reads)."""
+    """Turn the marks into entries, and answer the time up to which the entries are complete
+    (None: the feed is starting). The first call only notes what each audience reads.
+
+    One catch-up at a time: a request that finds one under way answers from what is written.
+    Stamps only grow, even if the clock steps back.
+    """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
-        cursor.execute("SELECT clock_timestamp()")
-        now = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s), clock_timestamp()", [LOCK])
+        locked, now = cursor.fetchone()
+        feed = ChangeFeed.objects.filter(pk=1).first()
+        if not locked:
+            return feed.last_at if feed else None
         cursor.execute("DELETE FROM defections_changemark RETURNING kind, object_id")
         marked = cursor.fetchall()
-    feed = ChangeFeed.objects.filter(pk=1).first()
     if feed is None:
-        ChangeFeed.objects.create(pk=1, started_at=now)
-        models = {kind: viewset.serializer_class.Meta.model for kind, viewset in VIEWSETS.items()}
-        candidates = {kind: set(model.objects.values_list("pk", flat=True)) for kind, model in models.items()}
+        feed = ChangeFeed(pk=1, started_at=now, last_at=now, fingerprint=FINGERPRINT)
+        log = False
     else:
-        candidates = changes.affected(marked)
+        now = max(now, feed.last_at + timedelta(microseconds=1))
+        log = True
+    candidates = changes.affected(marked)
+    if feed._state.adding or feed.fingerprint != FINGERPRINT:  # read everything
+        for kind, viewset in VIEWSETS.items():
+            candidates[kind] |= set(viewset.serializer_class.Meta.model.objects.values_list("pk", flat=True))
+            candidates[kind] |= set(ChangeState.objects.filter(kind=kind).values_list("object_id", flat=True))
     for audience, user in AUDIENCES.items():
         for kind, ids in candidates.items():
-            if not ids:
-                continue
-            after = readings(kind, ids, user)
-            before = dict(ChangeState.objects.filter(audience=audience, kind=kind, object_id__in=ids)
-                          .values_list("object_id", "state"))
-            entries, gone = [], []
-            for pk in sorted(ids):
-                if (what := action(before.get(pk), after.get(pk))) is None:
-                    continue
-                if feed is not None:
-                    entries.append(ChangeEntry(audience=audience, kind=kind, object_id=pk,
-                                               action=what, at=now))
-                if pk not in after:
-                    gone.append(pk)
-            ChangeEntry.objects.bulk_create(entries)
-            ChangeState.objects.filter(audience=audience, kind=kind, object_id__in=gone).delete()
-            ChangeState.objects.bulk_create(
-                [ChangeState(audience=audience, kind=kind, object_id=pk, state=state)
-                 for pk, state in after.items() if before.get(pk) != state],
-                update_conflicts=True, unique_fields=["audience", "kind", "object_id"],
-                update_fields=["state"])
+            if ids:
+                note(audience, user, kind, ids, now if log else None)
+    feed.last_at, feed.fingerprint = now, FINGERPRINT
+    feed.save()
     return now
+
+
+def note(audience, user, kind, ids, at):
+    """Compare what audience reads of these records now with what it read; log the changes
+    at `at` (None: only note them)."""
+    after = readings(kind, ids, user)
+    before = dict(ChangeState.objects.filter(audience=audience, kind=kind, object_id__in=ids)
+                  .values_list("object_id", "state"))
+    entries, gone = [], []
+    for pk in sorted(ids):
+        if (what := action(before.get(pk), after.get(pk))) is None:
+            continue
+        if at is not None:
+            entries.append(ChangeEntry(audience=audience, kind=kind, object_id=pk, action=what, at=at))
+        if pk not in after:
+            gone.append(pk)
+    ChangeEntry.objects.bulk_create(entries)
+    ChangeState.objects.filter(audience=audience, kind=kind, object_id__in=gone).delete()
+    ChangeState.objects.bulk_create(
+        [ChangeState(audience=audience, kind=kind, object_id=pk, state=state)
+         for pk, state in after.items() if before.get(pk) != state],
+        update_conflicts=True, unique_fields=["audience", "kind", "object_id"], update_fields=["state"])
 
 
 # --- the endpoint ------------------------------------------------------------------------------
@@ -175,11 +200,14 @@ class ChangesView(views.APIMixin, generics.GenericAPIView):
 
     @extend_schema(parameters=[
         OpenApiParameter("since", str, description="An ISO 8601 time: changes after it (UTC if no offset)."),
-        OpenApiParameter("after", int, description="Paging: the last entry read (from `next`)."),
+        OpenApiParameter("cursor", str, description="Paging: where the last page ended (from `next`)."),
     ])
     def get(self, request, *args, **kwargs):
-        since, after = self.since(request), self.after(request)
+        since, cursor = self.since(request), self.cursor(request)
         until = catch_up()
+        if until is None:
+            return APIResponse({"detail": "The feed is starting: ask again in a moment."},
+                               status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
         started = ChangeFeed.objects.get(pk=1).started_at
         if since is not None and since < started:
             return APIResponse({"detail": "The feed starts later than `since`: read the lists again, "
@@ -188,14 +216,17 @@ class ChangesView(views.APIMixin, generics.GenericAPIView):
         entries = ChangeEntry.objects.filter(audience=audience_of(request.user), at__lte=until)
         if since is not None:
             entries = entries.filter(at__gt=since)
-        if after is not None:
-            entries = entries.filter(id__gt=after)
-        page = list(entries.order_by("id")[:PAGE + 1])  # ids grow with `at`: catch-ups take turns
-        more = page[PAGE:] and page[PAGE - 1].id
-        url = request.build_absolute_uri()
-        data = {"started": started, "until": until,
-                "next": replace_query_param(url, "after", more) if more else None,
-                "results": page[:PAGE]}
+        if cursor is not None:  # after the entry that ended the last page, in the feed's order
+            at, kind, pk = cursor
+            entries = entries.filter(Q(at__gt=at) | Q(at=at, kind__gt=kind)
+                                     | Q(at=at, kind=kind, object_id__gt=pk))
+        page = list(entries.order_by("at", "kind", "object_id")[:PAGE + 1])
+        last = page[PAGE - 1] if len(page) > PAGE else None
+        following = None
+        if last is not None:
+            following = replace_query_param(request.build_absolute_uri(), "cursor",
+                                            f"{last.at.isoformat()}~{last.kind}~{last.object_id}")
+        data = {"started": started, "until": until, "next": following, "results": page[:PAGE]}
         return APIResponse(ChangesSerializer(data, context={"request": request}).data)
 
     @staticmethod
@@ -203,18 +234,30 @@ class ChangesView(views.APIMixin, generics.GenericAPIView):
         raw = request.query_params.get("since")
         if raw is None:
             return None
-        try:  # an unencoded "+01:00" arrives as " 01:00"
-            value = parse_datetime(raw.strip().replace(" ", "+"))
-            return (value if value.tzinfo else timezone.make_aware(value, UTC)).astimezone(UTC)
-        except (AttributeError, ValueError, OverflowError):  # None, 2026-13-45, year 9999 -23:59
+        if (value := moment(raw)) is None:
             raise exceptions.ValidationError({"since": [
-                "Give a time as ISO 8601, e.g. 2026-11-27T12:00:00Z."]}) from None
+                "Give a time as ISO 8601, e.g. 2026-11-27T12:00:00Z."]})
+        return value
 
     @staticmethod
-    def after(request):
-        raw = request.query_params.get("after")
+    def cursor(request):
+        """(time, type, id) of the entry that ended the last page: public facts only, so a
+        cursor tells nothing of other audiences' entries."""
+        raw = request.query_params.get("cursor")
         if raw is None:
             return None
-        if not raw.isdigit() or int(raw) >= 2**63:
-            raise exceptions.ValidationError({"after": ["A whole number: the last entry id, from `next`."]})
-        return int(raw)
+        at, _, rest = raw.partition("~")
+        kind, _, pk = rest.partition("~")
+        at, pk = moment(at), parse_id(pk)
+        if at is None or kind not in changes.KINDS or pk is None:
+            raise exceptions.ValidationError({"cursor": ["Use the `next` link as given."]})
+        return at, kind, pk
+
+
+def moment(raw: str):
+    """An ISO 8601 time in UTC (UTC if it names no offset), or None."""
+    try:  # an unencoded "+01:00" arrives as " 01:00"
+        value = parse_datetime(raw.strip().replace(" ", "+"))
+        return (value if value.tzinfo else timezone.make_aware(value, UTC)).astimezone(UTC)
+    except (AttributeError, ValueError, OverflowError):  # None, 2026-13-45, year 9999 -23:59
+        return None

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from psycopg2 import sql
 
-from defections import cache, pgtools
+from defections import cache, changes, pgtools
 
 
 class Command(BaseCommand):
@@ -37,6 +37,8 @@ class Command(BaseCommand):
         pgtools.run("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error",
                                    "--single-transaction", *options, f"--dbname={name}", file],
                     database=name)
+        # Followers of the change feed may hold newer data than the restored: they start again.
+        pgtools.run("psql", ["--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-c", changes.RESTART], database=name)
         if version_before is not None:
             cache.advance_version(version_before)
         self.stdout.write(f"Restored {file} into {into or 'the configured database'}.")

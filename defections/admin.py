@@ -23,7 +23,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django_countries import countries
 
-from defections import choices, csv_io, history, models
+from defections import choices, codebook, csv_io, history, models
 from defections.filtersets import CaseFilterSet
 from defections.forms import (
     CaseForm,
@@ -325,7 +325,26 @@ def decades():
     return range(start, 2030, 10)
 
 
+class CodebookFilter(admin.SimpleListFilter):
+    """The re-review queue: cases coded under an older definition of a value they hold."""
+
+    title = "codebook"
+    parameter_name = "codebook"
+
+    def lookups(self, request, model_admin):
+        return [("review", f"needs re-review (version {codebook.CURRENT} changed a value it holds)"),
+                ("current", f"coded under version {codebook.CURRENT}")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "review":
+            return queryset.needing_review()
+        if self.value() == "current":
+            return queryset.filter(codebook_version=codebook.CURRENT)
+        return queryset
+
+
 CASE_FILTERS = [
+    CodebookFilter,
     public_filter("status", "status", lambda: choices.Status.choices),
     public_filter("form", "form", lambda: choices.Form.choices),
     public_filter("verification", "verification", lambda: choices.Verification.choices),
@@ -358,7 +377,8 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
     search_help_text = "Names (misspellings and Cyrillic too), summary and narrative."
     autocomplete_fields = ["person", "agency"]
     inlines = [CitationInline, ResponseInline, AccountInline]
-    readonly_fields = ["period", "retracted_at", "created_at", "created_by", "updated_at", "updated_by"]
+    readonly_fields = ["period", "retracted_at", "codebook_version", "signed_off_by", "created_at",
+                       "created_by", "updated_at", "updated_by"]
     fieldsets = [
         (None, {"fields": ["person", ("agency", "role"), "form", "date", "summary", "status",
                            "version"]}),
@@ -368,10 +388,10 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
                                        "classes": ["collapse"]}),
         ("Retraction", {"fields": ["retraction_note"], "classes": ["collapse"],
                         "description": "Shown publicly at the case's address once it is retracted."}),
-        ("Record", {"fields": ["period", "retracted_at", ("created_at", "created_by"),
-                               ("updated_at", "updated_by")]}),
+        ("Record", {"fields": ["period", "retracted_at", ("codebook_version", "signed_off_by"),
+                               ("created_at", "created_by"), ("updated_at", "updated_by")]}),
     ]
-    actions = ["submit_for_review", "publish", "retract", "export_selected"]
+    actions = ["submit_for_review", "publish", "retract", "sign_off", "export_selected"]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -431,6 +451,26 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
     @admin.action(description="Retract selected cases", permissions=["publish"])
     def retract(self, request, queryset):
         self.change_status(request, queryset, choices.Status.RETRACTED, "retracted")
+
+    @admin.action(description="Sign off selected cases under the current codebook", permissions=["publish"])
+    def sign_off(self, request, queryset):
+        """The editor checked these cases against the current definitions: they leave the
+        re-review queue."""
+        signed = 0
+        for case in queryset.select_for_update(of=("self",)):
+            before = copy.copy(case)
+            case.sign_off(request.user)
+            case.updated_by = request.user
+            try:
+                authorize_save(request.user, case, before=before)
+            except PermissionDenied as refusal:
+                self.message_user(request, f"{case}: not signed off. {refusal}", messages.ERROR)
+                continue
+            case.save(update_fields=["codebook_version", "signed_off_by", "updated_by", "updated_at"])
+            signed += 1
+        if signed:
+            self.message_user(request, f"{signed} case(s) signed off under codebook version "
+                                       f"{codebook.CURRENT}.", messages.SUCCESS)
 
     @admin.action(description="Export selected cases as CSV", permissions=["view"])
     def export_selected(self, request, queryset):
@@ -687,3 +727,19 @@ class MotiveAdmin(DoorAdmin):
 class PeriodAdmin(DoorAdmin):
     list_display = ["name", "start", "end"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+_index = admin.site.index
+
+
+def index(request, extra_context=None):
+    """The admin's front page says how many cases await re-review under the current codebook."""
+    queue = (models.Case.objects.needing_review().count()
+             if request.user.has_perm("defections.view_case") else None)
+    return _index(request, {**(extra_context or {}), "review_queue": queue,
+                            "codebook_version": codebook.CURRENT})
+
+
+admin.site.index = index

@@ -517,6 +517,12 @@ class CaseQuerySet(ShownMixin, models.QuerySet):
         """Published cases: what `visible_to` starts from for the public."""
         return self.filter(status=choices.Status.PUBLISHED)
 
+    def needing_review(self):
+        """Cases coded under an older definition of a value they hold (defections/codebook.py)."""
+        from defections import codebook
+
+        return self.filter(codebook.needing_review())
+
     def visible_to(self, user):
         """The cases user may see, and how: the one door every face starts from
         (defections/visibility.py). None or anonymous: the public."""
@@ -577,6 +583,13 @@ class Case(Dated, Authored):
         "(its address answers 410 with this notice).")
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False,
                                         help_text="Set by the database when the case is retracted.")
+    # Which codebook the case was coded under, and who signed it off: set when it is published
+    # and when an editor signs it off anew (defections/codebook.py).
+    codebook_version = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False,
+        help_text="The codebook version the case was coded under (set on publish and sign-off).")
+    signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+                                      on_delete=models.SET_NULL, related_name="+")
     search_vector = models.GeneratedField(
         expression=SearchVector("role", weight="B", config="english")
         + SearchVector("summary", weight="B", config="english")
@@ -628,10 +641,25 @@ class Case(Dated, Authored):
         update_fields = kwargs.get("update_fields")
         if update_fields is None and not self._state.adding and (changed := self.staff_only_change()):
             kwargs["update_fields"] = changed
+        if self.status == choices.Status.PUBLISHED and self.stored_status() != choices.Status.PUBLISHED:
+            self.sign_off(self.updated_by)  # published now: under the codebook of now
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "codebook_version", "signed_off_by"}
         super().save(*args, **kwargs)
         # The database set the period and the retraction time (invariants.py): read them back.
         self.period_id, self.retracted_at = Case.objects.filter(pk=self.pk).values_list(
             "period_id", "retracted_at").first()
+
+    def stored_status(self) -> str | None:
+        if self._state.adding:
+            return None
+        return Case.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+
+    def sign_off(self, user):
+        """Record that user checked the case against the current codebook."""
+        from defections import codebook
+
+        self.codebook_version, self.signed_off_by = codebook.CURRENT, user
 
     # What the public never sees: a save that changes only these keeps `updated_at`, which
     # the public does see (else it would tell them when the staff notes were edited).

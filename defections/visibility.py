@@ -58,7 +58,7 @@ OPEN_FILTERS = {"form", "year_min", "year_max", "ordering"}
 SHOWN_AT_RISK = {Case: ("id", "url", "person", "form", "date"), Person: ("id", "url", "name", "cases")}
 # What the public never sees, whoever the person (the flag itself would point them out).
 # (A case's retraction note is public on its retraction notice only: visibility.tombstone.)
-STAFF_ONLY = {Case: ("restricted_notes", "retraction_note"), Person: ("at_risk",)}
+STAFF_ONLY = {Case: ("restricted_notes", "retraction_note", "signed_off_by"), Person: ("at_risk",)}
 
 
 def is_staff(user) -> bool:
@@ -237,6 +237,7 @@ def redact(record, user):
     view.shown, view.redacted = None, False
     if isinstance(record, Case):
         view.restricted_notes = view.retraction_note = ""
+        view.signed_off_by = None
     if (record.person if isinstance(record, Case) else record).at_risk:
         _withhold_case(view) if isinstance(record, Case) else _withhold_person(view)
         view.shown, view.redacted = SHOWN_AT_RISK[type(record)], True

@@ -246,6 +246,8 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
         "one), each with its holder, rank and sources. Written as responses are: by id, the "
         "others removed."))
     period = PeriodBriefSerializer(read_only=True, allow_null=True)
+    signed_off_by = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text=(
+        "Staff only: the editor who last signed the case off under the codebook."))
     origin_count = serializers.IntegerField(read_only=True, help_text=(
         "How many independent origins the case's sources come from (a reprint counts with "
         "its original); `confirmed` needs two."))
@@ -256,8 +258,8 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
             "id", "url", "person", "form", "date", "date_start", "date_end", "date_precision",
             "agency", "role", "country_from", "destination_country", "place", "motives",
             "responses", "visibility", "verification", "classification", "status", "summary",
-            "narrative", "citations", "origin_count", "accounts", "period", "updated_at",
-            "restricted_notes", "retraction_note",
+            "narrative", "citations", "origin_count", "accounts", "period", "codebook_version",
+            "signed_off_by", "updated_at", "restricted_notes", "retraction_note",
         ]
         extra_kwargs = {
             "date_start": {"required": False}, "date_end": {"required": False},

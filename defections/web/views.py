@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from defections import choices, facets, paging, stats, visibility
+from defections import choices, codebook, facets, paging, stats, visibility
 from defections.cache import TIMEOUT as CACHE_TIMEOUT
 from defections.cache import current_version, key_for, remember, sql_of
 from defections.dates import Precision
@@ -154,7 +154,7 @@ def home(request):
 
 @cached_page
 def about(request):
-    codebook = [
+    groups = [
         ("Form", "form", choices.Form, "The kind of break with the state: each case has one."),
         ("Verification", "verification", choices.Verification, "How well the sources establish the case."),
         ("Classification", None, choices.Classification,
@@ -179,10 +179,12 @@ def about(request):
             {"title": title, "param": param, "id": enum.__name__.lower(), "intro": intro,
              "values": [{"value": value, "label": label, "definition": enum.definitions[value]}
                         for value, label in enum.choices]}
-            for title, param, enum, intro in codebook
+            for title, param, enum, intro in groups
         ],
         "motives": Motive.objects.all(),
         "periods": Period.objects.all(),
+        "versions": reversed(codebook.VERSIONS),
+        "current_version": codebook.CURRENT,
     })
 
 

@@ -1,0 +1,46 @@
+"""The codebook's versions: what changed in the definitions researchers code by, and when.
+
+A case records the version it was coded under and who signed it off (set when it is
+published, and again when an editor signs it off anew). When a version changes the
+definition of a coded value, the cases coded under an older version with that value need
+another look: `needing_review()` is the admin's re-review queue. Add a version here (and
+its line on /about/ follows) whenever a definition in choices.py changes meaning.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    released: date
+    notes: list[str]
+    # The coded values whose definition this version changed: {field: {values}}.
+    redefined: dict[str, set[str]] = field(default_factory=dict)
+
+
+VERSIONS = [
+    Version(1, date(2026, 5, 1), [
+        "The first codebook: three forms of defection, verification, classification, "
+        "visibility, state responses, periods of instability and motives."]),
+    Version(2, date(2026, 11, 27), [
+        "“Confirmed” now needs sources of two independent origins: a reprint, a wire copy, a "
+        "repost or a translation counts with its original.",
+        "Competing accounts of one fact, each with its holder and rank; a case holding more "
+        "than one live account of a fact is contested."],
+        redefined={"verification": {"confirmed"}}),
+]
+CURRENT = VERSIONS[-1].number
+
+
+def needing_review() -> Q:
+    """Cases coded under an older definition of a value they hold: for each version, the
+    cases coded before it that hold a value it redefined."""
+    condition = Q(pk__in=[])
+    for version in VERSIONS:
+        for name, values in version.redefined.items():
+            condition |= Q(codebook_version__lt=version.number, **{f"{name}__in": values})
+    return condition

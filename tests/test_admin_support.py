@@ -53,6 +53,8 @@ def case_post(case: Case | None = None, citations=(), **fields) -> dict:
         f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000,
         "responses-TOTAL_FORMS": 0, "responses-INITIAL_FORMS": 0,
         "responses-MIN_NUM_FORMS": 0, "responses-MAX_NUM_FORMS": 1000,
+        "accounts-TOTAL_FORMS": 0, "accounts-INITIAL_FORMS": 0,
+        "accounts-MIN_NUM_FORMS": 0, "accounts-MAX_NUM_FORMS": 1000,
     })
     rows = [{"id": c.pk, "source": c.source_id, "locator": c.locator, "case": case.pk}
             for c in existing] + [{"source": s.pk, "locator": "p. 1"} for s in citations]

@@ -62,6 +62,14 @@ def test_loads_a_consistent_marked_database_and_leaves_the_default_alone():
             assert scalar(c, "SELECT count(*) FROM defections_case c WHERE NOT EXISTS (SELECT 1 FROM "
                              "defections_citation WHERE case_id = c.id)") == 0
             assert scalar(c, "SELECT count(*) FROM defections_case WHERE summary NOT LIKE 'Synthetic%'") == 0
+            # ...and what the database's own rules would have: sources are their own origins, a
+            # confirmed case cites two of them.
+            assert scalar(c, "SELECT count(*) FROM defections_source "
+                             "WHERE origin_id IS DISTINCT FROM id") == 0
+            assert scalar(c, "SELECT count(*) FROM defections_case k WHERE verification = 'confirmed' "
+                             "AND status <> 'retracted' AND (SELECT count(DISTINCT s.origin_id) FROM "
+                             "defections_citation t JOIN defections_source s ON s.id = t.source_id "
+                             "WHERE t.case_id = k.id) < 2") == 0
             assert scalar(c, "SELECT count(*) FROM defections_case WHERE period_id IS NOT NULL") > 100
             # The indexes dropped for the load are back, and ids continue after the loaded rows.
             assert scalar(c, "SELECT count(*) FROM pg_indexes WHERE indexname IN "

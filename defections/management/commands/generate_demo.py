@@ -229,13 +229,15 @@ class Command(BaseCommand):
                   ((p.pk, p.slug, p.name, p.start, p.end, p.description) for p in periods))
         agencies = self.make_agencies(cursor)
         n_sources = max(10, n_cases // 5)
+        # Each source its own origin (the database's trigger is off for the load).
         self.copy(cursor, Source, ["id", "created_at", "updated_at", "title", "author", "outlet", "url",
-                                   "archived_url", "published_on", "language", "kind", "reliability"],
+                                   "archived_url", "published_on", "language", "kind", "reliability",
+                                   "origin_id"],
                   ((i, now, now, f"Synthetic report {i}", "", f"Demo Outlet {i % 40}",
                     f"https://demo.invalid/source/{i}", "",
                     date(1990, 1, 1) + timedelta(days=rng.randrange(13000)),
                     rng.choice(["en", "ru", "en", "de"]), rng.choice(choices.SourceKind.values),
-                    rng.choice(choices.Reliability.values))
+                    rng.choice(choices.Reliability.values), i)
                    for i in range(1, n_sources + 1)))
         n_people = self.make_people(cursor, int(n_cases * 0.8) or 1)
         self.step("motives, periods, agencies, sources, people")
@@ -248,10 +250,14 @@ class Command(BaseCommand):
         statuses, status_weights = choices.Status.values, list(accumulate([3, 1, 94, 2]))
         visibility, classification = choices.Visibility.values, choices.Classification.values
         choices_, random_ = rng.choices, rng.random
+        confirmed = set()  # cases that need sources of two origins
 
         def cases():
             for i in range(1, n_cases + 1):
                 start, end, precision = self.random_date(periods, period_weights)
+                checked = choices_(verification, cum_weights=verification_weights)[0]
+                if checked == choices.Verification.CONFIRMED:
+                    confirmed.add(i)
                 form = choices_(forms, cum_weights=form_weights)[0]
                 mid = start + (end - start) / 2 if start else None
                 role = rng.choice(ROLES)
@@ -259,7 +265,7 @@ class Command(BaseCommand):
                     i, start, end, precision, now, now, role, form,
                     "SU" if mid and mid <= USSR_END else "RU",
                     rng.choice(COUNTRIES) if form == "geographic" else "", "",
-                    rng.choice(visibility), choices_(verification, cum_weights=verification_weights)[0],
+                    rng.choice(visibility), checked,
                     rng.choice(classification),
                     f"Synthetic case {i} for benchmarks: a {role} who left "
                     f"{'quietly' if random_() < 0.5 else 'in protest'}.",
@@ -289,10 +295,10 @@ class Command(BaseCommand):
         def citations():
             i = 0
             for case in range(1, n_cases + 1):
-                for _ in range(rng.choice([1, 1, 2, 3])):
+                count = rng.choice([1, 1, 2, 3])
+                for source in rng.sample(range(1, n_sources + 1), max(count, 2 * (case in confirmed))):
                     i += 1
-                    yield (i, f"p. {rng.randint(1, 300)}", "", "general", case, None,
-                           rng.randint(1, n_sources))
+                    yield (i, f"p. {rng.randint(1, 300)}", "", "general", case, None, source)
             for response in range(1, len(responses) // 2 + 1):
                 i += 1
                 yield (i, "", "", "response", None, response, rng.randint(1, n_sources))

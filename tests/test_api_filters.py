@@ -34,6 +34,7 @@ QUERIES = [
     "response=assassination&response=assassination-attempt",
     "verification=reported",
     "verification=confirmed",
+    "contested=true",
     "status=published",
     "status=draft",
     "q=Skipal",

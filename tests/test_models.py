@@ -138,7 +138,8 @@ def bad_rows():
         "account_holder_valid": (lambda: account(holder="spy"), CHOICE),
         "account_rank_valid": (lambda: account(rank="top"), CHOICE),
         "account_has_statement": (lambda: account(statement=""), "cannot be blank"),
-        "changefeed_one_row": (lambda: ChangeFeed(pk=2, started_at=now()), "one change feed"),
+        "changefeed_one_row": (lambda: ChangeFeed(pk=2, started_at=now(), last_at=now(), fingerprint="f"),
+                               "one change feed"),
         "changestate_one_per_record": (
             lambda: ChangeState(audience="public", kind="case", object_id=1, state="V"), "one state"),
         "period_no_overlap": (

@@ -20,13 +20,13 @@ QUERIES = {
     "cases": 12,
     "cases-filtered": 16,
     "cases-search": 12,
-    "case": 8,
+    "case": 9,  # + the accounts (issue 13)
     "people": 3,
     "person": 6,
     "agencies": 2,
     "agency": 4,
     "sources": 4,
-    "source": 2,
+    "source": 3,  # + its public copies (derived from it; issue 13)
     "about": 2,
 }
 

@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from defections import codebook
 from defections.api.urls import router
 from tests.test_admin_support import make_user
 from tests.test_api_fixtures import client_for, generous_throttle  # noqa: F401 (autouse)
@@ -276,6 +277,7 @@ ACTIONS = {  # action: (what it asks of the door, the field it sets, the value)
     "publish": ("publish", "status", "published"),
     "retract": ("publish", "status", "retracted"),
     "mark_at_risk": ("mark", "at_risk", True),
+    "sign_off": ("publish", "codebook_version", codebook.CURRENT),
 }
 READ_ONLY = {"admin-action:export_selected", "admin-url:export"}
 
@@ -427,7 +429,8 @@ def matrix():
 
 
 # Publishing what is published changes nothing: there is no outcome to assert.
-NO_OPS = {("admin-action:publish", "shown")}
+# A published case is published, and was signed off under the current codebook when it was.
+NO_OPS = {("admin-action:publish", "shown"), ("admin-action:sign_off", "shown")}
 # Undeleting a case restores the case alone: its citations went with it, so a published
 # case cannot come back (the sourcing rule). Its citations and responses are undeleted first.
 # A source's reprint (derived_from) is cited by the world's case, so it cannot be deleted to be

@@ -13,4 +13,6 @@ urlpatterns = [
     path("agencies/<int:pk>/", views.agency_detail, name="agency-detail"),
     path("sources/", views.source_list, name="source-list"),
     path("sources/<int:pk>/", views.source_detail, name="source-detail"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
 ]

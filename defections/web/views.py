@@ -13,9 +13,10 @@ from django.contrib.postgres.search import SearchHeadline
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
@@ -487,3 +488,18 @@ def source_detail(request, pk):
     derivatives = Source.objects.visible_to(request.user).filter(derived_from=source).order_by("title", "pk")
     return render(request, "sources/detail.html", {"source": source, "citations": citations,
                                                    "chain": source.chain(), "derivatives": derivatives})
+
+
+# --- for browsers and crawlers ----------------------------------------------------------------
+
+
+def favicon(request):
+    """Browsers ask every site for /favicon.ico: the icon the pages name."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+def robots_txt(request):
+    """Crawlers may read the public pages and the API's lists, not the admin or the change
+    feed (which is for mirrors)."""
+    return HttpResponse("User-agent: *\nDisallow: /admin/\nDisallow: /api/v1/changes/\n",
+                        content_type="text/plain; charset=utf-8")

@@ -847,3 +847,8 @@ class SeedRecord(models.Model):
 
 # The change feed's ledger (defections/changes.py) is part of this app's models.
 from defections.changes import ChangeEntry, ChangeFeed, ChangeMark, ChangeState  # noqa: E402, F401
+
+# Fields withheld from the public until a day (defections/withholding.py), with their history.
+from defections.withholding import Withholding  # noqa: E402
+
+tracked()(Withholding)

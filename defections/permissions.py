@@ -85,6 +85,9 @@ def shown(obj) -> bool:
                    for name in models.BACKED)
     if isinstance(obj, models.PersonAlias | models.Affiliation):
         return obj.person_id is not None and shown(obj.person)
+    if isinstance(obj, models.Withholding):
+        return (obj.case_id is not None and shown(obj.case)) or (
+            obj.person_id is not None and shown(obj.person))
     if obj.pk is None:
         return False  # a new person, source, agency or motive is shown by nothing yet
     if isinstance(obj, models.Person):
@@ -109,8 +112,8 @@ def is_shown(user, obj):
 
 # --- the rules ---------------------------------------------------------------------------------
 
-MODELS = ["case", "response", "account", "citation", "person", "personalias", "affiliation",
-          "source", "agency", "motive", "period"]
+MODELS = ["case", "response", "account", "citation", "withholding", "person", "personalias",
+          "affiliation", "source", "agency", "motive", "period"]
 
 for _model in MODELS:
     for _action in ("add", "change", "delete"):

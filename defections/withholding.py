@@ -1,0 +1,141 @@
+"""One field of a case or a person kept from the public, for a reason, until a day.
+
+An editor withholds, say, where a person went (`destination_country`) "until 2027-06-01":
+until that day every public face shows the field as withheld (the rule is applied at the
+visibility door, defections/visibility.py), and from that day it is public again, with
+no write: whether a withholding is in force is asked of today's date (`today()`, the
+clock a test can freeze) on every read, and what is cached is keyed by that date too
+(defections/cache.py). Staff see the value and the reason.
+
+A withheld field name is the API's: `date` covers the date's three columns (and the
+period derived from it), `birth` and `death` a person's.
+"""
+
+import pgtrigger
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from defections import changes
+
+
+class WithheldField(models.TextChoices):
+    ROLE = "role", "Role"
+    PLACE = "place", "Place"
+    DATE = "date", "Date"
+    COUNTRY_FROM = "country_from", "Country left"
+    DESTINATION_COUNTRY = "destination_country", "Destination"
+    NARRATIVE = "narrative", "Narrative"
+    NATIVE_NAME = "native_name", "Native name"
+    BIRTH = "birth", "Birth"
+    DEATH = "death", "Death"
+    BIO = "bio", "Biography"
+    CITIZENSHIP = "citizenship", "Citizenship"
+
+
+# What each field withholds, by kind of record: the model's attributes, which are also
+# the API's field names (beside the field's own name).
+CASE_FIELDS = {
+    "role": ("role",),
+    "place": ("place",),
+    "date": ("date_start", "date_end", "date_precision", "period"),
+    "country_from": ("country_from",),
+    "destination_country": ("destination_country",),
+    "narrative": ("narrative",),
+}
+PERSON_FIELDS = {
+    "native_name": ("native_name",),
+    "birth": ("birth_start", "birth_end", "birth_precision"),
+    "death": ("death_start", "death_end", "death_precision"),
+    "bio": ("bio",),
+    "citizenship": ("citizenship",),
+}
+# Which case fields the full-text search reads (Case.search_vector), of those withheld.
+SEARCHED = ("role", "narrative")
+
+
+def today():
+    """The day against which an expiry is read (the server's clock; UTC)."""
+    return timezone.now().date()
+
+
+class WithholdingQuerySet(models.QuerySet):
+    def active(self, day=None):
+        """The withholdings in force on day (today): no expiry, or an expiry after it."""
+        day = day or today()
+        return self.filter(Q(until__isnull=True) | Q(until__gt=day))
+
+
+# Every write to a withholding changes what the public reads of its record: the record's
+# change time moves (so `updated_after` finds it) and its stale-save check with it.
+TOUCH = """
+    UPDATE defections_case SET updated_at = now() WHERE updated_at < now() AND id = {row}.case_id;
+    UPDATE defections_person SET updated_at = now() WHERE updated_at < now() AND id = {row}.person_id;"""
+
+touches_record = pgtrigger.Trigger(
+    name="withholdings_touch_record", when=pgtrigger.After,
+    operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+    func=f"""
+    IF TG_OP <> 'DELETE' THEN {TOUCH.format(row="NEW")}
+    END IF;
+    IF TG_OP <> 'INSERT' THEN {TOUCH.format(row="OLD")}
+    END IF;
+    RETURN NULL;""")
+
+
+class Withholding(models.Model):
+    """A field of one case or one person kept from the public until a day (or until lifted)."""
+
+    case = models.ForeignKey("defections.Case", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="withholdings")
+    person = models.ForeignKey("defections.Person", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="withholdings")
+    field = models.CharField(max_length=24, choices=WithheldField,
+                             help_text="The field the public is not shown.")
+    reason = models.TextField(max_length=2000, help_text="Why it is withheld (staff only).")
+    until = models.DateField(null=True, blank=True, help_text=(
+        "The day from which the field is public again, with no further edit; empty: until "
+        "an editor lifts it."))
+
+    objects = WithholdingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["field", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, person__isnull=True, field__in=list(CASE_FIELDS))
+                | Q(case__isnull=True, person__isnull=False, field__in=list(PERSON_FIELDS)),
+                name="withholding_field_of_its_record",
+                violation_error_message="A withholding is of one field of a case or of a person.",
+            ),
+            models.UniqueConstraint(fields=["case", "field"], name="withholding_once_per_case_field",
+                                    violation_error_message="This field of the case is withheld already."),
+            models.UniqueConstraint(fields=["person", "field"], name="withholding_once_per_person_field",
+                                    violation_error_message="This field of the person is withheld already."),
+            models.CheckConstraint(condition=~Q(reason=""), name="withholding_has_reason",
+                                   violation_error_message="A withholding says why."),
+        ]
+        triggers = [touches_record, changes.marks("withholding_marks", ("case", "case_id"),
+                                                  ("person", "person_id"))]
+
+    def __str__(self):
+        until = f" until {self.until:%Y-%m-%d}" if self.until else ""
+        return f"{self.get_field_display()} withheld{until}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        fields = CASE_FIELDS if self.case_id is not None or self.person_id is None else PERSON_FIELDS
+        if self.field and self.field not in fields:
+            kind = "case" if fields is CASE_FIELDS else "person"
+            raise ValidationError({"field": f"A {kind}'s withheld field is one of: {', '.join(fields)}."})
+
+    @property
+    def in_force(self) -> bool:
+        return self.until is None or self.until > today()
+
+
+def in_force(withholdings, day=None) -> list[str]:
+    """The fields of these withholdings (of one record) in force on day (today)."""
+    day = day or today()
+    return sorted({w.field for w in withholdings if w.until is None or w.until > day})

@@ -14,6 +14,8 @@ from hashlib import sha256
 from django.core.cache import cache
 from django.db import connection
 
+from defections.withholding import today
+
 TIMEOUT = 24 * 3600  # entries of old versions are never read again; let them expire
 
 
@@ -30,7 +32,9 @@ def current_version() -> int | None:
 
 
 def key_for(name: str, parts, version: int) -> str:
-    return f"defections:{name}:{version}:{sha256(repr(parts).encode()).hexdigest()}"
+    """The key of a value: by data version and by day, as a withholding lapses at the turn
+    of a day with no write (defections/withholding.py)."""
+    return f"defections:{name}:{version}:{today()}:{sha256(repr(parts).encode()).hexdigest()}"
 
 
 def remember(name: str, parts, compute, version: int | None = None):

@@ -18,7 +18,7 @@ from django_filters.constants import EMPTY_VALUES
 
 from defections import choices, visibility
 from defections.models import Account, Agency, Case, Motive, Period, Person, Response, Source
-from defections.search import matching_person_ids, search_cases
+from defections.search import matching_people, search_cases
 
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
 # A search longer than this is no search: refused at once (a 30 KB one took seconds a page).
@@ -221,8 +221,9 @@ class PersonFilterSet(filters.FilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        people, aliases = matching_person_ids(" ".join(value.split()))
-        return visibility.named_only(queryset.filter(Q(pk__in=people) | Q(pk__in=aliases)), value)
+        by_name, by_native, by_alias = matching_people(" ".join(value.split()))
+        found = queryset.filter(Q(pk__in=by_name) | Q(pk__in=by_native) | Q(pk__in=by_alias))
+        return visibility.named_only(found, value, [by_name, by_alias])
 
 
 class AgencyFilterSet(SlugFilterMixin, filters.FilterSet):

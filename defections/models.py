@@ -222,6 +222,12 @@ class ShownMixin:
 
         return visibility.details_shown(self)
 
+    def known(self, *fields):
+        """The records whose details, and these withholdable fields ("date"), the reader sees."""
+        from defections import visibility
+
+        return visibility.known(self, *fields)
+
 
 class PersonQuerySet(ShownMixin, models.QuerySet):
     def public(self):

@@ -7,7 +7,7 @@ The summary, narrative and role are matched as full text (websearch syntax).
 """
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.db.models import Case, F, FloatField, Lookup, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
@@ -46,13 +46,15 @@ def similar(field: str, variants: list[str]) -> Q:
     return condition
 
 
-def matching_person_ids(q: str):
-    """Subqueries of the people whose name, native name or an alias is close to q."""
+def matching_people(q: str):
+    """Subqueries of the people whose name, whose native name, or one of whose aliases is
+    close to q (three, as a native name may be withheld: defections/visibility.py)."""
     variants = name_variants(q)
-    people = Person.objects.alias(u_name=Unaccented("name"), u_native=Unaccented("native_name"))
-    people = people.filter(similar("u_name", variants) | similar("u_native", variants))
+    by_name = Person.objects.alias(u_name=Unaccented("name")).filter(similar("u_name", variants))
+    by_native = Person.objects.alias(u_native=Unaccented("native_name")).filter(similar("u_native", variants))
     aliases = PersonAlias.objects.alias(u_name=Unaccented("name")).filter(similar("u_name", variants))
-    return people.order_by().values("pk"), aliases.order_by().values("person_id")
+    return (by_name.order_by().values("pk"), by_native.order_by().values("pk"),
+            aliases.order_by().values("person_id"))
 
 
 class EqualsAny(Lookup):
@@ -89,25 +91,56 @@ def closeness(q: str, *fields: str):
     )
 
 
+def shown_vector():
+    """The case's words as the public may read them: Case.search_vector without a withheld
+    role or narrative (computed for the few cases that withhold one)."""
+
+    def unless(flag, column):
+        return Case(When(**{flag: True}, then=Value("")), default=F(column))
+
+    return (SearchVector(unless("withheld_role", "role"), weight="B", config="english")
+            + SearchVector("summary", weight="B", config="english")
+            + SearchVector(unless("withheld_narrative", "narrative"), weight="C", config="english"))
+
+
+def matching_person_ids(q: str):
+    """Subqueries of the people whose name or native name is close to q, and of those with
+    a close alias (for staff, who read every name)."""
+    by_name, by_native, by_alias = matching_people(q)
+    return Person.objects.filter(Q(pk__in=by_name) | Q(pk__in=by_native)).values("pk"), by_alias
+
+
 def search_cases(queryset, q: str):
     """Cases matching q, best first (ties by date).
 
     A case whose details the reader may not see (defections/visibility.py) ranks by its
     display name alone: a rank from its hidden words or names would order the results by them.
+    A withheld role, narrative or native name is neither matched nor ranked by.
     """
     q = " ".join(q.split())
     if not q:
         return queryset
     query = text_query(q)
-    people, aliases = matching_person_ids(q)
-    rank = (Coalesce(SearchRank(F("search_vector"), query), 0.0)
-            + closeness(q, "person__name", "person__native_name"))
+    by_name, by_native, by_alias = matching_people(q)
+    words = Q(search_vector=query)
+    text_rank = Coalesce(SearchRank(F("search_vector"), query), 0.0)
+    names = closeness(q, "person__name", "person__native_name")
+    native = Q(EqualsAny(F("person_id"), by_native))
+    if "withheld_text" in queryset.query.annotations:  # the public: what is withheld is no match
+        queryset = queryset.alias(shown_vector=shown_vector())
+        words = (Q(withheld_text=False) & words) | Q(withheld_text=True, shown_vector=query)
+        text_rank = Case(When(withheld_text=True, then=Coalesce(SearchRank(F("shown_vector"), query), 0.0)),
+                         default=text_rank, output_field=FloatField())
+        names = Case(When(withheld_native_name=True, then=closeness(q, "person__name")), default=names,
+                     output_field=FloatField())
+        native &= Q(withheld_native_name=False)
+    rank = text_rank + names
     if "details_hidden" in queryset.query.annotations:
         rank = Case(When(details_hidden=True, then=closeness(q, "person__name")), default=rank,
                     output_field=FloatField())
     return (
-        queryset.filter(Q(search_vector=query) | Q(EqualsAny(F("person_id"), people))
-                        | Q(EqualsAny(F("person_id"), aliases)))
+        queryset.filter(words | Q(EqualsAny(F("person_id"), by_name)) | native
+                        | Q(EqualsAny(F("person_id"), by_alias)))
         .annotate(rank=rank)
         .order_by("-rank", queryset.shown("date_start"), "pk")
     )

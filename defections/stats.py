@@ -3,7 +3,8 @@
 A case counts in the year its date starts (the year shown of an at-risk person's case
 too); undated cases are counted apart. An at-risk person's case counts by no agency and no
 period: its agency is hidden, and its period is derived from its hidden whole date (as
-the period filter and facet never list it either). The callers keep what they build from
+the period filter and facet never list it either). A case whose date is withheld counts as
+undated, in no period. The callers keep what they build from
 these counts (defections/cache.py), so nothing here is cached.
 """
 
@@ -16,8 +17,9 @@ from defections.models import Agency, Period
 
 def by_year_and_form(cases) -> list[dict]:
     """[{"year": 2022, "articulated": 2, "final": 0, "geographic": 3, "total": 5}, …], by year."""
-    rows = (cases.filter(date_start__isnull=False).order_by()
-            .values_list(ExtractYear("date_start"), "form").annotate(n=Count("pk")))
+    start = cases.shown("date_start")
+    rows = (cases.filter(**{f"{start}__isnull": False}).order_by()
+            .values_list(ExtractYear(start), "form").annotate(n=Count("pk")))
     years: dict[int, dict] = {}
     for year, form, n in rows:
         entry = years.setdefault(year, {"year": year, **{f: 0 for f in Form.values}, "total": 0})
@@ -39,7 +41,7 @@ def by_agency(cases) -> list[dict]:
 
 def period_counts(cases) -> dict:
     """{period id or None: cases}, of the cases whose period the reader may know."""
-    return dict(cases.details_shown().order_by().values_list("period_id").annotate(n=Count("pk")))
+    return dict(cases.known("date").order_by().values_list("period_id").annotate(n=Count("pk")))
 
 
 def by_period(cases) -> list[dict]:
@@ -51,4 +53,5 @@ def by_period(cases) -> list[dict]:
 
 
 def undated(cases) -> int:
-    return cases.filter(date_start__isnull=True).count()
+    """Cases with no date the reader is shown (none recorded, or withheld)."""
+    return cases.filter(**{f"{cases.shown('date_start')}__isnull": True}).count()

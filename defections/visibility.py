@@ -12,11 +12,19 @@ an at-risk case hides: `shown_start`/`shown_end` (the whole shown year), `shown_
 (none: when hidden fields changed is not public) and `details_hidden`. Filters, orders
 and ranks use them (`CaseQuerySet.shown`); a queryset without them (staff, the admin)
 uses the real columns.
+
+A field an editor withholds (defections/withholding.py) is hidden the same way, for as long
+as the withholding is in force on the day of the read: a public queryset carries
+`withheld_<field>` for each field that can be withheld (and the date's stand-ins are empty
+where the date is), filters and facets on a field keep out the cases that withhold it
+(`narrow`), the search reads no withheld word (defections/search.py), and `redact` empties
+the field and names it in the copy's `withheld`.
 """
 
 import copy
 from datetime import date
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     BooleanField,
     DateField,
@@ -24,6 +32,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    OuterRef,
+    Prefetch,
     Q,
     Value,
     When,
@@ -32,6 +42,7 @@ from django.db.models import Case as Choose
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from defections import withholding
 from defections.ids import parse_id
 from defections.models import (
     Account,
@@ -45,6 +56,7 @@ from defections.models import (
     Response,
     Source,
     Unaccented,
+    Withholding,
 )
 from defections.search import EqualsAny, name_variants, similar
 
@@ -53,6 +65,10 @@ STAFF_PERMISSION = "defections.view_case"
 # Filters that at-risk cases may answer: their form and year are public. A filter on
 # anything else (agency, motive, country, …) would reveal that detail by listing the case.
 OPEN_FILTERS = {"form", "year_min", "year_max", "ordering"}
+# The withholdable fields a filter (or facet) reads: a case withholding one is never listed
+# by it (nor counted). The period is derived from the date.
+READS = {"year_min": ("date",), "year_max": ("date",), "period": ("date",),
+         "destination_country": ("destination_country",)}
 
 # What the public sees of an at-risk person and their cases (API field names).
 SHOWN_AT_RISK = {Case: ("id", "url", "person", "form", "date"), Person: ("id", "url", "name", "cases")}
@@ -82,34 +98,65 @@ class YearDay(Func):
         self.template = f"make_date(EXTRACT(YEAR FROM %(expressions)s)::int, {month:d}, {day:d})"
 
 
+def withheld(column: str, fields, day, outer: str = "pk"):
+    """Whether the outer row's record (`outer`: its id there) withholds any of fields on day:
+    `outer = ANY(ARRAY(the records withholding them))`, computed once per query."""
+    records = (Withholding.objects.active(day).filter(field__in=fields, **{f"{column}__isnull": False})
+               .order_by().values(column))
+    return ExpressionWrapper(EqualsAny(F(outer), records), output_field=BooleanField())
+
+
+def withheld_now(column: str, outer: str, day):
+    """The fields of the outer row's record withheld on day (an array, for `redact`)."""
+    return ArraySubquery(Withholding.objects.active(day).filter(**{column: OuterRef(outer)})
+                         .order_by("field").values("field"))
+
+
 def cases(queryset, user):
-    """Staff: every case. The public: published cases, with the stand-ins of an at-risk
-    case's hidden date and change time, in the order of what is shown."""
+    """Staff: every case, with its withholdings (to show them with their reasons). The
+    public: published cases, with the stand-ins of an at-risk case's hidden date and change
+    time and a withheld date, in the order of what is shown, and the withheld fields of each."""
     if is_staff(user):
-        return queryset
+        return queryset.prefetch_related(WITHHOLDINGS)
+    day = withholding.today()
     # `person_id = ANY(ARRAY(at-risk people))`: no join, so a page still reads its ids from
     # the index of published cases (defections/paging.py).
     hidden = EqualsAny(F("person_id"), at_risk_people())
+    flags = {f"withheld_{field}": withheld("case_id", [field], day) for field in withholding.CASE_FIELDS}
+    unknown = Q(withheld_date=True)
     return (queryset.public()
-            .alias(details_hidden=ExpressionWrapper(hidden, output_field=BooleanField()))
-            .alias(shown_start=Choose(When(details_hidden=True, then=YearDay("date_start", 1, 1)),
-                                      default=F("date_start")),
-                   shown_end=Choose(When(details_hidden=True, then=YearDay("date_start", 12, 31)),
-                                    default=F("date_end")),
+            .alias(details_hidden=ExpressionWrapper(hidden, output_field=BooleanField()), **flags,
+                   withheld_text=withheld("case_id", withholding.SEARCHED, day),
+                   withheld_native_name=withheld("person_id", ["native_name"], day, "person_id"))
+            .alias(shown_start=Choose(When(unknown, then=Value(None)),
+                                      When(details_hidden=True, then=YearDay("date_start", 1, 1)),
+                                      default=F("date_start"), output_field=DateField()),
+                   shown_end=Choose(When(unknown, then=Value(None)),
+                                    When(details_hidden=True, then=YearDay("date_start", 12, 31)),
+                                    default=F("date_end"), output_field=DateField()),
                    shown_updated=Choose(When(details_hidden=True, then=Value(None)),
                                         default=F("updated_at"), output_field=DateTimeField()))
+            .annotate(withheld_now=withheld_now("case_id", "pk", day),
+                      person_withheld_now=withheld_now("person_id", "person_id", day))
             .order_by("shown_start", "pk"))
 
 
+# What staff are shown of a record's withholdings: all of them, with reasons and expiry.
+WITHHOLDINGS = Prefetch("withholdings", Withholding.objects.order_by("field", "pk"))
+
+
 def people(queryset, user):
-    """Staff: everyone. The public: people with a published case; an at-risk person's
-    change time is not public."""
+    """Staff: everyone, with their withholdings. The public: people with a published case;
+    an at-risk person's change time is not public; the withheld fields of each."""
     if is_staff(user):
-        return queryset
+        return queryset.prefetch_related(WITHHOLDINGS)
+    day = withholding.today()
     return queryset.public().alias(
         details_hidden=F("at_risk"),
+        withheld_native_name=withheld("person_id", ["native_name"], day),
         shown_updated=Choose(When(at_risk=True, then=Value(None)), default=F("updated_at"),
-                             output_field=DateTimeField()))
+                             output_field=DateTimeField())
+    ).annotate(withheld_now=withheld_now("person_id", "pk", day))
 
 
 def details_shown(queryset):
@@ -117,6 +164,16 @@ def details_shown(queryset):
     if "details_hidden" not in queryset.query.annotations:
         return queryset
     return queryset.filter(details_hidden=False)
+
+
+def known(queryset, *fields):
+    """The cases of queryset whose details, and these withholdable fields ("date"), its
+    reader sees."""
+    queryset = details_shown(queryset)
+    for field in fields:
+        if f"withheld_{field}" in queryset.query.annotations:
+            queryset = queryset.filter(**{f"withheld_{field}": False})
+    return queryset
 
 
 def sources(queryset, user):
@@ -205,6 +262,7 @@ def narrow(queryset, names, q: str = ""):
     cases only where the filters ask about name, form and year alone."""
     if "details_hidden" not in queryset.query.annotations:
         return queryset
+    queryset = known(queryset, *{field for name in names for field in READS.get(name, ())})
     closed = set(names) - OPEN_FILTERS - {"q"}
     if closed:
         return details_shown(queryset)
@@ -213,11 +271,17 @@ def narrow(queryset, names, q: str = ""):
     return queryset
 
 
-def named_only(people_queryset, q: str):
-    """People as a search for q may find them: an at-risk person by display name only."""
+def named_only(people_queryset, q: str, by_name_or_alias):
+    """People as a search for q may find them: an at-risk person by display name only, one
+    whose native name is withheld by their name or an alias (by_name_or_alias: the
+    subqueries of those matches)."""
     if "details_hidden" not in people_queryset.query.annotations or not q.strip():
         return people_queryset
-    return people_queryset.filter(Q(at_risk=False) | Q(pk__in=people_named(q)))
+    named = Q()
+    for subquery in by_name_or_alias:
+        named |= Q(pk__in=subquery)
+    return people_queryset.filter(Q(at_risk=False, withheld_native_name=False)
+                                  | (Q(at_risk=False) & named) | Q(pk__in=people_named(q)))
 
 
 # --- the one redaction ---------------------------------------------------------------------
@@ -225,23 +289,57 @@ def named_only(people_queryset, q: str):
 
 def redact(record, user):
     """The record as user may see it: itself for staff; for the public a copy without the
-    staff-only fields and, of an at-risk person, without anything but the name, the form
-    and the start year (the date becomes that whole year; relations come back empty).
+    staff-only fields and the fields withheld today, and, of an at-risk person, without
+    anything but the name, the form and the start year (the date becomes that whole year;
+    relations come back empty).
 
     The copy's `shown` names the (API) fields it keeps, None for all but STAFF_ONLY; its
-    `redacted` says whether details were withheld. Templates and serializers show the copy.
+    `redacted` says whether details were withheld for the person's safety, its `withheld`
+    which fields are withheld for now. Templates and serializers show the copy.
     """
     if is_staff(user) or type(record) not in STAFF_ONLY:
         return record
     view = copy.copy(record)
-    view.shown, view.redacted = None, False
+    view.shown, view.redacted, view.withheld = None, False, []
     if isinstance(record, Case):
         view.restricted_notes = view.retraction_note = ""
         view.signed_off_by = None
+        person = copy.copy(record.person)
+        if hasattr(record, "person_withheld_now"):
+            person.withheld_now = record.person_withheld_now
+        view.person = redact(person, None)
     if (record.person if isinstance(record, Case) else record).at_risk:
         _withhold_case(view) if isinstance(record, Case) else _withhold_person(view)
         view.shown, view.redacted = SHOWN_AT_RISK[type(record)], True
+    else:
+        view.withheld = withheld_fields(record)
+        _blank(view, view.withheld)
     return view
+
+
+def withheld_fields(record) -> list[str]:
+    """The fields of record withheld from the public today: as its public queryset
+    annotated them, else asked."""
+    fields = getattr(record, "withheld_now", None)
+    if fields is None:
+        column = "case" if isinstance(record, Case) else "person"
+        fields = Withholding.objects.active().filter(**{column: record.pk}).values_list("field", flat=True)
+    return sorted(fields)
+
+
+def _blank(record, fields):
+    """Empty the attributes of the withheld fields (a date with its precision and period)."""
+    spec = withholding.CASE_FIELDS if isinstance(record, Case) else withholding.PERSON_FIELDS
+    for field in fields:
+        for name in spec.get(field, ()):
+            model_field = record._meta.get_field(name)
+            if getattr(model_field, "multiple", False):
+                value = []
+            elif model_field.is_relation or model_field.null:
+                value = None
+            else:
+                value = ""
+            setattr(record, name, value)
 
 
 def _withhold_case(case):
@@ -272,13 +370,22 @@ def _withhold_person(person):
 
 
 def strip(record, data: dict) -> dict:
-    """data (the serialized record) without what redact() withheld from the record."""
+    """data (the serialized record) without what redact() withheld from the record: a
+    withheld field is null (a date's parts and period too), and `withheld` names it."""
     shown = getattr(record, "shown", ...)
     if shown is ...:  # not redacted: a staff reader, or no rule for this kind of record
         return data
     if shown is None:
         hidden = STAFF_ONLY[type(record)]
-        return {key: value for key, value in data.items() if key not in hidden}
+        data = {key: value for key, value in data.items() if key not in hidden}
+        spec = withholding.CASE_FIELDS if isinstance(record, Case) else withholding.PERSON_FIELDS
+        for field in record.withheld:
+            for key in (field, *spec[field]):
+                if key in data:
+                    data[key] = None
+        if "withheld" in data:
+            data["withheld"] = [{"field": field} for field in record.withheld]
+        return data
     return {key: value for key, value in data.items() if key in shown}
 
 

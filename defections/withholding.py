@@ -139,3 +139,10 @@ def in_force(withholdings, day=None) -> list[str]:
     """The fields of these withholdings (of one record) in force on day (today)."""
     day = day or today()
     return sorted({w.field for w in withholdings if w.until is None or w.until > day})
+
+
+def lapsed(after, day) -> list[tuple[str, int]]:
+    """The records (change-feed marks: kind, id) whose withholdings ended after the day
+    `after` and by `day`: what the public reads of them changed with no write."""
+    rows = Withholding.objects.filter(until__gt=after, until__lte=day).values_list("case_id", "person_id")
+    return [("case", case) if case is not None else ("person", person) for case, person in rows]

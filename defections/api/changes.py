@@ -30,7 +30,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
 
-from defections import changes, dates, visibility
+from defections import changes, dates, visibility, withholding
 from defections.api import serializers as serializers_module
 from defections.api import views
 from defections.changes import ChangeEntry, ChangeFeed, ChangeState
@@ -127,6 +127,8 @@ def catch_up():
     else:
         now = max(now, feed.last_at + timedelta(microseconds=1))
         log = True
+        # A withholding that ended since changed what the public reads, with no write to mark it.
+        marked += withholding.lapsed(feed.last_at.date(), withholding.today())
     candidates = changes.affected(marked)
     if feed._state.adding or feed.fingerprint != FINGERPRINT:  # read everything
         for kind, viewset in VIEWSETS.items():

@@ -30,7 +30,9 @@ from defections.models import (
     PersonAlias,
     Response,
     Source,
+    Withholding,
 )
+from defections.withholding import CASE_FIELDS, PERSON_FIELDS
 
 STAFF_PERMISSION = visibility.STAFF_PERMISSION
 DATE_HELP = ("A partial date as written: “24 February 2022”, “March 2026”, “2018”, “1936–1938”, "
@@ -226,6 +228,65 @@ class AccountSerializer(serializers.ModelSerializer):
         fields = ["id", "claim", "statement", "holder", "rank", "citations"]
 
 
+class WithholdingSerializer(serializers.ModelSerializer):
+    """A withheld field: the public reads only which (`field`); staff the reason and expiry."""
+
+    class Meta:
+        model = Withholding
+        fields = ["field", "reason", "until"]
+        extra_kwargs = {
+            "reason": {"required": True, "allow_blank": False},
+            "until": {"required": False, "help_text": (
+                "The day from which the field is public again, with no further edit (staff only); "
+                "null: until lifted.")},
+        }
+
+
+class WithheldField(serializers.ListSerializer):
+    """`withheld`: the fields of the record the public is not shown today. The public reads
+    the redacted copy's list (no query); staff its withholdings, prefetched by the door."""
+
+    def __init__(self, fields: dict, **kwargs):
+        self.valid = fields
+        kwargs.setdefault("child", WithholdingSerializer())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", (
+            "Fields withheld from the public, each with why and until when (staff only). The "
+            "public reads a withheld field as null and finds it named here. A write replaces "
+            "them all: [{\"field\": \"destination_country\", \"reason\": \"…\", "
+            "\"until\": \"2027-06-01\"}]."))
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        if hasattr(instance, "withheld"):  # a redacted copy
+            return [{"field": field} for field in instance.withheld]
+        return instance.withholdings.all()
+
+    def to_representation(self, data):
+        if isinstance(data, list):  # a redacted copy's fields, as the public reads them
+            return data
+        return super().to_representation(data)
+
+    def to_internal_value(self, data):
+        items = super().to_internal_value(data)
+        fields = [item["field"] for item in items]
+        wrong = sorted(set(fields) - set(self.valid))
+        if wrong:
+            raise serializers.ValidationError(f"Not a field that can be withheld here: {', '.join(wrong)} "
+                                              f"(one of {', '.join(self.valid)}).")
+        if len(fields) != len(set(fields)):
+            raise serializers.ValidationError("Each field is withheld once.")
+        return items
+
+
+def save_withholdings(record, items, **owner):
+    """Replace the record's withholdings by items (a write's `withheld`)."""
+    if items is None:
+        return
+    record.withholdings.all().delete()
+    Withholding.objects.bulk_create(Withholding(**owner, **item) for item in items)
+
+
 class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     url = SelfLinkField(view_name="api:case-detail")
     person = BriefRelatedField(PersonBriefSerializer, queryset=Person.objects.all())
@@ -246,6 +307,7 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
         "one), each with its holder, rank and sources. Written as responses are: by id, the "
         "others removed."))
     period = PeriodBriefSerializer(read_only=True, allow_null=True)
+    withheld = WithheldField(CASE_FIELDS)
     signed_off_by = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text=(
         "Staff only: the editor who last signed the case off under the codebook."))
     origin_count = serializers.IntegerField(read_only=True, help_text=(
@@ -258,8 +320,8 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
             "id", "url", "person", "form", "date", "date_start", "date_end", "date_precision",
             "agency", "role", "country_from", "destination_country", "place", "motives",
             "responses", "visibility", "verification", "classification", "status", "summary",
-            "narrative", "citations", "origin_count", "accounts", "period", "codebook_version",
-            "signed_off_by", "updated_at", "restricted_notes", "retraction_note",
+            "narrative", "citations", "origin_count", "accounts", "period", "withheld",
+            "codebook_version", "signed_off_by", "updated_at", "restricted_notes", "retraction_note",
         ]
         extra_kwargs = {
             "date_start": {"required": False}, "date_end": {"required": False},
@@ -314,7 +376,7 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
 
     @staticmethod
     def _pop_nested(validated_data):
-        return {name: validated_data.pop(name) for name in ("responses", "accounts", "citations")
+        return {name: validated_data.pop(name) for name in ("responses", "accounts", "citations", "withheld")
                 if name in validated_data}
 
     @staticmethod
@@ -337,6 +399,7 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
         if "citations" in nested:
             case.citations.all().delete()
             Citation.objects.bulk_create(Citation(case=case, **data) for data in nested["citations"])
+        save_withholdings(case, nested.get("withheld"), case=case)
 
 
 class CaseBriefSerializer(RedactedMixin, serializers.ModelSerializer):
@@ -367,29 +430,32 @@ class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     birth = date_text_field()
     death = date_text_field()
     cases = CaseBriefSerializer(many=True, read_only=True)
+    withheld = WithheldField(PERSON_FIELDS)
 
     class Meta:
         model = Person
         fields = [
             "id", "url", "name", "native_name", "aliases", "birth", "birth_start", "birth_end",
             "birth_precision", "death", "death_start", "death_end", "death_precision",
-            "citizenship", "bio", "wikidata_qid", "at_risk", "cases", "updated_at",
+            "citizenship", "bio", "wikidata_qid", "at_risk", "cases", "withheld", "updated_at",
         ]
         extra_kwargs = {name: {"required": False} for name in
                         ["birth_start", "birth_end", "death_start", "death_end"]}
 
     def create(self, validated_data):
-        aliases = validated_data.pop("aliases", None)
+        aliases, withheld = validated_data.pop("aliases", None), validated_data.pop("withheld", None)
         with transaction.atomic():
             person = super().create(validated_data)
             self._save_aliases(person, aliases)
+            save_withholdings(person, withheld, person=person)
         return person
 
     def update(self, instance, validated_data):
-        aliases = validated_data.pop("aliases", None)
+        aliases, withheld = validated_data.pop("aliases", None), validated_data.pop("withheld", None)
         with transaction.atomic():
             person = super().update(instance, validated_data)
             self._save_aliases(person, aliases)
+            save_withholdings(person, withheld, person=person)
         return person
 
     @staticmethod

@@ -8,7 +8,7 @@ The summary, narrative and role are matched as full text (websearch syntax).
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
-from django.db.models import Case, F, FloatField, Lookup, Q, Value, When
+from django.db.models import Case, F, FloatField, Lookup, Q, TextField, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
 from defections.models import Person, PersonAlias, Unaccented
@@ -96,7 +96,7 @@ def shown_vector():
     role or narrative (computed for the few cases that withhold one)."""
 
     def unless(flag, column):
-        return Case(When(**{flag: True}, then=Value("")), default=F(column))
+        return Case(When(**{flag: True}, then=Value("")), default=F(column), output_field=TextField())
 
     return (SearchVector(unless("withheld_role", "role"), weight="B", config="english")
             + SearchVector("summary", weight="B", config="english")

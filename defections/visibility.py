@@ -301,6 +301,9 @@ def redact(record, user):
         return record
     view = copy.copy(record)
     view.shown, view.redacted, view.withheld = None, False, []
+    # Why and until when a field is withheld is for staff: the copy has no withholdings.
+    view._prefetched_objects_cache = {**getattr(record, "_prefetched_objects_cache", {}),
+                                      "withholdings": Withholding.objects.none()}
     if isinstance(record, Case):
         view.restricted_notes = view.retraction_note = ""
         view.signed_off_by = None

@@ -527,9 +527,10 @@ class PeriodCountSerializer(serializers.Serializer):
 
 class StatsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Cases matching the filters.")
-    undated = serializers.IntegerField(help_text="Of those, cases with no known date.")
+    undated = serializers.IntegerField(help_text="Of those, cases with no known (or a withheld) date.")
     by_year_and_form = YearFormCountSerializer(many=True, help_text="Dated cases by the year they start.")
     by_agency = AgencyCountSerializer(many=True, help_text="Per agency (not rolled up), most first.")
     by_period = PeriodCountSerializer(many=True, help_text=(
         "Per period of instability, in time order. A period is derived from a case's whole "
-        "date, so the cases of people at risk are counted by no period (nor by agency)."))
+        "date, so the cases of people at risk are counted by no period (nor by agency), nor "
+        "those whose date is withheld."))

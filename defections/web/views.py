@@ -336,6 +336,8 @@ def person_list(request):
         Prefetch("cases", Case.objects.visible_to(user), to_attr="public_cases"))
     page = paginate(request, people)
     page.object_list = redacted(page.object_list, user)
+    for person in page.object_list:
+        person.public_cases = redacted(person.public_cases, user)
     return render(request, "people/list.html", {
         "page": page, "form": filterset.form, "q": q, "query": query_without(request, "page"),
     }, status=200 if valid else 400)

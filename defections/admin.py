@@ -15,7 +15,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, TextField
+from django.db.models import Exists, OuterRef, Q, TextField
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -42,6 +42,7 @@ from defections.permissions import (
     stored,
 )
 from defections.search import matching_person_ids, search_cases
+from defections.withholding import CASE_FIELDS, PERSON_FIELDS, WithheldField
 from defections.workflow import check_citations_removed, check_sources
 
 # --- the permission door: every admin asks it about the object ------------------------------
@@ -233,6 +234,25 @@ class AccountInline(DoorInline, admin.StackedInline):
     show_change_link = True  # its own citations are on the account's page
 
 
+class WithholdingInline(DoorInline, admin.TabularInline):
+    """Fields of this case or person kept from the public (staff see why and until when).
+
+    The dropdown offers only the fields of the parent's kind; any other is refused as an
+    invalid choice (and by the database's constraint behind it).
+    """
+
+    model = models.Withholding
+    extra = 0
+    fields = ["field", "reason", "until"]
+    formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "field":
+            allowed = CASE_FIELDS if self.parent_model is models.Case else PERSON_FIELDS
+            kwargs["choices"] = [("", "---------"), *[c for c in WithheldField.choices if c[0] in allowed]]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
 class AliasInline(DoorInline, admin.TabularInline):
     model = models.PersonAlias
     extra = 1
@@ -343,8 +363,27 @@ class CodebookFilter(admin.SimpleListFilter):
         return queryset
 
 
+class WithheldFilter(admin.SimpleListFilter):
+    """Cases of which some field (the case's own or its person's) is kept from the public today."""
+
+    title = "withheld fields"
+    parameter_name = "withheld"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "some field withheld"), ("no", "nothing withheld")]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        active = models.Withholding.objects.active()
+        withheld = Q(Exists(active.filter(case=OuterRef("pk")))) | Q(
+            Exists(active.filter(person=OuterRef("person_id"))))
+        return queryset.filter(withheld if self.value() == "yes" else ~withheld)
+
+
 CASE_FILTERS = [
     CodebookFilter,
+    WithheldFilter,
     public_filter("status", "status", lambda: choices.Status.choices),
     public_filter("form", "form", lambda: choices.Form.choices),
     public_filter("verification", "verification", lambda: choices.Verification.choices),
@@ -376,7 +415,7 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
     search_fields = ["person__name"]  # the search itself is search.search_cases
     search_help_text = "Names (misspellings and Cyrillic too), summary and narrative."
     autocomplete_fields = ["person", "agency"]
-    inlines = [CitationInline, ResponseInline, AccountInline]
+    inlines = [CitationInline, ResponseInline, AccountInline, WithholdingInline]
     readonly_fields = ["period", "retracted_at", "codebook_version", "signed_off_by", "created_at",
                        "created_by", "updated_at", "updated_by"]
     fieldsets = [
@@ -596,7 +635,7 @@ class PersonAdmin(HistoryMixin, DoorAdmin):
     list_filter = ["at_risk"]
     search_fields = ["name", "native_name", "aliases__name"]
     search_help_text = "Names, native names and aliases; misspellings and Cyrillic match too."
-    inlines = [AliasInline, AffiliationInline, PersonCaseInline]
+    inlines = [AliasInline, AffiliationInline, PersonCaseInline, WithholdingInline]
     actions = ["mark_at_risk"]
 
     @admin.action(description="Mark selected people as at risk (hides their details)",

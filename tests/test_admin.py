@@ -240,7 +240,8 @@ def test_a_partial_date_is_shown_back_as_typed_and_bad_text_is_a_form_error(clie
 
 def person_post(**fields):
     data = {"name": "", "native_name": "", "birth": "", "death": "", "bio": "", "wikidata_qid": "",
-            **management("aliases"), **management("affiliations"), **management("cases")}
+            **management("aliases"), **management("affiliations"), **management("cases"),
+            **management("withholdings")}
     data.update(fields)
     return data
 

@@ -26,7 +26,7 @@ def make_user(username, group=None, password=None):
 
 
 def case_post(case: Case | None = None, citations=(), **fields) -> dict:
-    """What the case change form submits, with its two inline formsets."""
+    """What the case change form submits, with its inline formsets."""
     data = {
         "person": case.person_id if case else "",
         "agency": (case.agency_id or "") if case else "",
@@ -55,6 +55,8 @@ def case_post(case: Case | None = None, citations=(), **fields) -> dict:
         "responses-MIN_NUM_FORMS": 0, "responses-MAX_NUM_FORMS": 1000,
         "accounts-TOTAL_FORMS": 0, "accounts-INITIAL_FORMS": 0,
         "accounts-MIN_NUM_FORMS": 0, "accounts-MAX_NUM_FORMS": 1000,
+        "withholdings-TOTAL_FORMS": 0, "withholdings-INITIAL_FORMS": 0,
+        "withholdings-MIN_NUM_FORMS": 0, "withholdings-MAX_NUM_FORMS": 1000,
     })
     rows = [{"id": c.pk, "source": c.source_id, "locator": c.locator, "case": case.pk}
             for c in existing] + [{"source": s.pk, "locator": "p. 1"} for s in citations]

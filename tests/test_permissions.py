@@ -67,7 +67,8 @@ def test_a_researcher_may_set_at_risk_but_not_clear_it_in_the_admin(client, rese
     url = reverse("admin:defections_person_change", args=[person.pk])
     form = {"name": person.name, "at_risk": "on", "aliases-TOTAL_FORMS": 0, "aliases-INITIAL_FORMS": 0,
             "affiliations-TOTAL_FORMS": 0, "affiliations-INITIAL_FORMS": 0,
-            "cases-TOTAL_FORMS": 0, "cases-INITIAL_FORMS": 0}
+            "cases-TOTAL_FORMS": 0, "cases-INITIAL_FORMS": 0,
+            "withholdings-TOTAL_FORMS": 0, "withholdings-INITIAL_FORMS": 0}
     assert client.post(url, form).status_code == 302
     assert Person.objects.get(pk=person.pk).at_risk
     del form["at_risk"]

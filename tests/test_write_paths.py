@@ -49,6 +49,7 @@ RESEARCHER_MAY = {
     "response": {"add", "change", "delete"},
     "account": {"add", "change", "delete"},
     "citation": {"add", "change", "delete"},
+    "withholding": {"add", "change", "delete"},
     "person": {"add", "change"},
     "personalias": {"add", "change", "delete"},
     "affiliation": {"add", "change", "delete"},
@@ -254,7 +255,7 @@ def inline(kind, parent):
         initial = int(data[f"{prefix}-INITIAL_FORMS"][0])
         if kind == "add":
             data[f"{prefix}-TOTAL_FORMS"] = [max(int(data[f"{prefix}-TOTAL_FORMS"][0]), initial + 1)]
-            for key, value in new_record_fields(model, world, state).items():
+            for key, value in new_record_fields(model, world, state, parent).items():
                 if key != fk.name:
                     data[f"{prefix}-{initial}-{key}"] = [value]
             posted(web_client(role).post(url, data))

@@ -16,6 +16,7 @@ from defections.models import (
     PersonAlias,
     Response,
     Source,
+    Withholding,
 )
 from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory, SourceFactory
 
@@ -30,7 +31,7 @@ def unique(prefix: str) -> str:
 # The text field each model's write changes (test data: a new model needs its row).
 MARK_FIELD = {
     "case": "summary", "response": "description", "account": "statement", "citation": "locator",
-    "person": "bio",
+    "withholding": "reason", "person": "bio",
     "personalias": "name", "affiliation": "role", "source": "title", "agency": "description",
     "motive": "description", "period": "description",
 }
@@ -54,13 +55,16 @@ def build_world(state: str) -> dict:
     alias = PersonAlias.objects.create(person=person, name=unique("Alias"))
     affiliation = Affiliation.objects.create(person=person, agency=agency, role="officer")
     Citation.objects.create(affiliation=affiliation, source=source, locator="para. 3")
+    withholding = Withholding.objects.create(case=case, field="role", reason="Safety.")
+    Withholding.objects.create(person=person, field="native_name", reason="Safety.")
     AgencyFactory(parent=agency)
     period = Period.objects.create(slug=unique("period"), name=unique("Period"),
                                    start="1990-01-01", end="1991-12-31")
     if state == "shown":
         case.status = "published"
         case.save()
-    return {"case": case, "response": response, "account": account, "citation": citation, "person": person,
+    return {"case": case, "response": response, "account": account, "citation": citation,
+            "withholding": withholding, "person": person,
             "personalias": alias, "affiliation": affiliation, "source": source, "agency": agency,
             "motive": motive, "period": period}
 
@@ -69,8 +73,9 @@ def reload(obj):
     return type(obj)._default_manager.filter(pk=obj.pk).first()
 
 
-def new_record_fields(model: str, world: dict, state: str) -> dict:
-    """The form fields of a new record of `model` that belongs to the world's state."""
+def new_record_fields(model: str, world: dict, state: str, parent: str = "case") -> dict:
+    """The form fields of a new record of `model` that belongs to the world's state (a
+    withholding: of the parent's kind, case or person, on a field the world leaves free)."""
     status = "published" if state == "shown" else "draft"
     return {
         "case": {"person": world["person"].pk, "form": "geographic", "summary": MARKER,
@@ -81,6 +86,8 @@ def new_record_fields(model: str, world: dict, state: str) -> dict:
                     "statement": MARKER},
         "citation": {"case": world["case"].pk, "source": world["source"].pk, "locator": MARKER,
                      "claim": "general"},
+        "withholding": {parent: world[parent].pk, "field": "citizenship" if parent == "person" else "place",
+                        "reason": MARKER},
         "person": {"name": MARKER, "save_anyway": "on"},
         "personalias": {"person": world["person"].pk, "name": MARKER},
         "affiliation": {"person": world["person"].pk, "agency": world["agency"].pk, "role": MARKER},
@@ -103,8 +110,8 @@ def created(model_class, marker_field: str):
 
 
 MODEL_CLASSES = {m._meta.model_name: m for m in
-                 [Case, Response, Account, Citation, Person, PersonAlias, Affiliation, Source, Agency,
-                  Motive, Period]}
+                 [Case, Response, Account, Citation, Withholding, Person, PersonAlias, Affiliation, Source,
+                  Agency, Motive, Period]}
 
 
 # --- the admin's forms, read as a browser reads them ------------------------------------------

@@ -169,7 +169,11 @@ def details_shown(queryset):
 def known(queryset, *fields):
     """The cases of queryset whose details, and these withholdable fields ("date"), its
     reader sees."""
-    queryset = details_shown(queryset)
+    return not_withholding(details_shown(queryset), fields)
+
+
+def not_withholding(queryset, fields):
+    """The cases of queryset that withhold none of these fields from its reader."""
     for field in fields:
         if f"withheld_{field}" in queryset.query.annotations:
             queryset = queryset.filter(**{f"withheld_{field}": False})
@@ -262,7 +266,7 @@ def narrow(queryset, names, q: str = ""):
     cases only where the filters ask about name, form and year alone."""
     if "details_hidden" not in queryset.query.annotations:
         return queryset
-    queryset = known(queryset, *{field for name in names for field in READS.get(name, ())})
+    queryset = not_withholding(queryset, sorted({field for name in names for field in READS.get(name, ())}))
     closed = set(names) - OPEN_FILTERS - {"q"}
     if closed:
         return details_shown(queryset)

@@ -296,6 +296,13 @@ class Person(Timestamped):
     def get_absolute_url(self):
         return reverse("person-detail", args=[self.pk])
 
+    def save(self, *args, **kwargs):
+        # A save that changes only fields withheld from the public keeps the public change time.
+        if kwargs.get("update_fields") is None and not self._state.adding and (
+                changed := quiet_change(self, set())):
+            kwargs["update_fields"] = changed
+        super().save(*args, **kwargs)
+
     @property
     def birth(self) -> str:
         return format_partial_date(self.birth_start, self.birth_end, self.birth_precision)
@@ -518,6 +525,26 @@ class Source(Timestamped):
 # --- cases ---------------------------------------------------------------------------------
 
 
+def quiet_change(record, quiet: set[str]) -> set[str] | None:
+    """The fields of record changed since stored, when all are in quiet or withheld from the
+    public today (defections/withholding.py); else None. Saving only those keeps
+    `updated_at`: the public would read a change time for a change it cannot see."""
+    fields = {f.attname: f for f in record._meta.concrete_fields if not f.generated}
+    stored = type(record).objects.filter(pk=record.pk).values(*fields).first()
+    if stored is None:
+        return None
+    changed = {name for name, field in fields.items()  # as stored: a list of countries is text
+               if field.get_prep_value(stored[name]) != field.get_prep_value(getattr(record, name))}
+    changed.discard("updated_at")
+    changed = {"updated_by" if name == "updated_by_id" else name for name in changed}
+    withheld = Withholding.objects.active().filter(**{record._meta.model_name: record.pk})
+    quiet = quiet | {column for field in withheld.values_list("field", flat=True)
+                     for column in WITHHELD_COLUMNS.get(field, ())}
+    # Something besides who saved it: a save by someone else alone is no quiet change, it may
+    # carry motives or citations saved after the row.
+    return changed if changed - {"updated_by"} and changed <= quiet else None
+
+
 class CaseQuerySet(ShownMixin, models.QuerySet):
     def public(self):
         """Published cases: what `visible_to` starts from for the public."""
@@ -667,22 +694,14 @@ class Case(Dated, Authored):
 
         self.codebook_version, self.signed_off_by = codebook.CURRENT, user
 
-    # What the public never sees: a save that changes only these keeps `updated_at`, which
-    # the public does see (else it would tell them when the staff notes were edited).
+    # What the public never sees: a save that changes only these (and the fields withheld
+    # from the public today) keeps `updated_at`, which the public does see (else it would
+    # tell them when the staff notes, or a withheld value, were edited).
     STAFF_ONLY_FIELDS = {"restricted_notes", "updated_by"}
 
     def staff_only_change(self) -> set[str] | None:
-        """The fields changed since stored, when they are all staff-only; else None."""
-        names = [f.attname for f in self._meta.concrete_fields if not f.generated]
-        stored = Case.objects.filter(pk=self.pk).values(*names).first()
-        if stored is None:
-            return None
-        changed = {name for name in names if stored[name] != getattr(self, name)}
-        changed.discard("updated_at")
-        changed = {"updated_by" if name == "updated_by_id" else name for name in changed}
-        # Only the notes (and who saved them): a save by someone else alone is no staff-only
-        # change, it may carry motives or citations saved after the row.
-        return changed if "restricted_notes" in changed and changed <= self.STAFF_ONLY_FIELDS else None
+        """The fields changed since stored, when the public sees none of them; else None."""
+        return quiet_change(self, self.STAFF_ONLY_FIELDS)
 
     def account_groups(self) -> list[tuple[str, list, bool]]:
         """The accounts by the fact they tell: (claim label, accounts, contested: more than one
@@ -706,8 +725,10 @@ class Case(Dated, Authored):
     @property
     def version(self) -> str:
         """What a save compares to refuse a stale one: the change time, and the staff notes
-        (whose edits leave the public change time as it was)."""
-        notes = hashlib.sha256(self.restricted_notes.encode()).hexdigest()[:12]
+        and the fields that can be withheld (whose edits may leave the public change time
+        as it was)."""
+        quiet = [self.restricted_notes, *(str(getattr(self, name)) for name in WITHHOLDABLE_COLUMNS)]
+        notes = hashlib.sha256("\x1f".join(quiet).encode()).hexdigest()[:12]
         return f"{self.updated_at.isoformat()}/{notes}"
 
 
@@ -855,6 +876,11 @@ class SeedRecord(models.Model):
 from defections.changes import ChangeEntry, ChangeFeed, ChangeMark, ChangeState  # noqa: E402, F401
 
 # Fields withheld from the public until a day (defections/withholding.py), with their history.
-from defections.withholding import Withholding  # noqa: E402
+from defections.withholding import CASE_FIELDS, PERSON_FIELDS, Withholding  # noqa: E402
+
+# The columns each withheld field stands for (the period is derived: not saved by hand).
+WITHHELD_COLUMNS = {field: tuple(c for c in columns if c != "period")
+                    for field, columns in {**CASE_FIELDS, **PERSON_FIELDS}.items()}
+WITHHOLDABLE_COLUMNS = [column for field in CASE_FIELDS for column in WITHHELD_COLUMNS[field]]
 
 tracked()(Withholding)

@@ -205,6 +205,7 @@ SPECTACULAR_SETTINGS = {
         "defections.api.schema.country_filter_enum",
         "defections.api.schema.describe_enums",
         "defections.api.schema.at_risk_fields",
+        "defections.api.schema.withheld_fields",
         "defections.api.schema.search_bound",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",

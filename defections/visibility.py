@@ -246,8 +246,12 @@ def tombstones(pks, user) -> dict:
     cases = (Case.objects.filter(pk__in=pks, status="retracted", retracted_at__isnull=False)
              .select_related("person")
              .only("pk", "form", "date_start", "retracted_at", "retraction_note", "person__name"))
+    cases = list(cases)
+    # a withheld date stays withheld on the notice, year and all
+    undated = set(Withholding.objects.active().filter(case__in=[case.pk for case in cases], field="date")
+                  .values_list("case_id", flat=True)) if cases else set()
     return {case.pk: {"id": case.pk, "person": case.person.name, "form": case.form,
-                      "year": case.date_start.year if case.date_start else None,
+                      "year": case.date_start.year if case.date_start and case.pk not in undated else None,
                       "retracted_at": case.retracted_at, "retraction_note": case.retraction_note}
             for case in cases}
 

@@ -9,15 +9,17 @@ crawl that sees nothing cannot pass.
 
 import re
 from collections import deque
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_countries import countries
 from rest_framework.test import APIClient
 
-from defections.models import Affiliation, Case, Citation, PersonAlias, Response
+from defections.models import Affiliation, Case, Citation, PersonAlias, Response, Withholding
 from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory, SourceFactory
 from tests.test_api_fixtures import ENDPOINTS
 
@@ -42,16 +44,31 @@ AT_RISK = {  # each at-risk detail its own marker
     "affiliation": "CNRY-atrisk-affiliation-c5i7",
     "wikidata": "Q987650001",
 }
+WITHHELD = {  # fields of a published case (and its person) withheld until WITHHELD_UNTIL
+    "place": "CNRY-withheld-place-a1q8",
+    "role": "CNRY-withheld-role-b2w7",
+    "narrative": "CNRYwithheldnarrativec3e6",
+    "native_name": "CNRY-withheld-native-d4r5",
+    "bio": "CNRY-withheld-bio-e5t4",
+    "date": "1899-09-09",  # the case's withheld date, as the API writes it
+}
+WITHHELD_UNTIL = date(2090, 1, 1)
+WITHHELD_COUNTRY = "TV"  # Tuvalu: the withheld destination, which no other case names
 SECRET_AGENCY = "Canary Posting Directorate"  # known only from the at-risk case
 DRAFT_AGENCY = "Canary Drafted Bureau"  # known only from draft cases
 CHANGED = datetime(2011, 11, 11, 11, 11, 11, 111111, tzinfo=UTC)  # when the at-risk case changed
 MARKERS = {DRAFT: "draft case", REVIEW: "case in review", RETRACTED: "retracted case",
            RESTRICTED: "restricted notes of a published case",
            **{marker: f"at-risk person's {field}" for field, marker in AT_RISK.items()},
+           **{marker: f"withheld {field}" for field, marker in WITHHELD.items()},
+           countries.name(WITHHELD_COUNTRY): "withheld destination",
+           "September 1899": "withheld date, as pages write it", ">1899<": "withheld year on a chart",
+           '"year":1899': "withheld year in the stats",
            SECRET_AGENCY: "agency of the at-risk case only", DRAFT_AGENCY: "agency of drafts only",
            "2011-11-11": "change time of the at-risk case", "11 November 2011": "its change date"}
 CONTROL = "CNRY-published-control-v0"  # in a published case: the crawl must see it
 AT_RISK_NAME = "Guarded Canary"
+WITHHELD_NAME = "Withholding Canary"
 
 MAX_PAGES = 1500
 FILLER = 30  # published cases beyond the seed, so that every list has more than one page
@@ -102,7 +119,19 @@ def canary(seeded):
     Citation.objects.create(affiliation=affiliation, source=SourceFactory(title=m["affiliation"]))
     Case.objects.filter(pk=at_risk.pk).update(updated_at=CHANGED)
     guarded.__class__.objects.filter(pk=guarded.pk).update(updated_at=CHANGED)
-    return {"control": control, "at_risk": at_risk, "secret_agency": secret_agency}
+
+    w = WITHHELD
+    kept = PersonFactory(name=WITHHELD_NAME, native_name=w["native_name"], bio=w["bio"])
+    withheld = CaseFactory(person=kept, agency=agency, role=w["role"], place=w["place"],
+                           narrative=f"Its {w['narrative']} stays.", destination_country=WITHHELD_COUNTRY,
+                           date="9 September 1899", summary="A case with withheld fields.")
+    for field in ["role", "place", "narrative", "destination_country", "date"]:
+        Withholding.objects.create(case=withheld, field=field, reason=f"reason {RESTRICTED}",
+                                   until=WITHHELD_UNTIL)
+    for field in ["native_name", "bio"]:
+        Withholding.objects.create(person=kept, field=field, reason=f"reason {RESTRICTED}",
+                                   until=WITHHELD_UNTIL)
+    return {"control": control, "at_risk": at_risk, "secret_agency": secret_agency, "withheld": withheld}
 
 
 def body_of(response) -> str:
@@ -210,7 +239,7 @@ def test_searches_and_filters_aimed_at_hidden_data_show_no_marker(client, canary
     assert not leaks(text), (url, leaks(text))
 
 
-@pytest.mark.parametrize("marker", [DRAFT, RESTRICTED, *AT_RISK.values()])
+@pytest.mark.parametrize("marker", [DRAFT, RESTRICTED, *AT_RISK.values(), *list(WITHHELD.values())[:-1]])
 def test_a_search_for_a_marker_finds_nothing(client, canary, marker):
     """A hidden word finds no case, alone or beside the at-risk person's name (then at most
     their case, by the name). The query is echoed back, so it is left out of the check."""
@@ -375,3 +404,35 @@ def test_the_change_feed_names_only_what_the_public_reads(feed_first, canary, ap
     assert {entry["action"] for entry in entries} == {"created"}
     for entry in entries:
         check(entry["url"], api.get(entry["url"]), seen)
+
+
+def test_withheld_fields_are_public_from_their_expiry_day_with_no_write(client, api, canary):
+    """The clock frozen on the expiry day: the withheld case shows every field on its pages,
+    the API, CSV, the filters, facets, stats and search, and nothing else leaks."""
+    withheld = canary["withheld"]
+    country = countries.name(WITHHELD_COUNTRY)
+    with time_machine.travel(datetime(2089, 12, 31, 23, 59, tzinfo=UTC), tick=False):
+        assert withheld.pk not in {row["id"] for row in api.get(
+            f"/api/v1/cases/?destination_country={WITHHELD_COUNTRY}").json()["results"]}
+    with time_machine.travel(datetime.combine(WITHHELD_UNTIL, datetime.min.time(), UTC), tick=False):
+        pages = {url: body_of(client.get(url)) for url in [
+            withheld.get_absolute_url(), withheld.person.get_absolute_url(), "/cases/?year_max=1900",
+            f"/cases/?destination_country={WITHHELD_COUNTRY}"]}
+        api_urls = [f"/api/v1/cases/{withheld.pk}/", f"/api/v1/cases/{withheld.pk}/?format=csv",
+                    f"/api/v1/people/{withheld.person_id}/", "/api/v1/stats/"]
+        answers = {url: body_of(api.get(url)) for url in api_urls}
+        for text in [*pages.values(), *answers.values()]:
+            found = [leak for leak in leaks(text) if "withheld" not in leak]
+            assert not found, found
+        case_page = pages[withheld.get_absolute_url()]
+        for field in ["place", "role", "narrative", "native_name"]:
+            assert WITHHELD[field] in case_page, field
+        assert country in case_page and "1899" in case_page
+        assert WITHHELD["bio"] in pages[withheld.person.get_absolute_url()]
+        for url in ["/cases/?year_max=1900", f"/cases/?destination_country={WITHHELD_COUNTRY}"]:
+            assert withheld.get_absolute_url() in pages[url], url
+        assert '"year":1899' in answers["/api/v1/stats/"].replace(" ", "")
+        for q in [WITHHELD["narrative"], WITHHELD["native_name"]]:
+            assert withheld.pk in {row["id"] for row in api.get(
+                f"/api/v1/cases/?{urlencode({'q': q})}").json()["results"]}, q
+        assert api.get(f"/api/v1/cases/{withheld.pk}/").json()["withheld"] == []

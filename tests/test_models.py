@@ -22,6 +22,7 @@ from defections.models import (
     PersonAlias,
     Response,
     Source,
+    Withholding,
 )
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory, SourceFactory
 
@@ -49,6 +50,8 @@ def bad_rows():
     Person.objects.create(name="Has QID", wikidata_qid="Q42")
 
     ChangeState.objects.create(audience="public", kind="case", object_id=1, state="V")
+    Withholding.objects.create(case=case, field="role", reason="Kept back.")
+    Withholding.objects.create(person=person, field="bio", reason="Kept back.")
 
     def account(**fields):
         return Account(**{"case": case, "claim": "date", "holder": "ngo", "statement": "In May.",
@@ -138,6 +141,14 @@ def bad_rows():
         "account_holder_valid": (lambda: account(holder="spy"), CHOICE),
         "account_rank_valid": (lambda: account(rank="top"), CHOICE),
         "account_has_statement": (lambda: account(statement=""), "cannot be blank"),
+        "withholding_field_of_its_record": (
+            lambda: Withholding(case=case, person=person, field="place", reason="r"), "one field of a case"),
+        "withholding_has_reason": (
+            lambda: Withholding(case=case, field="place", reason=""), "cannot be blank"),
+        "withholding_once_per_case_field": (
+            lambda: Withholding(case=case, field="role", reason="r"), "withheld already"),
+        "withholding_once_per_person_field": (
+            lambda: Withholding(person=person, field="bio", reason="r"), "withheld already"),
         "changefeed_one_row": (lambda: ChangeFeed(pk=2, started_at=now(), last_at=now(), fingerprint="f"),
                                "one change feed"),
         "changestate_one_per_record": (

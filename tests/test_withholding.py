@@ -213,3 +213,27 @@ def test_a_withholding_without_expiry_stays_and_the_database_refuses_a_wrong_one
                   {"case": guarded, "field": "bio", "reason": ""}]:
         with pytest.raises(IntegrityError), transaction.atomic():
             Withholding.objects.create(**wrong)
+
+
+def test_an_edit_to_a_withheld_field_alone_leaves_no_public_trace(guarded):
+    """The public change time (and so the ETag, `updated_after` and the change feed) does not
+    move when only withheld values change: it would tell when a hidden value was edited."""
+    api = APIClient()
+    since = api.get("/api/v1/changes/").json()["until"]
+    urls = [f"/api/v1/cases/{guarded.pk}/", f"/api/v1/people/{guarded.person_id}/"]
+    before = [api.get(url) for url in urls]
+    case = Case.objects.get(pk=guarded.pk)
+    case.place, case.narrative = "Another hidden place", "Another hidden story."
+    case.save()
+    person = case.person
+    person.native_name = "Другоеимя"
+    person.save()
+    after = [api.get(url) for url in urls]
+    for old, new in zip(before, after, strict=True):
+        assert old.json() == new.json() and old["ETag"] == new["ETag"]
+    assert not api.get(f"/api/v1/changes/?{urlencode({'since': since})}").json()["results"]
+    assert Case.objects.get(pk=guarded.pk).place == "Another hidden place"  # saved all the same
+    # A change the public sees moves it as before.
+    case.summary = "A new summary."
+    case.save()
+    assert api.get(urls[0]).json()["updated_at"] != before[0].json()["updated_at"]

@@ -7,7 +7,7 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from defections import choices, visibility
+from defections import choices, visibility, withholding
 from defections.dates import Precision
 from defections.filtersets import Q_MAX_LENGTH
 
@@ -108,6 +108,20 @@ def at_risk_fields(result, generator, request, public):
                 "When the person is marked at risk, clients other than staff receive only "
                 f"{', '.join(shown)} (a case's date then gives the year only). "
                 "A person's `at_risk` flag itself is shown to staff only.")
+    return result
+
+
+def withheld_fields(result, generator, request, public):
+    """A field withheld from the public reads as null (a date with its parts and period), and
+    the public reads of each withholding only which field."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, fields in [("Case", withholding.CASE_FIELDS), ("Person", withholding.PERSON_FIELDS)]:
+        properties = schemas.get(name, {}).get("properties", {})
+        for key in {key for field, columns in fields.items() for key in (field, *columns)}:
+            if key in properties:
+                properties[key]["nullable"] = True
+    if "Withholding" in schemas:
+        schemas["Withholding"]["required"] = ["field"]
     return result
 
 

@@ -304,8 +304,8 @@ def case_detail(request, pk):
     if case.agency_id:  # a redacted case has none, nor a period
         related.append((f"Same agency: {case.agency}", shown.filter(agency_id=case.agency_id),
                         f"{reverse('case-list')}?agency={case.agency.slug}"))
-    if case.period_id:
-        related.append((f"Same period: {case.period}", shown.filter(period_id=case.period_id),
+    if case.period_id:  # a withheld date has none either; nor is a case withholding it listed
+        related.append((f"Same period: {case.period}", shown.known("date").filter(period_id=case.period_id),
                         f"{reverse('case-list')}?period={case.period.slug}"))
     related = [(title, redacted(cases[:RELATED], user), more) for title, cases, more in related]
     return render(request, "cases/detail.html", {
@@ -454,7 +454,8 @@ def supported_cases(source_ids, user) -> dict[int, list[Case]]:
     pairs = (Citation.objects.visible_to(user).filter(source_id__in=source_ids)
              .order_by().values_list("source_id", "case_ref").distinct())
     pairs = sorted(set(pairs))
-    cases = Case.objects.select_related("person").in_bulk({c for _, c in pairs})
+    found = Case.objects.visible_to(user).select_related("person").in_bulk({c for _, c in pairs})
+    cases = {pk: visibility.redact(case, user) for pk, case in found.items()}  # by the date shown
     out: dict[int, list[Case]] = {}
     for source_id, case_id in pairs:
         out.setdefault(source_id, []).append(cases[case_id])

@@ -143,6 +143,7 @@ def case_facets(filterset, queryset, narrow=None, user=None) -> dict[str, list[d
         if column in TO_MANY:
             counts[dimension] = _counts(facet_qs, column)
             continue
+        column = facet_qs.shown(column)  # empty where the reader's case withholds it
         same_cases = repr(facet_qs.query.sql_with_params())
         shared.setdefault(same_cases, (facet_qs, {}))[1][dimension] = column
     for facet_qs, columns in shared.values():
@@ -187,7 +188,8 @@ def case_facets(filterset, queryset, narrow=None, user=None) -> dict[str, list[d
 
 
 def _with(narrow, dimension):
-    """The caller's rule, told that this dimension's filter will be in force when chosen."""
+    """The caller's rule, told that this dimension is counted: as if its filter were in
+    force (the at-risk rule), with a withheld value counted by none (its shown column)."""
     if narrow is None:
         return None
-    return lambda queryset, names: narrow(queryset, names | {dimension})
+    return lambda queryset, names: narrow(queryset, names, counted=dimension)

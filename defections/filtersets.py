@@ -175,11 +175,11 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
         return self.narrow(queryset, {name for name, value in self.form.cleaned_data.items()
                                       if chosen(value)})
 
-    def narrow(self, queryset, names):
+    def narrow(self, queryset, names, counted=None):
         """At-risk cases only where the filters in `names` ask about name, form and year
         (visibility.narrow); facets ask it for each dimension's filters."""
         q = self.form.cleaned_data.get("q", "") if hasattr(self.form, "cleaned_data") else ""
-        return visibility.narrow(queryset, names, q or "")
+        return visibility.narrow(queryset, names, q or "", counted)
 
     def filter_agency(self, queryset, name, value):
         if not chosen(value):

@@ -202,9 +202,10 @@ class Period(models.Model):
 # --- people and agencies ------------------------------------------------------------------
 
 
-# What a public queryset filters and orders by instead of a column an at-risk case hides
-# (the aliases that `visible_to` sets: defections/visibility.py).
-SHOWN = {"date_start": "shown_start", "date_end": "shown_end", "updated_at": "shown_updated"}
+# What a public queryset filters, orders and counts by instead of a column an at-risk case
+# hides or a case withholds (the aliases that `visible_to` sets: defections/visibility.py).
+SHOWN = {"date_start": "shown_start", "date_end": "shown_end", "updated_at": "shown_updated",
+         "destination_country": "shown_destination_country", "period__slug": "shown_period_slug"}
 
 
 class ShownMixin:

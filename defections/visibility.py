@@ -27,6 +27,7 @@ from datetime import date
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     BooleanField,
+    CharField,
     DateField,
     DateTimeField,
     ExpressionWrapper,
@@ -128,7 +129,12 @@ def cases(queryset, user):
             .alias(details_hidden=ExpressionWrapper(hidden, output_field=BooleanField()), **flags,
                    withheld_text=withheld("case_id", withholding.SEARCHED, day),
                    withheld_native_name=withheld("person_id", ["native_name"], day, "person_id"))
-            .alias(shown_start=Choose(When(unknown, then=Value(None)),
+            .alias(shown_destination_country=Choose(
+                       When(withheld_destination_country=True, then=Value("")),
+                       default=F("destination_country"), output_field=CharField()),
+                   shown_period_slug=Choose(When(unknown, then=Value(None)), default=F("period__slug"),
+                                            output_field=CharField()),
+                   shown_start=Choose(When(unknown, then=Value(None)),
                                       When(details_hidden=True, then=YearDay("date_start", 1, 1)),
                                       default=F("date_start"), output_field=DateField()),
                    shown_end=Choose(When(unknown, then=Value(None)),
@@ -265,13 +271,15 @@ def people_named(q: str):
     return Person.objects.alias(u_name=Unaccented("name")).filter(condition).values("pk")
 
 
-def narrow(queryset, names, q: str = ""):
+def narrow(queryset, names, q: str = "", counted: str | None = None):
     """Cases as the filters in `names` may show them to the queryset's reader: at-risk
-    cases only where the filters ask about name, form and year alone."""
+    cases only where the filters ask about name, form and year alone, and no case that
+    withholds a field a filter reads. `counted`: a facet counted over the cases, as if its
+    filter were in force (it groups by the shown column, empty where withheld)."""
     if "details_hidden" not in queryset.query.annotations:
         return queryset
     queryset = not_withholding(queryset, sorted({field for name in names for field in READS.get(name, ())}))
-    closed = set(names) - OPEN_FILTERS - {"q"}
+    closed = (set(names) | ({counted} if counted else set())) - OPEN_FILTERS - {"q"}
     if closed:
         return details_shown(queryset)
     if "q" in names and q.strip():

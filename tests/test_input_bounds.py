@@ -59,6 +59,8 @@ TOKEN = "/api/v1/auth/token/"
     ('{"username": "admin", "password": NaN}', "password"),
     ('{"username": "admin", "password": Infinity}', "password"),
     ('{"username": ["a", {"b": [1e400]}], "password": "x"}', "username"),
+    # a failed login is recorded with its username (axes: 255 characters at most)
+    ('{"username": "%s", "password": "x"}' % ("u" * 300), "username"),
 ])
 def test_the_token_endpoint_refuses_what_nothing_can_store(api, db, body, field):
     response = post_raw(api, TOKEN, body)

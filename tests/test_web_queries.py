@@ -17,9 +17,9 @@ from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFac
 # page -> SQL queries it runs (with the filters of its URL below)
 QUERIES = {
     "home": 7,
-    "cases": 14,  # + the destination and period facets, apart: a withheld value is not counted
+    "cases": 12,
     "cases-filtered": 16,
-    "cases-search": 14,
+    "cases-search": 12,
     "case": 9,  # + the accounts (issue 13)
     "people": 3,
     "person": 6,

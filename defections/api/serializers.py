@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import exceptions, serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.settings import api_settings
 
 from defections import choices, permissions, visibility, workflow
@@ -534,3 +535,10 @@ class StatsSerializer(serializers.Serializer):
         "Per period of instability, in time order. A period is derived from a case's whole "
         "date, so the cases of people at risk are counted by no period (nor by agency), nor "
         "those whose date is withheld."))
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    """DRF's token request, with a username no longer than any can be (a failed login is
+    recorded with it: a longer one was a 500)."""
+
+    username = serializers.CharField(label="Username", write_only=True, max_length=150)

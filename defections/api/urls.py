@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from defections.api import views
 from defections.api.changes import ChangesView
 from defections.api.parsers import JSONParser
+from defections.api.serializers import TokenRequestSerializer
 
 app_name = "api"
 
@@ -32,7 +33,8 @@ urlpatterns = [
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("changes/", ChangesView.as_view(), name="changes"),
     # DRF's token view names its own parsers: ours for JSON, so its bounds hold here too.
-    path("auth/token/", ObtainAuthToken.as_view(parser_classes=[JSONParser, FormParser, MultiPartParser]),
+    path("auth/token/", ObtainAuthToken.as_view(parser_classes=[JSONParser, FormParser, MultiPartParser],
+                                                 serializer_class=TokenRequestSerializer),
          name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file, so the Content Security Policy still forbids

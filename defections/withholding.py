@@ -66,19 +66,26 @@ class WithholdingQuerySet(models.QuerySet):
         return self.filter(Q(until__isnull=True) | Q(until__gt=day))
 
 
-# Every write to a withholding changes what the public reads of its record: the record's
-# change time moves (so `updated_after` finds it) and its stale-save check with it.
+# A write that changes what the public reads of a record (a field withheld now, or no
+# longer) moves the record's change time, so `updated_after` finds it and its stale-save
+# check with it. One that does not (a reason reworded, an expiry moved while the field
+# stays withheld) leaves it: the public would read a change time for a change it cannot see.
 TOUCH = """
     UPDATE defections_case SET updated_at = now() WHERE updated_at < now() AND id = {row}.case_id;
     UPDATE defections_person SET updated_at = now() WHERE updated_at < now() AND id = {row}.person_id;"""
+IN_FORCE = "({row}.until IS NULL OR {row}.until > CURRENT_DATE)"
+SAME = ("TG_OP = 'UPDATE' AND NEW.field = OLD.field AND NEW.case_id IS NOT DISTINCT FROM OLD.case_id "
+        "AND NEW.person_id IS NOT DISTINCT FROM OLD.person_id AND {other}")
 
 touches_record = pgtrigger.Trigger(
     name="withholdings_touch_record", when=pgtrigger.After,
     operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
     func=f"""
-    IF TG_OP <> 'DELETE' THEN {TOUCH.format(row="NEW")}
+    IF TG_OP <> 'DELETE' AND {IN_FORCE.format(row="NEW")}
+       AND NOT ({SAME.format(other=IN_FORCE.format(row="OLD"))}) THEN {TOUCH.format(row="NEW")}
     END IF;
-    IF TG_OP <> 'INSERT' THEN {TOUCH.format(row="OLD")}
+    IF TG_OP <> 'INSERT' AND {IN_FORCE.format(row="OLD")}
+       AND NOT ({SAME.format(other=IN_FORCE.format(row="NEW"))}) THEN {TOUCH.format(row="OLD")}
     END IF;
     RETURN NULL;""")
 

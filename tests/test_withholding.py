@@ -237,3 +237,26 @@ def test_an_edit_to_a_withheld_field_alone_leaves_no_public_trace(guarded):
     case.summary = "A new summary."
     case.save()
     assert api.get(urls[0]).json()["updated_at"] != before[0].json()["updated_at"]
+
+
+@pytest.mark.django_db(transaction=True)  # the change time is the transaction's
+def test_only_a_withholding_the_public_can_tell_moves_the_change_time(guarded):
+    """Adding or lifting a withholding changes what the public reads (and its change time);
+    rewording the reason or moving a future expiry does not, and leaves no trace."""
+    api = APIClient()
+    url = f"/api/v1/cases/{guarded.pk}/"
+
+    def public_time():
+        return api.get(url).json()["updated_at"]
+
+    first = public_time()
+    Withholding.objects.filter(case=guarded).update(reason="Reworded, staff only.")
+    Withholding.objects.filter(case=guarded, field="place").update(until=date(2099, 1, 1))
+    assert public_time() == first
+    Withholding.objects.filter(case=guarded, field="place").delete()  # lifted: the place is public
+    lifted = public_time()
+    assert lifted != first and api.get(url).json()["place"] == PLACE
+    Withholding.objects.create(case=guarded, field="country_from", reason="New.", until=date(2000, 1, 1))
+    assert public_time() == lifted  # expired already: nothing the public reads changed
+    Withholding.objects.filter(case=guarded, field="country_from").update(until=None)
+    assert public_time() != lifted and api.get(url).json()["country_from"] is None

@@ -526,10 +526,12 @@ class Source(Timestamped):
 # --- cases ---------------------------------------------------------------------------------
 
 
-def quiet_change(record, quiet: set[str]) -> set[str] | None:
+def quiet_change(record, quiet: set[str], idle_is_quiet: bool = False) -> set[str] | None:
     """The fields of record changed since stored, when all are in quiet or withheld from the
     public today (defections/withholding.py); else None. Saving only those keeps
-    `updated_at`: the public would read a change time for a change it cannot see."""
+    `updated_at`: the public would read a change time for a change it cannot see.
+    idle_is_quiet: a save that changes nothing (but who saved) is quiet too, for a record
+    whose related rows move its change time themselves (a case's, by trigger)."""
     fields = {f.attname: f for f in record._meta.concrete_fields if not f.generated}
     stored = type(record).objects.filter(pk=record.pk).values(*fields).first()
     if stored is None:
@@ -541,9 +543,9 @@ def quiet_change(record, quiet: set[str]) -> set[str] | None:
     withheld = Withholding.objects.active().filter(**{record._meta.model_name: record.pk})
     quiet = quiet | {column for field in withheld.values_list("field", flat=True)
                      for column in WITHHELD_COLUMNS.get(field, ())}
-    # Something besides who saved it: a save by someone else alone is no quiet change, it may
-    # carry motives or citations saved after the row.
-    return changed if changed - {"updated_by"} and changed <= quiet else None
+    # Else something besides who saved it: a save that changes nothing may carry related rows
+    # saved after it (a person's aliases) that move the change time by no trigger.
+    return changed if (idle_is_quiet or changed - {"updated_by"}) and changed <= quiet else None
 
 
 class CaseQuerySet(ShownMixin, models.QuerySet):
@@ -673,7 +675,8 @@ class Case(Dated, Authored):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
-        if update_fields is None and not self._state.adding and (changed := self.staff_only_change()):
+        if update_fields is None and not self._state.adding and (
+                changed := self.staff_only_change()) is not None:
             kwargs["update_fields"] = changed
         if self.status == choices.Status.PUBLISHED and self.stored_status() != choices.Status.PUBLISHED:
             self.sign_off(self.updated_by)  # published now: under the codebook of now
@@ -702,7 +705,7 @@ class Case(Dated, Authored):
 
     def staff_only_change(self) -> set[str] | None:
         """The fields changed since stored, when the public sees none of them; else None."""
-        return quiet_change(self, self.STAFF_ONLY_FIELDS)
+        return quiet_change(self, self.STAFF_ONLY_FIELDS, idle_is_quiet=True)
 
     def account_groups(self) -> list[tuple[str, list, bool]]:
         """The accounts by the fact they tell: (claim label, accounts, contested: more than one

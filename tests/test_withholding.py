@@ -178,6 +178,7 @@ def test_the_api_writes_withholdings_with_clear_errors(editor, researcher):
                 [{"field": "place", "reason": ""}],
                 [{"field": "place", "reason": "x"}, {"field": "place", "reason": "y"}],
                 [{"field": "place", "reason": "x", "until": "someday"}],
+                [{}], [{"reason": "x"}], [{"field": "place"}],  # a PATCH needs them too
                 "place"]:
         refused = editor.patch(url, {"withheld": bad}, format="json")
         assert refused.status_code == 400 and "withheld" in refused.json(), (bad, refused.json())
@@ -260,3 +261,21 @@ def test_only_a_withholding_the_public_can_tell_moves_the_change_time(guarded):
     assert public_time() == lifted  # expired already: nothing the public reads changed
     Withholding.objects.filter(case=guarded, field="country_from").update(until=None)
     assert public_time() != lifted and api.get(url).json()["country_from"] is None
+
+
+@pytest.mark.django_db(transaction=True)  # the change time is the transaction's
+def test_a_client_writing_back_what_it_read_leaves_no_public_trace(guarded, editor):
+    """An editor reads the case, changes only a withheld value and sends it back with the
+    withholdings as read (or with a reason reworded): the public reads no change time."""
+    api = APIClient()
+    url = f"/api/v1/cases/{guarded.pk}/"
+    before = api.get(url)
+    read = editor.get(url).json()
+    for change in [{"place": "A new hidden place", "withheld": read["withheld"]},
+                   {"withheld": [{**w, "reason": "Reworded."} for w in read["withheld"]]},
+                   {}]:
+        assert editor.patch(url, change, format="json").status_code == 200, change
+        after = api.get(url)
+        assert after.json() == before.json() and after["ETag"] == before["ETag"], change
+    assert Case.objects.get(pk=guarded.pk).place == "A new hidden place"
+    assert set(Withholding.objects.filter(case=guarded).values_list("reason", flat=True)) == {"Reworded."}

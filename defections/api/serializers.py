@@ -270,6 +270,8 @@ class WithheldField(serializers.ListSerializer):
 
     def to_internal_value(self, data):
         items = super().to_internal_value(data)
+        if any("field" not in item or not item.get("reason") for item in items):  # a PATCH too
+            raise serializers.ValidationError("Each withheld field is given with its reason.")
         fields = [item["field"] for item in items]
         wrong = sorted(set(fields) - set(self.valid))
         if wrong:
@@ -281,11 +283,19 @@ class WithheldField(serializers.ListSerializer):
 
 
 def save_withholdings(record, items, **owner):
-    """Replace the record's withholdings by items (a write's `withheld`)."""
+    """Make the record's withholdings those of items (a write's `withheld`), writing only what
+    differs: a list sent back as read changes nothing, and moves no public change time."""
     if items is None:
         return
-    record.withholdings.all().delete()
-    Withholding.objects.bulk_create(Withholding(**owner, **item) for item in items)
+    stored = {w.field: w for w in Withholding.objects.filter(**owner)}
+    wanted = {item["field"]: {"reason": item["reason"], "until": item.get("until")} for item in items}
+    for field, withholding in stored.items():
+        if field not in wanted:
+            withholding.delete()
+        elif {"reason": withholding.reason, "until": withholding.until} != wanted[field]:
+            Withholding.objects.filter(pk=withholding.pk).update(**wanted[field])
+    Withholding.objects.bulk_create(Withholding(**owner, field=field, **values)
+                                    for field, values in wanted.items() if field not in stored)
 
 
 class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):

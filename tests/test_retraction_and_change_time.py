@@ -41,6 +41,9 @@ def test_a_published_cases_retraction_note_is_not_public_before_retraction(api):
     assert SECRET not in response.content.decode()
 
 
+# Each request its own transaction, as served: the touch triggers move the time from
+# the transaction's start (a case saved earlier in the same one is left alone).
+@pytest.mark.django_db(transaction=True)
 def test_a_public_change_of_motives_moves_the_public_change_time(api):
     """Case.save keeps updated_at when only staff-only columns changed; `updated_by` is one,
     so a write by another editor than the last whose column changes are none (motives,
@@ -61,6 +64,9 @@ def test_a_public_change_of_motives_moves_the_public_change_time(api):
     assert case.pk in [row["id"] for row in changed]
 
 
+# Each request its own transaction, as served: the touch triggers move the time from
+# the transaction's start (a case saved earlier in the same one is left alone).
+@pytest.mark.django_db(transaction=True)
 def test_a_change_of_citations_by_another_editor_makes_the_admin_version_stale():
     """Case.version (the admin's no-lost-updates check) is updated_at + notes: a second
     editor replacing the citations or motives (API) leaves both as they were, so a form

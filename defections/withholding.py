@@ -12,6 +12,7 @@ period derived from it), `birth` and `death` a person's.
 """
 
 import pgtrigger
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -130,8 +131,6 @@ class Withholding(models.Model):
         return f"{self.get_field_display()} withheld{until}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         fields = CASE_FIELDS if self.case_id is not None or self.person_id is None else PERSON_FIELDS
         if self.field and self.field not in fields:
             kind = "case" if fields is CASE_FIELDS else "person"
@@ -140,12 +139,6 @@ class Withholding(models.Model):
     @property
     def in_force(self) -> bool:
         return self.until is None or self.until > today()
-
-
-def in_force(withholdings, day=None) -> list[str]:
-    """The fields of these withholdings (of one record) in force on day (today)."""
-    day = day or today()
-    return sorted({w.field for w in withholdings if w.until is None or w.until > day})
 
 
 def lapsed(after, day) -> list[tuple[str, int]]:

@@ -14,8 +14,14 @@ def test_home_has_figures_and_an_accessible_timeline(client, seeded):
     assert f"<strong>{Case.objects.public().count()}</strong> published cases" in html
     svg = html[html.index("<svg"):html.index("</svg>")]
     assert "<title" in svg and "<desc" in svg and "aria-labelledby" in svg
+    chart = response.context["chart"]
+    # The axis fits the years with cases (2022–2026 in the seed, widened to eight years): the
+    # periods in them are drawn.
+    assert (chart["first"], chart["last"]) == (2019, 2026)
     for period in Period.objects.all():
-        assert period.name.replace("'", "&#x27;") in svg
+        drawn = period.name.replace("'", "&#x27;") in svg
+        assert drawn == (period.start.year <= chart["last"]
+                         and (period.end is None or period.end.year >= chart["first"]))
     assert 'href="/cases/?year_min=2022&amp;year_max=2022"' in svg
     assert "<table" in html and "<caption>" in html  # the data-table alternative
 

@@ -16,10 +16,10 @@ from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFac
 
 # page -> SQL queries it runs (with the filters of its URL below)
 QUERIES = {
-    "home": 7,
-    "cases": 12,
-    "cases-filtered": 16,
-    "cases-search": 12,
+    "home": 6,
+    "cases": 11,
+    "cases-filtered": 15,
+    "cases-search": 11,
     "case": 9,  # + the accounts (issue 13)
     "people": 3,
     "person": 6,

@@ -524,6 +524,7 @@ class YearFormCountSerializer(serializers.Serializer):
     final = serializers.IntegerField()
     geographic = serializers.IntegerField()
     total = serializers.IntegerField()
+    spanning = serializers.IntegerField(help_text="Of these, cases dated to a span of several years.")
 
 
 class AgencyCountSerializer(serializers.Serializer):
@@ -539,7 +540,10 @@ class PeriodCountSerializer(serializers.Serializer):
 class StatsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Cases matching the filters.")
     undated = serializers.IntegerField(help_text="Of those, cases with no known (or a withheld) date.")
-    by_year_and_form = YearFormCountSerializer(many=True, help_text="Dated cases by the year they start.")
+    by_year_and_form = YearFormCountSerializer(many=True, help_text=(
+        "Dated cases by year. A case counts in every year its date touches (as the cases' "
+        "year_min/year_max filter lists it), so these add up to more than the cases when some "
+        "are dated to several years."))
     by_agency = AgencyCountSerializer(many=True, help_text="Per agency (not rolled up), most first.")
     by_period = PeriodCountSerializer(many=True, help_text=(
         "Per period of instability, in time order. A period is derived from a case's whole "

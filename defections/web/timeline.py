@@ -4,14 +4,15 @@ Drawn on the server as SVG (templates/_timeline.html) from stats.by_year_and_for
 so that it needs no JavaScript and follows whatever filters made the queryset.
 """
 
-from datetime import date
 from urllib.parse import urlencode
 
+from defections import withholding
 from defections.choices import Form
 
 WIDTH, HEIGHT = 960, 300
 LEFT, RIGHT, TOP, BOTTOM = 34, 8, 52, 28
 LABEL_ROWS = 3
+MIN_YEARS = 8  # fewer would draw one or two bars across the whole width
 CHAR_WIDTH = 6.2  # of the 11px label font, to keep period labels from overlapping
 
 
@@ -21,18 +22,37 @@ def year_link(base: str, params, year: int) -> str:
     return f"{base}?{urlencode([*pairs, ('year_min', year), ('year_max', year)])}"
 
 
-def build(rows: list[dict], periods, base: str = "/cases/", params=(), total=None) -> dict:
-    """Everything the SVG template draws, in its own coordinates."""
-    today = date.today().year
+def nice_step(top: float, most: int) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 25, 50, 100, … that cuts `top` into at most `most` steps."""
+    for magnitude in (1, 10, 100, 1000, 10000, 100000):
+        for step in (1, 2, 5) if magnitude == 1 else (1, 2, 2.5, 5):
+            if int(step * magnitude) == step * magnitude and top / (step * magnitude) <= most:
+                return int(step * magnitude)
+    return 1000000
+
+
+def build(rows: list[dict], periods, base: str = "/cases/", params=(), undated=None,
+          first: int | None = None, last: int | None = None) -> dict:
+    """Everything the SVG template draws, in its own coordinates.
+
+    The axis fits the years shown: those asked for (`first`, `last`: the list's year
+    filter) or else those with cases, at least MIN_YEARS of them."""
     years = [r["year"] for r in rows]
-    first = min([*years, *(p.start.year for p in periods)], default=today)
-    last = max([*years, today])
+    asked = first
+    last = last or max(years, default=withholding.today().year)
+    first = first or min(years, default=last)
+    if asked is None and last - first + 1 < MIN_YEARS:
+        first = last - MIN_YEARS + 1
+    rows = [r for r in rows if first <= r["year"] <= last]
     span = last - first + 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / span
-    top = max([r["total"] for r in rows], default=0) or 1
+    most = max([r["total"] for r in rows], default=0) or 1
+    grid_step = nice_step(most, 4)
+    top = -(-most // grid_step) * grid_step  # the highest bar, rounded up to a gridline
     scale = plot_h / top
     params = list(params)
+    bar_w = min(step * 0.8, 60)
 
     bars = []
     for row in rows:
@@ -45,13 +65,15 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=(), total=Non
                 h = n * scale
                 y -= h
                 segments.append({"form": form.value, "label": form.label, "n": n,
-                                 "x": x + step * 0.1, "y": y, "w": step * 0.8, "h": h})
+                                 "x": x + (step - bar_w) / 2, "y": y, "w": bar_w, "h": h})
         parts = ", ".join(f"{s['n']} {s['label'].lower()}" for s in segments)
+        spanning = row.get("spanning", 0)
         bars.append({"year": row["year"], "total": row["total"], "segments": segments,
-                     "counts": [row[f] for f in Form.values],
+                     "counts": [row[f] for f in Form.values], "spanning": spanning,
                      "href": year_link(base, params, row["year"]),
                      "label": f"{row['year']}: {row['total']} case{'s' if row['total'] != 1 else ''}"
-                              f" ({parts})",
+                              f" ({parts})"
+                              + (f", {spanning} of them dated to several years" if spanning else ""),
                      "hit_x": x, "hit_w": step})
 
     shaded, row_ends = [], [-1e9] * LABEL_ROWS
@@ -72,22 +94,18 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=(), total=Non
                        "anchor": anchor,
                        "dates": f"{period.start.year}–{period.end.year if period.end else ''}"})
 
-    decade = 10 if span > 30 else (5 if span > 12 else 1)
+    every = nice_step(span, 12)
     ticks = [{"x": LEFT + (y - first + 0.5) * step, "year": y}
-             for y in range(first, last + 1) if y % decade == 0]
-    grid = sorted({0, top // 2, top}) if top > 1 else [0, 1]
-    gridlines = [{"y": TOP + plot_h - v * scale, "value": v} for v in grid]
+             for y in range(first, last + 1) if y % every == 0]
+    gridlines = [{"y": TOP + plot_h - v * scale, "value": v} for v in range(0, top + 1, grid_step)]
 
-    dated = sum(r["total"] for r in rows)
-    undated = max((total or 0) - dated, 0)
-    total = dated
     busiest = max(rows, key=lambda r: r["total"], default=None)
-    desc = (f"Stacked bars of {total} dated case{'s' if total != 1 else ''} per year from {first} "
-            f"to {last}, by form (articulated, final, geographic)"
+    desc = (f"Stacked bars of the cases in each year from {first} to {last}, by form "
+            "(articulated, final, geographic); a case dated to several years is in each of them"
             + (f"; the most in {busiest['year']} ({busiest['total']})" if busiest else "")
             + ". Shaded bands mark the periods of instability: "
             + "; ".join(f"{p['name']} ({p['dates']})" for p in shaded) + ".")
     return {"width": WIDTH, "height": HEIGHT, "bars": bars, "periods": shaded, "ticks": ticks,
             "gridlines": gridlines, "axis_y": TOP + plot_h, "left": LEFT, "right": WIDTH - RIGHT,
-            "first": first, "last": last, "rows": rows, "desc": desc, "undated": undated,
+            "first": first, "last": last, "rows": rows, "desc": desc, "undated": undated or 0,
             "forms": [{"value": f.value, "label": f.label} for f in Form]}

@@ -124,14 +124,17 @@ def home(request):
     periods = list(Period.objects.all())
 
     def summarize():
-        by_form = dict(cases.order_by().values_list("form").annotate(n=Count("pk")))
-        chart = timeline.build(stats.by_year_and_form(cases), periods, reverse("case-list"),
-                               total=sum(by_form.values()))
+        spans = stats.year_spans(cases)
+        by_form = defaultdict(int)
+        for _, _, form, n in spans:
+            by_form[form] += n
+        chart = timeline.build(stats.by_year_and_form(cases, spans=spans), periods,
+                               reverse("case-list"), undated=stats.undated_in(spans))
         return {
             "chart_html": render_to_string("_timeline.html", {
                 "chart": chart, "chart_id": "timeline",
                 "chart_title": "Published cases per year, by form"}),
-            "by_form": by_form,
+            "by_form": dict(by_form),
             "total": sum(by_form.values()),
             "in_periods": sum(n for period_id, n in stats.period_counts(cases).items()
                               if period_id is not None),
@@ -224,9 +227,12 @@ def case_list(request):
               for value in values]
 
     def summarize():
-        count = filtered.count()
-        chart = timeline.build(stats.by_year_and_form(filtered), list(Period.objects.all()),
-                               reverse("case-list"), params, total=count)
+        spans = stats.year_spans(filtered)
+        count = sum(n for *_, n in spans)
+        first, last = active.get("year_min"), active.get("year_max")
+        chart = timeline.build(stats.by_year_and_form(filtered, first, last, spans),
+                               list(Period.objects.all()), reverse("case-list"), params,
+                               undated=stats.undated_in(spans), first=first, last=last)
         return {
             "count": count,
             "facets_html": render_to_string("cases/_facets.html", {

@@ -8,6 +8,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.routers import DefaultRouter
 
 from defections.api import views
+from defections.api.analysis import AnalysisView
 from defections.api.changes import ChangesView
 from defections.api.parsers import JSONParser
 from defections.api.serializers import TokenRequestSerializer
@@ -31,6 +32,7 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("stats/", views.StatsView.as_view(), name="stats"),
+    path("analysis/", AnalysisView.as_view(), name="analysis"),
     path("changes/", ChangesView.as_view(), name="changes"),
     # DRF's token view names its own parsers: ours for JSON, so its bounds hold here too.
     path("auth/token/", ObtainAuthToken.as_view(parser_classes=[JSONParser, FormParser, MultiPartParser],

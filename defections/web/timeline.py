@@ -7,6 +7,7 @@ so that it needs no JavaScript and follows whatever filters made the queryset.
 from urllib.parse import urlencode
 
 from defections import withholding
+from defections.analysis import years_of
 from defections.choices import Form
 
 WIDTH, HEIGHT = 960, 300
@@ -78,8 +79,8 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=(), undated=N
 
     shaded, row_ends = [], [-1e9] * LABEL_ROWS
     for period in periods:
-        start = max(period.start.year, first)
-        end = min(period.end.year if period.end else last, last)
+        band = years_of(period)  # the years the analysis counts as the period's
+        start, end = max(band[0], first), min(band[-1], last)
         if end < first or start > last:
             continue
         x = LEFT + (start - first) * step

@@ -214,7 +214,8 @@ def test_no_public_page_shows_a_marker(client, canary):
     for case in Case.objects.public():
         assert case.get_absolute_url() in pages, case
         assert case.person.get_absolute_url() in pages, case.person
-    for prefix in ["/cases/?page=2", "/people/?page=2", "/sources/?page=2", "/agencies/", "/about/"]:
+    for prefix in ["/cases/?page=2", "/people/?page=2", "/sources/?page=2", "/agencies/", "/about/",
+                   "/analysis/?form="]:
         assert any(url.startswith(prefix) for url in html), prefix
     facets = [url for url in html if url.startswith("/cases/?") and dimensions(url) == 1]
     assert len(facets) > 30, facets
@@ -267,6 +268,7 @@ def test_pages_cached_after_a_staff_visit_show_no_marker(client, canary, version
     hidden = [case.get_absolute_url() for case in Case.objects.exclude(status="published")]
     urls = ["/", "/cases/", "/people/", "/sources/", "/agencies/", "/cases/?q=CNRY",
             "/cases/?q=Hidden", "/cases/?destination_country=DE", "/cases/?year_min=1991",
+            "/analysis/", "/analysis/?form=geographic",
             canary["at_risk"].get_absolute_url(), canary["at_risk"].person.get_absolute_url(),
             canary["secret_agency"].get_absolute_url(), *hidden]
     staff = User.objects.create_superuser("canary-staff", password="x" * 16)
@@ -338,8 +340,8 @@ def test_no_anonymous_api_answer_shows_a_marker(api, canary):
             assert len(records) == count
     for url in ["/api/v1/schema/", "/api/v1/schema/?format=json", "/api/v1/docs/"]:
         check(url, api.get(url), seen)
-    for query in STATS_FILTERS:
-        url = "/api/v1/stats/" + query.format(agency=canary["secret_agency"].slug)
+    for endpoint, query in [(e, q) for e in ("stats", "analysis") for q in STATS_FILTERS]:
+        url = f"/api/v1/{endpoint}/" + query.format(agency=canary["secret_agency"].slug)
         # naming the agency only hidden records name is a 400, as a missing one is
         check(url, api.get(url), seen, allowed=(200, 400) if "{agency}" in query else (200,))
     assert len(seen) > 150, len(seen)

@@ -1,10 +1,12 @@
 from django.urls import path
 
 from defections.web import views
+from defections.web.analysis import analysis_page
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
+    path("analysis/", analysis_page, name="analysis"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("people/", views.person_list, name="people-list"),

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from defections import choices, codebook, facets, paging, stats, visibility
+from defections import analysis, choices, codebook, facets, paging, stats, visibility
 from defections.cache import TIMEOUT as CACHE_TIMEOUT
 from defections.cache import current_version, key_for, remember, sql_of
 from defections.dates import Precision
@@ -136,8 +136,8 @@ def home(request):
                 "chart_title": "Published cases per year, by form"}),
             "by_form": dict(by_form),
             "total": sum(by_form.values()),
-            "in_periods": sum(n for period_id, n in stats.period_counts(cases).items()
-                              if period_id is not None),
+            # What the data shows about the clustering, and never more (defections/analysis.py).
+            "finding": analysis.analyse(cases, spans=spans, periods=periods).sentence,
             "people_count": Person.objects.visible_to(user).count(),
         }
 
@@ -146,7 +146,7 @@ def home(request):
     return render(request, "home.html", {
         "case_count": total,
         "people_count": summary["people_count"],
-        "in_periods": summary["in_periods"],
+        "finding": summary["finding"],
         "forms": [{"value": f.value, "label": f.label, "count": by_form.get(f.value, 0)}
                   for f in choices.Form],
         "periods": periods,

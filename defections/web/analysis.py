@@ -1,0 +1,47 @@
+"""/analysis/: the clustering test (defections/analysis.py) as a page, under the same query
+string as /cases/, with its chart and its method."""
+
+from django.shortcuts import render
+from django.urls import reverse
+
+from defections import analysis, facets, stats
+from defections.choices import Form
+from defections.filtersets import CaseFilterSet
+from defections.models import Case
+from defections.web import timeline
+from defections.web.views import cached_page, clean_params
+
+API_ANALYSIS = "/api/v1/analysis/"  # the same numbers as JSON (defections/api/analysis.py)
+
+
+@cached_page
+def analysis_page(request):
+    data = clean_params(request)
+    filterset = CaseFilterSet(data, queryset=Case.objects.visible_to(request.user), request=request)
+    valid = filterset.form.is_valid()
+    active = facets.active_filters(filterset)
+    errors = filterset.form.errors if not valid else None
+    if not valid:  # as on the list: the valid filters still apply
+        data = data.copy()
+        for name in filterset.form.errors:
+            data.pop(name, None)
+        filterset = CaseFilterSet(data, queryset=filterset.queryset, request=request)
+        filterset.form.is_valid()
+    result = analysis.of_filterset(filterset)
+    params = [(name, value) for name, values in sorted(data.lists()) if name in filterset.filters
+              for value in values]
+    chart = timeline.build(stats.by_year_and_form(filterset.qs, result.first, result.last),
+                           filterset.form.fields["period"].queryset, reverse("case-list"), params,
+                           undated=result.undated, first=result.first, last=result.last)
+    query = data.urlencode()
+    forms = [{"label": "All forms", "result": result.overall, "value": ""}] + [
+        {"label": form.label, "result": result.by_form[form.value], "value": form.value}
+        for form in Form]
+    return render(request, "analysis.html", {
+        "a": result, "forms": forms, "chart": chart, "query": query,
+        "errors": errors,
+        "active": [(filterset.form.fields[name].label, name) for name in active if name != "ordering"],
+        "list_url": f"{reverse('case-list')}?{query}" if query else reverse("case-list"),
+        "json_url": f"{API_ANALYSIS}?{query}" if query else API_ANALYSIS,
+        "min_cases": analysis.MIN_CASES, "window_start": analysis.WINDOW_START,
+    }, status=200 if valid else 400)

@@ -32,6 +32,14 @@ VERSIONS = [
         "Competing accounts of one fact, each with its holder and rank; a case holding more "
         "than one live account of a fact is contested."],
         redefined={"verification": {"confirmed"}}),
+    Version(3, date(2026, 11, 27), [
+        "More of the dates researchers write are read: seasons (“spring 1953”, “winter 1952–53”), "
+        "parts of a decade (“early 1950s”, “mid-1950s”, “late 1980s”), “before 1941” and “after "
+        "1991”, “22.06.1941” and “06.1941”, and dates written in Russian (“22 июня 1941 г.”, "
+        "“1930-е гг.”, “около 1953”).",
+        "“Circa” now means the year given, give or take two years: “c. 1953” is any time from 1951 "
+        "to 1955 (it was 1953 alone); the circa dates already recorded were widened so."],
+        redefined={"date_precision": {"circa"}}),
 ]
 CURRENT = VERSIONS[-1].number
 

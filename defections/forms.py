@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from defections import models
 from defections.choices import Status
-from defections.dates import EXAMPLES, format_partial_date, parse_partial_date
+from defections.dates import CIRCA_YEARS, EXAMPLES, format_partial_date, parse_partial_date
 from defections.permissions import allowed_statuses, authorize_delete, authorize_save, stored
 from defections.search import matching_person_ids
 from defections.workflow import check_sources
@@ -19,7 +19,8 @@ class PartialDateField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", f"As you would write it: {EXAMPLES}. Blank if unknown.")
+        kwargs.setdefault("help_text", f"As you would write it: {EXAMPLES}. “c. 1953” means "
+                          f"{1953 - CIRCA_YEARS} to {1953 + CIRCA_YEARS}. Blank if unknown.")
         super().__init__(**kwargs)
 
     def to_python(self, value):

@@ -75,3 +75,15 @@ def test_the_pages_say_which_codebook(client):
     assert "two independent origins" in about
     page = client.get(case.get_absolute_url()).content.decode()
     assert "/about/#codebook-v1" in page
+
+
+def test_version_3_sends_circa_dates_coded_before_it_to_re_review():
+    assert codebook.CURRENT == 3
+    for version in codebook.VERSIONS:  # needing_review() filters Case on these names
+        for name in version.redefined:
+            Case._meta.get_field(name)
+    old_circa, new_circa, old_year = (CaseFactory(status="published", date=text)
+                                      for text in ["c. 1953", "c. 1953", "1953"])
+    Case.objects.filter(pk__in=[old_circa.pk, old_year.pk]).update(codebook_version=2)
+    Case.objects.filter(pk=new_circa.pk).update(codebook_version=3)
+    assert set(Case.objects.needing_review()) == {old_circa}

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from defections import analysis, choices, codebook, facets, paging, stats, visibility
 from defections.cache import TIMEOUT as CACHE_TIMEOUT
 from defections.cache import current_version, key_for, remember, sql_of
-from defections.dates import Precision
+from defections.dates import ACCEPTED, Precision
 from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
 from defections.models import (
     Account,
@@ -188,6 +188,7 @@ def about(request):
         "motives": Motive.objects.all(),
         "periods": Period.objects.all(),
         "versions": reversed(codebook.VERSIONS),
+        "date_forms": ACCEPTED,
         "current_version": codebook.CURRENT,
     })
 

@@ -19,7 +19,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.settings import api_settings
 
 from defections import choices, permissions, visibility, workflow
-from defections.dates import check_interval, parse_partial_date
+from defections.dates import EXAMPLES, check_interval, parse_partial_date
 from defections.models import (
     Account,
     Agency,
@@ -36,8 +36,8 @@ from defections.models import (
 from defections.withholding import CASE_FIELDS, PERSON_FIELDS
 
 STAFF_PERMISSION = visibility.STAFF_PERMISSION
-DATE_HELP = ("A partial date as written: “24 February 2022”, “March 2026”, “2018”, “1936–1938”, "
-             "“1930s” or “c. 1953”. Write it as this text or as the start/end/precision triple.")
+DATE_HELP = (f"A partial date as written: {EXAMPLES}. Write it as this text or as the "
+             "start/end/precision triple.")
 
 
 def reader(context):

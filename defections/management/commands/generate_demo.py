@@ -28,6 +28,7 @@ from django.db import connections, transaction
 from psycopg2 import sql
 
 from defections import choices, invariants, seed
+from defections.dates import CIRCA_YEARS
 from defections.models import (
     Agency,
     Case,
@@ -375,4 +376,6 @@ class Command(BaseCommand):
         if precision == "decade":
             first = day.year - day.year % 10
             return date(first, 1, 1), date(first + 9, 12, 31), precision
+        if precision == "circa":  # as the parser stores "c. 1953" (defections/dates.py)
+            return date(day.year - CIRCA_YEARS, 1, 1), date(day.year + CIRCA_YEARS, 12, 31), precision
         return date(day.year, 1, 1), date(day.year, 12, 31), precision

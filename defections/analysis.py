@@ -6,7 +6,7 @@ the cases a CaseFilterSet selects, in whole years, by the year rule of every cou
 
 - A year is a *period year* when any day of it lies in a period of instability: the bands
   the timeline shades. The *window* runs from 1917 (the Soviet state's first year), or the
-  list's first year, to this year, or the list's last year.
+  list's first year if later, to this year, or the list's last year if earlier.
 - A case is *in the periods* when every year its date touches (within the window) is a
   period year, *outside* when none is. A case whose date touches both ("1930s", "before
   1941") cannot be placed: it is left out of the test as too imprecise, and counted. So
@@ -172,10 +172,12 @@ def analyse(cases, first: int | None = None, last: int | None = None,
     """The test over `cases` (a filtered, visible queryset) between the years given; `spans`
     (stats.year_spans) and `periods` when the caller has them already."""
     today = withholding.today()
-    first = max(first or WINDOW_START, 1)
-    last = last or today.year
+    # No case is earlier than the Soviet state or later than today: the window stays within
+    # them (which also bounds the work of the shift test, whatever years are asked for).
+    first = min(max(first or WINDOW_START, WINDOW_START), today.year)
+    last = max(min(last or today.year, today.year), first)
     periods = list(Period.objects.all()) if periods is None else periods
-    mask = np.zeros(max(last - first + 1, 1), dtype=bool)
+    mask = np.zeros(last - first + 1, dtype=bool)
     drawn = []
     for period in periods:
         span = [y for y in years_of(period, today) if first <= y <= last]

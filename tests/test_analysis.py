@@ -161,3 +161,27 @@ def test_a_bad_filter_is_named_and_the_others_still_apply(periods, client):
     assert numbers(page.content.decode())["rows"]["All forms"][0] == "12"
     api = client.get("/api/v1/analysis/?year_min=abc")
     assert api.status_code == 400 and "year_min" in api.json()
+
+
+@pytest.mark.parametrize(("query", "window"), [
+    ({"year_min": 1, "year_max": 9999}, (1917, 2026)),  # bounded: no case is earlier or later
+    ({"year_min": 3000}, (2026, 2026)),
+    ({"year_max": 1900}, (1917, 1917)),
+])
+def test_the_window_stays_within_the_soviet_state_and_today(periods, client, query, window):
+    cases(*["1937"] * 6, *["1960"] * 6)
+    data = client.get("/api/v1/analysis/", query).json()
+    assert (data["first"], data["last"]) == window
+    assert data["years"] == window[1] - window[0] + 1
+    assert data["overall"]["verdict"] in ("estimated", "no_contrast")
+    assert client.get("/analysis/", query).status_code == 200
+
+
+def test_the_schema_documents_the_analysis(client, db):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    get = schema["paths"]["/api/v1/analysis/"]["get"]
+    assert {"form", "agency", "year_min", "year_max", "q"} <= {p["name"] for p in get["parameters"]}
+    assert {"200", "400"} <= set(get["responses"])
+    ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    properties = schema["components"]["schemas"][ref]["properties"]
+    assert {"sentence", "overall", "by_form", "undated"} <= set(properties)

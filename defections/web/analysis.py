@@ -34,11 +34,14 @@ def analysis_page(request):
                            filterset.form.fields["period"].queryset, reverse("case-list"), params,
                            undated=result.undated, first=result.first, last=result.last)
     query = data.urlencode()
+    others = data.copy()
+    others.pop("form", None)  # a form's row links to the same filters with that form alone
+    others = others.urlencode()
     forms = [{"label": "All forms", "result": result.overall, "value": ""}] + [
         {"label": form.label, "result": result.by_form[form.value], "value": form.value}
         for form in Form]
     return render(request, "analysis.html", {
-        "a": result, "forms": forms, "chart": chart, "query": query,
+        "a": result, "forms": forms, "chart": chart, "query": query, "others": others,
         "errors": errors,
         "active": [(filterset.form.fields[name].label, name) for name in active if name != "ordering"],
         "list_url": f"{reverse('case-list')}?{query}" if query else reverse("case-list"),

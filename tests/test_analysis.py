@@ -185,3 +185,19 @@ def test_the_schema_documents_the_analysis(client, db):
     ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     properties = schema["components"]["schemas"][ref]["properties"]
     assert {"sentence", "overall", "by_form", "undated"} <= set(properties)
+
+
+@pytest.mark.parametrize("url", ["/cases/?year_min=2027", "/cases/?year_max=3", "/",
+                                 "/cases/?year_min=1&year_max=1", "/analysis/?year_max=3",
+                                 "/analysis/?year_min=2027"])
+def test_charts_at_the_edges_of_time(periods, client, url):
+    """A year asked for after every case, a year near the first, and an open period that
+    starts after today: each chart draws (no 500, no negative year on its axis)."""
+    Period.objects.filter(slug="war").update(end=date(2026, 3, 1))
+    Period.objects.create(slug="next", name="Next", start=date(2027, 1, 1))
+    cases("1937", "2023")
+    response = client.get(url)
+    assert response.status_code == 200
+    first, last = (int(y) for y in re.search(r"Cases per year, (\d+)–(\d+)",
+                                               response.content.decode()).groups())
+    assert 1 <= first <= last

@@ -40,10 +40,10 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=(), undated=N
     filter) or else those with cases, at least MIN_YEARS of them."""
     years = [r["year"] for r in rows]
     asked = first
-    last = last or max(years, default=withholding.today().year)
+    last = max(last or max(years, default=withholding.today().year), first or 1)
     first = first or min(years, default=last)
     if asked is None and last - first + 1 < MIN_YEARS:
-        first = last - MIN_YEARS + 1
+        first = max(last - MIN_YEARS + 1, 1)
     rows = [r for r in rows if first <= r["year"] <= last]
     span = last - first + 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -80,6 +80,8 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=(), undated=N
     shaded, row_ends = [], [-1e9] * LABEL_ROWS
     for period in periods:
         band = years_of(period)  # the years the analysis counts as the period's
+        if not band:  # an open period that starts after today
+            continue
         start, end = max(band[0], first), min(band[-1], last)
         if end < first or start > last:
             continue

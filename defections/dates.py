@@ -165,9 +165,18 @@ def _month(year: int, month: int) -> PartialDate:
     return PartialDate(date(year, month, 1), _month_end(year, month), Precision.MONTH)
 
 
+def _lookup(vocabulary: dict, word: str):
+    """A word's meaning; a ValueError (try the next pattern) for one the case-blind pattern
+    matched but the vocabulary does not hold ("ſpring": Python's regex folds ſ to s)."""
+    try:
+        return vocabulary[word.lower()]
+    except KeyError:
+        raise ValueError(word) from None
+
+
 def _season(word: str, year: int) -> PartialDate:
     """A season of year; a winter is the one that ends in year (December before to February)."""
-    first = SEASONS[word.lower()]
+    first = _lookup(SEASONS, word)
     if first == 12:
         return PartialDate(date(year - 1, 12, 1), _month_end(year, 2), Precision.SEASON)
     return PartialDate(date(year, first, 1), _month_end(year, first + 2), Precision.SEASON)
@@ -178,7 +187,7 @@ def _winter(word: str, first: int, second: str) -> PartialDate:
     last = int(second) if len(second) == 4 else first // 100 * 100 + int(second)
     if last <= first and len(second) == 2:
         last += 100  # "winter 1999–00"
-    if SEASONS[word.lower()] != 12 or last != first + 1:
+    if _lookup(SEASONS, word) != 12 or last != first + 1:
         raise ValueError
     return _season(word, last)
 
@@ -190,7 +199,7 @@ def _years(first: int, last: int) -> PartialDate:
 
 
 def _decade(first: int, part: str | None = None) -> PartialDate:
-    low, high = DECADE_PARTS[DECADE_PART_WORDS[part.lower()]] if part else (0, 9)
+    low, high = DECADE_PARTS[_lookup(DECADE_PART_WORDS, part)] if part else (0, 9)
     return PartialDate(date(first + low, 1, 1), date(first + high, 12, 31), Precision.DECADE)
 
 
@@ -290,8 +299,8 @@ def _written_winter(start: date) -> str:
     """Both years, as historians write a winter: "winter 1952–53" (but "winter 1999–2000")."""
     last = start.year + 1
     if last // 100 != start.year // 100:
-        return f"winter {start.year}–{last}"
-    return f"winter {start.year}–{last % 100:02d}"
+        return f"winter {start.year:04d}–{last:04d}"
+    return f"winter {start.year:04d}–{last % 100:02d}"
 
 
 def format_partial_date(start: date | None, end: date | None, precision: str | None) -> str:
@@ -300,24 +309,24 @@ def format_partial_date(start: date | None, end: date | None, precision: str | N
         return ""
     end = end or start
     if precision == Precision.DAY:
-        return f"{start.day} {calendar.month_name[start.month]} {start.year}"
+        return f"{start.day} {calendar.month_name[start.month]} {start.year:04d}"
     if precision == Precision.MONTH:
-        return f"{calendar.month_name[start.month]} {start.year}"
+        return f"{calendar.month_name[start.month]} {start.year:04d}"
     if precision == Precision.SEASON and start.month in SEASON_NAMES:
         name = SEASON_NAMES[start.month]
-        return _written_winter(start) if name == "winter" else f"{name} {start.year}"
+        return _written_winter(start) if name == "winter" else f"{name} {start.year:04d}"
     if precision == Precision.DECADE:
         first = start.year - start.year % 10
-        return WRITTEN_PARTS.get((start.year - first, end.year - first), "") + f"{first}s"
+        return WRITTEN_PARTS.get((start.year - first, end.year - first), "") + f"{first:04d}s"
     if precision == Precision.CIRCA:
-        return f"c. {(start.year + end.year) // 2}"
+        return f"c. {(start.year + end.year) // 2:04d}"
     if precision == Precision.BEFORE:
-        return f"before {end.year + 1}"
+        return f"before {end.year + 1:04d}"
     if precision == Precision.AFTER:
-        return f"after {start.year - 1}"
+        return f"after {start.year - 1:04d}"
     if end.year != start.year:
-        return f"{start.year}–{end.year}"
-    return str(start.year)
+        return f"{start.year:04d}–{end.year:04d}"
+    return f"{start.year:04d}"
 
 
 def check_interval(start: date | None, end: date | None, precision: str | None) -> PartialDate | None:
@@ -333,4 +342,18 @@ def check_interval(start: date | None, end: date | None, precision: str | None) 
         raise ValidationError("The date ends before it starts.", code="start_after_end")
     if precision not in Precision.values:
         raise ValidationError(f"“{precision}” is not a date precision.", code="invalid_choice")
+    # The interval must be one its precision says: what it is shown as reads back to it
+    # ("after" ends on the day it was recorded, so only its start is read back).
+    written = format_partial_date(start, end, precision)
+    try:
+        back = parse_partial_date(written)
+    except ValidationError:
+        back = None
+    same = back is not None and (back.start, back.precision) == (start, precision) and (
+        back.end == end or precision == Precision.AFTER)
+    if not same:
+        raise ValidationError(
+            f"{start.isoformat()}..{end.isoformat()} is not a {Precision(precision).label.lower()} "
+            f"date: as one it reads “{written}”. Give the interval that text means, or the text.",
+            code="inexpressible")
     return PartialDate(start, end, precision)

@@ -26,6 +26,11 @@ class PartialDateField(forms.CharField):
     def to_python(self, value):
         return parse_partial_date(super().to_python(value))
 
+    def has_changed(self, initial, data):
+        """Changed when the text is (Django's own compares the text shown with the parsed date,
+        so a date was always "changed", and re-read on every save)."""
+        return " ".join((initial or "").split()) != " ".join((data or "").split())
+
 
 class DoorForm(forms.ModelForm):
     """Asks the permission door (defections/permissions.py) about the record as it will be
@@ -82,6 +87,10 @@ class PartialDatesForm(DoorForm):
 
     def _post_clean(self):
         for prefix in self.partial_dates:
+            # A date whose text was left as shown keeps its stored interval ("after 1991" ends
+            # on the day it was recorded; read again today it would end today).
+            if self.instance.pk is not None and prefix not in self.changed_data:
+                continue
             if prefix in self.fields and prefix in self.cleaned_data:
                 value = self.cleaned_data[prefix]
                 setattr(self.instance, f"{prefix}_start", value.start if value else None)

@@ -1,6 +1,9 @@
 """The researchers' admin: permissions by role, the workflow, stale saves, duplicates, dates."""
 
+from datetime import date
+
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.urls import reverse
 
@@ -323,3 +326,16 @@ def test_the_seeded_data_renders_in_every_list_and_history(client, seeded):
                  url("person_change", case.person_id), url("person_history", case.person_id),
                  url("agency_change", Case.objects.exclude(agency=None).first().agency_id)]:
         assert client.get(page).status_code == 200, page
+
+
+def test_an_unchanged_date_keeps_its_stored_interval(client, db):
+    """Recorded on 1 May 2020 as "after 1991" (1992 to that day); fixing the summary later
+    does not read the date again, which would end it on the day of the edit."""
+    with time_machine.travel(date(2020, 5, 1), tick=False):
+        case = CaseFactory(status="draft", date="after 1991")
+    client.force_login(make_user("rita-after", "Researcher"))
+    response = client.post(reverse("admin:defections_case_change", args=[case.pk]),
+                           case_post(case, summary="Typo fixed."))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.summary, case.date_end) == ("Typo fixed.", date(2020, 5, 1))

@@ -55,3 +55,13 @@ def test_circa_is_widened_and_narrowed_back():
     assert dates(person, "birth") == (date(1920, 1, 1), date(1920, 12, 31), "circa")
     assert dates(year) == (date(1953, 1, 1), date(1953, 12, 31), "year")
     assert dates(new) == (date(1960, 1, 1), date(1960, 12, 31), "circa")  # what the old code reads
+
+
+@pytest.mark.parametrize("year", [1, 2, 9998, 9999])
+def test_a_circa_year_at_the_ends_of_the_calendar_stays_as_it_is(year):
+    """Widened, it would be a year that does not exist (the migration failed on year 2)."""
+    case = CaseFactory(date="1953")
+    one = {"date_start": date(year, 1, 1), "date_end": date(year, 12, 31), "date_precision": "circa"}
+    Case.objects.filter(pk=case.pk).update(**one)
+    run(MIGRATION.WIDEN)
+    assert dates(case) == (date(year, 1, 1), date(year, 12, 31), "circa")

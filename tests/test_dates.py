@@ -239,3 +239,38 @@ def test_check_interval():
         check_interval(date(2021, 1, 1), date(2020, 1, 1), "year")
     with pytest.raises(ValidationError, match="not a date precision"):
         check_interval(date(2020, 1, 1), date(2020, 1, 1), "week")
+
+
+@pytest.mark.parametrize("text", ["ſpring 1953", "sprıng 1953", "mıd-1950s", "ſummer 1953", "wınter 1952/53"])
+def test_letters_a_case_blind_pattern_folds_are_a_clear_error(text):
+    """Python's regex matches ſ as s and ı as i; the words they spell are not ours (a 500)."""
+    with pytest.raises(ValidationError):
+        parse_partial_date(text)
+
+
+@pytest.mark.parametrize(("start", "end", "precision", "written"), [
+    (date(999, 1, 1), date(999, 12, 31), "year", "0999"),
+    (date(3, 3, 5), date(3, 3, 5), "day", "5 March 0003"),
+    (date(990, 1, 1), date(999, 12, 31), "decade", "0990s"),
+])
+def test_years_before_1000_are_written_as_they_are_read(start, end, precision, written):
+    assert format_partial_date(start, end, precision) == written
+    assert parse_partial_date(written) == PartialDate(start, end, precision)
+
+
+@pytest.mark.parametrize(("start", "end", "precision"), [
+    (date(2020, 3, 1), date(2025, 12, 31), "day"),      # shown as "1 March 2020"
+    (date(2020, 3, 1), date(2020, 3, 1), "circa"),      # shown as "c. 2020", which is 2018–2022
+    (date(1953, 1, 1), date(1953, 12, 31), "decade"),   # shown as "1950s"
+    (date(2000, 6, 1), date(2000, 6, 30), "before"),    # shown as "before 2001"
+    (date(1992, 6, 1), date(2000, 1, 1), "after"),      # shown as "after 1991"
+])
+def test_a_triple_must_be_an_interval_its_precision_can_say(start, end, precision):
+    with pytest.raises(ValidationError) as excinfo:
+        check_interval(start, end, precision)
+    assert excinfo.value.code == "inexpressible"
+
+
+def test_a_triple_its_precision_can_say_is_taken():
+    assert check_interval(date(1951, 1, 1), date(1955, 12, 31), "circa").precision == "circa"
+    assert check_interval(date(1992, 1, 1), date(2020, 5, 1), "after").end == date(2020, 5, 1)

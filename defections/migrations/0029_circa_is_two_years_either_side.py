@@ -15,7 +15,9 @@ DATES = [
 WIDEN = [
     f"UPDATE {table} SET {p}_start = make_date(EXTRACT(YEAR FROM {p}_start)::int - {YEARS}, 1, 1), "
     f"{p}_end = make_date(EXTRACT(YEAR FROM {p}_end)::int + {YEARS}, 12, 31) "
-    f"WHERE {p}_precision = 'circa' AND EXTRACT(YEAR FROM {p}_start) = EXTRACT(YEAR FROM {p}_end)"
+    f"WHERE {p}_precision = 'circa' AND EXTRACT(YEAR FROM {p}_start) = EXTRACT(YEAR FROM {p}_end) "
+    # (a year within two of the calendar's ends stays as it is: the widened one would not exist)
+    f"AND EXTRACT(YEAR FROM {p}_start) BETWEEN {1 + YEARS} AND {9999 - YEARS}"
     for table, p in DATES
 ]
 

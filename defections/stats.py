@@ -13,6 +13,8 @@ period. The callers keep what they build from these counts (defections/cache.py)
 nothing here is cached.
 """
 
+from collections import Counter, defaultdict
+
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 
@@ -37,17 +39,25 @@ def by_year_and_form(cases, first: int | None = None, last: int | None = None,
     """[{"year": 2022, "articulated": 2, "final": 0, "geographic": 3, "total": 5,
     "spanning": 1}, …] by year, between `first` and `last` when given: each year's cases
     by the year rule, and how many of them are dated to a span of several years."""
-    years: dict[int, dict] = {}
+    # A running sum over the years where spans begin and end, not a walk over every year of
+    # every span (a few wide spans would make that thousands of steps each).
+    change: dict[int, Counter] = defaultdict(Counter)
     for low, high, form, n in year_spans(cases) if spans is None else spans:
         if low is None:
             continue
-        for year in range(max(low, first or low), min(high, last or high) + 1):
-            entry = years.setdefault(year, {"year": year, **{f: 0 for f in Form.values},
-                                            "total": 0, "spanning": 0})
-            entry[form] += n
-            entry["total"] += n
-            entry["spanning"] += n if high > low else 0
-    return [years[y] for y in sorted(years)]
+        start, stop = max(low, first or low), min(high, last or high)
+        if start > stop:
+            continue
+        keys = [form, "total", *(["spanning"] if high > low else [])]
+        change[start].update(dict.fromkeys(keys, n))
+        change[stop + 1].subtract(dict.fromkeys(keys, n))
+    rows, running = [], Counter()
+    for year in range(min(change, default=0), max(change, default=0)):
+        running.update(change.get(year, {}))
+        if running["total"]:
+            rows.append({"year": year, **{f: running[f] for f in Form.values},
+                         "total": running["total"], "spanning": running["spanning"]})
+    return rows
 
 
 def by_agency(cases) -> list[dict]:

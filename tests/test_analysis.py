@@ -201,3 +201,16 @@ def test_charts_at_the_edges_of_time(periods, client, url):
     first, last = (int(y) for y in re.search(r"Cases per year, (\d+)–(\d+)",
                                                response.content.decode()).groups())
     assert 1 <= first <= last
+
+
+def test_a_case_dated_across_the_whole_calendar_draws_no_ten_thousand_bars(periods, client):
+    """Wrongly dated "0001–9999" (the parser reads it): the charts keep to 1917–this year,
+    and the stats still count it in every year it touches."""
+    cases("0001–9999", "1937")
+    page = client.get("/").content.decode()
+    chart = page[page.index("<svg"):page.index("</svg>")]
+    assert chart.count('class="bar"') == 2026 - 1917 + 1
+    assert len(client.get("/cases/").content) < 400_000
+    years = client.get("/api/v1/stats/").json()["by_year_and_form"]
+    assert (years[0]["year"], years[-1]["year"], len(years)) == (1, 9999, 9999)
+    assert next(row for row in years if row["year"] == 1937)["total"] == 2

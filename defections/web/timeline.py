@@ -7,7 +7,7 @@ so that it needs no JavaScript and follows whatever filters made the queryset.
 from urllib.parse import urlencode
 
 from defections import withholding
-from defections.analysis import years_of
+from defections.analysis import WINDOW_START, years_of
 from defections.choices import Form
 
 WIDTH, HEIGHT = 960, 300
@@ -37,11 +37,16 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=(), undated=N
     """Everything the SVG template draws, in its own coordinates.
 
     The axis fits the years shown: those asked for (`first`, `last`: the list's year
-    filter) or else those with cases, at least MIN_YEARS of them."""
+    filter) or else those with cases, at least MIN_YEARS of them, and unless asked for none
+    before 1917 or after this year (a case wrongly dated "0001–9999" draws no 10,000 bars)."""
     years = [r["year"] for r in rows]
+    this_year = withholding.today().year
     asked = first
-    last = max(last or max(years, default=withholding.today().year), first or 1)
-    first = first or min(years, default=last)
+    if last is None:
+        last = min(max(years, default=this_year), this_year)
+    last = max(last, first or 1)
+    if first is None:
+        first = max(min(years, default=last), min(WINDOW_START, last))
     if asked is None and last - first + 1 < MIN_YEARS:
         first = max(last - MIN_YEARS + 1, 1)
     rows = [r for r in rows if first <= r["year"] <= last]

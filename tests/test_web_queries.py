@@ -16,7 +16,7 @@ from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFac
 
 # page -> SQL queries it runs (with the filters of its URL below)
 QUERIES = {
-    "home": 6,
+    "home": 5,
     "cases": 11,
     "cases-filtered": 15,
     "cases-search": 11,

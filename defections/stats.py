@@ -31,6 +31,7 @@ def year_spans(cases) -> list[tuple[int | None, int | None, str, int]]:
 
 
 def undated_in(spans) -> int:
+    """Of year_spans(), the cases with no date the reader is shown (none recorded, or withheld)."""
     return sum(n for low, _, _, n in spans if low is None)
 
 
@@ -82,8 +83,3 @@ def by_period(cases) -> list[dict]:
     rows = [{"period": p, "count": counts.get(p.pk, 0)} for p in Period.objects.all()]
     rows.append({"period": None, "count": counts.get(None, 0)})
     return rows
-
-
-def undated(cases) -> int:
-    """Cases with no date the reader is shown (none recorded, or withheld)."""
-    return cases.filter(**{f"{cases.shown('date_start')}__isnull": True}).count()

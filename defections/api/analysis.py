@@ -5,16 +5,14 @@ import json
 
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 
 from defections import analysis, visibility
 from defections.api.filters import FilterBackend
-from defections.api.views import APIMixin
+from defections.api.views import CaseSummaryView
 from defections.cache import remember
-from defections.filtersets import CaseFilterSet
-from defections.models import Case
 
 Number = serializers.FloatField
 
@@ -72,19 +70,11 @@ class AnalysisSerializer(serializers.Serializer):
     caveats = serializers.ListField(child=serializers.CharField())
 
 
-class AnalysisView(APIMixin, generics.GenericAPIView):
+class AnalysisView(CaseSummaryView):
     """Do defections cluster in the periods of instability? The rate of cases per year in
     the periods against outside them, under the case filters (as on /analysis/)."""
 
-    filter_backends = [FilterBackend]
-    filterset_class = CaseFilterSet
     serializer_class = AnalysisSerializer
-    pagination_class = None
-    renderer_classes = [JSONRenderer]
-    filters_one_result = True
-
-    def get_queryset(self):
-        return Case.objects.visible_to(self.request.user)
 
     @extend_schema(responses=AnalysisSerializer)
     def get(self, request, *args, **kwargs):

@@ -232,12 +232,11 @@ class StatsResultSerializer(s.StatsSerializer):
     pass
 
 
-class StatsView(APIMixin, generics.GenericAPIView):
-    """Counts by year × form, by agency and by period, under the case filters."""
+class CaseSummaryView(APIMixin, generics.GenericAPIView):
+    """One JSON answer about the visible cases the case filters select (stats, analysis)."""
 
     filter_backends = [FilterBackend]
     filterset_class = CaseFilterSet
-    serializer_class = StatsResultSerializer
     pagination_class = None
     renderer_classes = [JSONRenderer]
     filters_one_result = True
@@ -245,16 +244,23 @@ class StatsView(APIMixin, generics.GenericAPIView):
     def get_queryset(self):
         return Case.objects.visible_to(self.request.user)
 
+
+class StatsView(CaseSummaryView):
+    """Counts by year × form, by agency and by period, under the case filters."""
+
+    serializer_class = StatsResultSerializer
+
     @extend_schema(responses=StatsResultSerializer)
     def get(self, request, *args, **kwargs):
         is_staff = visibility.is_staff(request.user)
 
         def compute():
             cases = self.filter_queryset(self.get_queryset()).order_by()
+            spans = stats.year_spans(cases)  # the count, the undated and the years, in one scan
             data = {
-                "count": cases.count(),
-                "undated": stats.undated(cases),
-                "by_year_and_form": stats.by_year_and_form(cases),
+                "count": sum(n for *_, n in spans),
+                "undated": stats.undated_in(spans),
+                "by_year_and_form": stats.by_year_and_form(cases, spans=spans),
                 "by_agency": stats.by_agency(cases),
                 "by_period": stats.by_period(cases),
             }

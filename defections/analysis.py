@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy.stats import binomtest
 
-from defections import stats, withholding
+from defections import facets, stats, withholding
 from defections.choices import Form
 from defections.models import Period
 
@@ -159,12 +159,19 @@ def _test(rows, mask: np.ndarray, first: int, verdict: str | None) -> Result:
     return result
 
 
-def of_filterset(filterset) -> Analysis:
-    """The test for the cases a bound, valid CaseFilterSet selects: its years are the window,
-    and a period filter (which decides the answer) is said to be one."""
-    data = filterset.form.cleaned_data
-    return analyse(filterset.qs, data.get("year_min"), data.get("year_max"),
-                   filtered_by_period=bool(data.get("period")))
+def selected(filterset):
+    """(the cases a bound CaseFilterSet selects by its valid filters, those filters): a page
+    reports the invalid ones and tests the rest, as the list does."""
+    active = facets.active_filters(filterset)
+    return facets.apply_filters(filterset, filterset.queryset, active), active
+
+
+def of_filterset(filterset, spans=None) -> Analysis:
+    """The test for the cases a CaseFilterSet selects: its years are the window, and a period
+    filter (which decides the answer) is said to be one."""
+    cases, active = selected(filterset)
+    return analyse(cases, active.get("year_min"), active.get("year_max"),
+                   filtered_by_period=bool(active.get("period")), spans=spans)
 
 
 def analyse(cases, first: int | None = None, last: int | None = None,

@@ -4,7 +4,7 @@ string as /cases/, with its chart and its method."""
 from django.shortcuts import render
 from django.urls import reverse
 
-from defections import analysis, facets, stats
+from defections import analysis, stats
 from defections.choices import Form
 from defections.filtersets import CaseFilterSet
 from defections.models import Case
@@ -19,18 +19,12 @@ def analysis_page(request):
     data = clean_params(request)
     filterset = CaseFilterSet(data, queryset=Case.objects.visible_to(request.user), request=request)
     valid = filterset.form.is_valid()
-    active = facets.active_filters(filterset)
-    errors = filterset.form.errors if not valid else None
-    if not valid:  # as on the list: the valid filters still apply
-        data = data.copy()
-        for name in filterset.form.errors:
-            data.pop(name, None)
-        filterset = CaseFilterSet(data, queryset=filterset.queryset, request=request)
-        filterset.form.is_valid()
-    result = analysis.of_filterset(filterset)
+    cases, active = analysis.selected(filterset)  # the valid filters: the others are reported
+    spans = stats.year_spans(cases)  # one scan for the test and its chart
+    result = analysis.of_filterset(filterset, spans=spans)
     params = [(name, value) for name, values in sorted(data.lists()) if name in filterset.filters
               for value in values]
-    chart = timeline.build(stats.by_year_and_form(filterset.qs, result.first, result.last),
+    chart = timeline.build(stats.by_year_and_form(cases, result.first, result.last, spans),
                            filterset.form.fields["period"].queryset, reverse("case-list"), params,
                            undated=result.undated, first=result.first, last=result.last)
     query = data.urlencode()
@@ -42,7 +36,7 @@ def analysis_page(request):
         for form in Form]
     return render(request, "analysis.html", {
         "a": result, "forms": forms, "chart": chart, "query": query, "others": others,
-        "errors": errors,
+        "errors": None if valid else filterset.form.errors,
         "active": [(filterset.form.fields[name].label, name) for name in active if name != "ordering"],
         "list_url": f"{reverse('case-list')}?{query}" if query else reverse("case-list"),
         "json_url": f"{API_ANALYSIS}?{query}" if query else API_ANALYSIS,

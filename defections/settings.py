@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "defections.web.context.publisher",
             ],
         },
     },
@@ -155,6 +156,16 @@ STORAGES = {
         )
     },
 }
+
+# Who publishes the data, under which licences, and where to write (defections/publisher.py).
+PUBLISHER_NAME = os.environ.get("PUBLISHER_NAME", "The defection case database project")
+PUBLISHER_URL = os.environ.get("PUBLISHER_URL", "")
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
+CORRECTIONS_EMAIL = os.environ.get("CORRECTIONS_EMAIL", "") or CONTACT_EMAIL
+# The address the site answers at, for links in releases and citations written offline.
+SITE_URL = os.environ.get("SITE_URL", f"http://localhost:{PORT}").rstrip("/")
+# Numbered releases of the public data (manage.py release), served under /data/.
+RELEASES_DIR = Path(os.environ.get("RELEASES_DIR", BASE_DIR / "releases"))
 
 # The Soviet Union is no longer in ISO 3166-1, but it is where many of our cases start.
 COUNTRIES_OVERRIDE = {"SU": "Soviet Union"}

@@ -117,3 +117,33 @@ def test_pages_have_landmarks_and_labels(client, seeded):
         assert html.count("<h1") == 1, url
         for input_id in re.findall(r'<input[^>]*type="(?:search|number)"[^>]*id="([^"]+)"', html):
             assert f'for="{input_id}"' in html, (url, input_id)
+
+
+def test_publisher_licence_and_corrections_come_from_settings(client, seeded, settings):
+    settings.PUBLISHER_NAME = "Invented Research Group"
+    settings.PUBLISHER_URL = "https://publisher.example.org/"
+    settings.CONTACT_EMAIL = "hello@publisher.example.org"
+    settings.CORRECTIONS_EMAIL = "fix@publisher.example.org"
+    about = client.get("/about/").content.decode()
+    assert "Invented Research Group" in about
+    assert "mailto:hello@publisher.example.org" in about
+    assert "mailto:fix@publisher.example.org" in about
+    assert "https://creativecommons.org/licenses/by/4.0/" in about
+    for url in ["/", "/cases/", "/people/", "/about/"]:
+        footer = client.get(url).content.decode().split('<footer class="site">')[1]
+        assert 'rel="license" href="https://creativecommons.org/licenses/by/4.0/"' in footer
+        assert "Invented Research Group" in footer and "fix@publisher.example.org" in footer
+
+
+def test_corrections_fall_back_to_the_contact_address(monkeypatch):
+    import importlib
+
+    from defections import settings as project_settings
+
+    monkeypatch.setenv("CONTACT_EMAIL", "hello@publisher.example.org")
+    monkeypatch.delenv("CORRECTIONS_EMAIL", raising=False)
+    try:
+        assert importlib.reload(project_settings).CORRECTIONS_EMAIL == "hello@publisher.example.org"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(project_settings)

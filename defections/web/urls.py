@@ -2,6 +2,7 @@ from django.urls import path
 
 from defections.web import views
 from defections.web.analysis import analysis_page
+from defections.web.citation import case_citation, release_citation
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +10,8 @@ urlpatterns = [
     path("analysis/", analysis_page, name="analysis"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/citation.<str:fmt>/", case_citation, name="case-citation"),
+    path("data/<str:version>/citation.<str:fmt>/", release_citation, name="release-citation"),
     path("people/", views.person_list, name="people-list"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("agencies/", views.agency_list, name="agency-list"),

@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export PORT
 
-.PHONY: run test install setup lint bench clean-db
+.PHONY: run stop test install setup lint bench clean-db
 
 install: $(VENV)/.installed
 
@@ -22,8 +22,19 @@ setup: install
 	$(PY) manage.py load_seed
 	$(PY) manage.py ensure_admin
 
+# With DEBUG=0 the pages need the collected, hashed static files: collect them first.
+# When the server exits (Ctrl-C), stop the embedded PostgreSQL unless another process
+# (a test run, a second server) still uses it; a DATABASE_URL server is left alone.
 run: setup
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	@if [ "$${DEBUG:-1}" = 0 ]; then $(PY) manage.py collectstatic --noinput -v 0; fi
+	@trap : INT TERM; \
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT); status=$$?; \
+	[ -n "$$DATABASE_URL" ] || $(PY) -m defections.embedded stop; \
+	exit $$status
+
+# Stop the embedded PostgreSQL now (if no process still uses it).
+stop:
+	$(PY) -m defections.embedded stop
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -38,5 +49,5 @@ bench:
 	$(PY) bench/run.py
 
 # Stop and delete the embedded database (it is made anew on the next run).
-clean-db:
-	rm -rf .pgdata
+clean-db: stop
+	rm -rf $${EMBEDDED_PGDATA:-.pgdata}

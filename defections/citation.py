@@ -91,8 +91,10 @@ def for_case(case, url: str, accessed: date) -> dict:
         license=licence_text(publisher.DATA_LICENCE))
 
 
-def for_release(manifest: dict, url: str) -> dict:
-    """The CSL item of a release (its manifest)."""
+def for_release(manifest: dict) -> dict:
+    """The CSL item of a release (its manifest); its address is the site's /data/ page as
+    the release names it (as its datapackage.json's homepage does)."""
+    url = f"{manifest['base_url'].rstrip('/')}/data/"
     name = (manifest.get("publisher") or publisher.publisher())["name"]
     created = datetime.fromisoformat(manifest["created_at"])
     licence = manifest.get("licence") or publisher.DATA_LICENCE
@@ -117,7 +119,7 @@ def csl_json(item: dict) -> str:
 
 
 LATEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$",
-         "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+         "#": r"\#", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
 SPECIAL = re.compile("|".join(re.escape(c) for c in LATEX))
 
 

@@ -8,7 +8,6 @@ from datetime import date
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from defections import citation, releases, visibility
@@ -46,5 +45,4 @@ def release_citation(request, version, fmt):
     manifest = releases.load(version)
     if manifest is None:
         raise Http404("No such release.")
-    url = request.build_absolute_uri(f"{reverse('data')}#release-{manifest['version']}")
-    return _file(citation.for_release(manifest, url), fmt, f"defection-dataset-{manifest['version']}")
+    return _file(citation.for_release(manifest), fmt, f"defection-dataset-{manifest['version']}")

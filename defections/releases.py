@@ -2,18 +2,26 @@
 
 Each release is a folder settings.RELEASES_DIR/<version>/ holding its files and a
 manifest.json (version, created_at, counts, files with checksums, licence, changes).
+Releases are written by defections/dataset.py (manage.py release) and never change.
 """
 
 import json
 import re
+from pathlib import Path
 
 from django.conf import settings
 
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
+FIRST = "1.0"
 
 
 def root():
-    return settings.RELEASES_DIR
+    return Path(settings.RELEASES_DIR)
+
+
+def key(version: str) -> tuple:
+    """A version's place in order: 1.10 comes after 1.9."""
+    return tuple(int(part) for part in version.split("."))
 
 
 def load(version: str) -> dict | None:
@@ -31,5 +39,27 @@ def listed() -> list[dict]:
     if not root().is_dir():
         return []
     found = [load(d.name) for d in root().iterdir() if d.is_dir()]
-    return sorted((m for m in found if m), key=lambda m: tuple(int(p) for p in m["version"].split(".")),
-                  reverse=True)
+    return sorted((m for m in found if m), key=lambda m: key(m["version"]), reverse=True)
+
+
+def latest() -> dict | None:
+    found = listed()
+    return found[0] if found else None
+
+
+def next_version() -> str:
+    """1.0 first, then 1.1, 1.2, ... after the latest release."""
+    last = latest()
+    if last is None:
+        return FIRST
+    major, minor = key(last["version"])[:2]
+    return f"{major}.{minor + 1}"
+
+
+def file_path(version: str, name: str) -> Path | None:
+    """The path of a file a release lists in its manifest, or None: nothing else is served."""
+    manifest = load(version)
+    if manifest is None or name not in {entry["path"] for entry in manifest["files"]}:
+        return None
+    path = root() / version / name
+    return path if path.is_file() else None

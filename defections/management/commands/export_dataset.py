@@ -1,4 +1,5 @@
-"""Write the open-data release: the public data as JSON and CSV, with a manifest of checksums."""
+"""Write the release's files into any folder, with no version bookkeeping and no changelog
+(`manage.py release` publishes numbered releases under RELEASES_DIR)."""
 
 from datetime import UTC, datetime
 
@@ -8,8 +9,8 @@ from defections import dataset
 
 
 class Command(BaseCommand):
-    help = ("Write the public data (what the anonymous API shows) as JSON and CSV files, "
-            "with manifest.json: version, creation time, record counts and SHA-256 checksums.")
+    help = ("Write the public data (what the anonymous API shows) as a release's files into a folder: "
+            "JSON, CSV, SQLite, datapackage.json and manifest.json with counts and SHA-256 checksums.")
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         # --version is the release's here, not Django's own version flag.

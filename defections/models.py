@@ -432,6 +432,14 @@ class Agency(models.Model):
 
 
 
+class AffiliationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The affiliations user may see: the one door (defections/visibility.py)."""
+        from defections import visibility
+
+        return visibility.affiliations(self, user)
+
+
 @tracked()
 class Affiliation(Dated):
     """A person's post in an agency over time (the Popolo membership)."""
@@ -439,6 +447,8 @@ class Affiliation(Dated):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="affiliations")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="affiliations")
     role = models.CharField(max_length=200, blank=True)
+
+    objects = AffiliationQuerySet.as_manager()
 
     class Meta:
         ordering = ["date_start", "pk"]
@@ -469,7 +479,8 @@ class Source(Timestamped):
     archived_url = models.URLField("archived URL", max_length=1000, blank=True)
     published_on = models.DateField(null=True, blank=True)
     language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1, e.g. “en”, “ru”.")
-    kind = models.CharField(max_length=16, choices=choices.SourceKind,
+    # Blank: not yet coded (a source is entered with the facts one has).
+    kind = models.CharField(max_length=16, choices=choices.SourceKind, blank=True,
                             help_text=help_text(choices.SourceKind))
     reliability = models.CharField(max_length=8, choices=choices.Reliability,
                                    default=choices.Reliability.UNKNOWN,
@@ -492,7 +503,7 @@ class Source(Timestamped):
         constraints = [
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique",
                                     violation_error_message="A source with this URL exists."),
-            choices_constraint("source", "kind", choices.SourceKind),
+            choices_constraint("source", "kind", choices.SourceKind, blank=True),
             choices_constraint("source", "reliability", choices.Reliability),
         ]
 

@@ -72,7 +72,8 @@ READS = {"year_min": ("date",), "year_max": ("date",), "period": ("date",),
          "destination_country": ("destination_country",)}
 
 # What the public sees of an at-risk person and their cases (API field names).
-SHOWN_AT_RISK = {Case: ("id", "url", "person", "form", "date"), Person: ("id", "url", "name", "cases")}
+SHOWN_AT_RISK = {Case: ("id", "api_url", "person", "form", "date"),
+                 Person: ("id", "api_url", "name", "cases")}
 # What the public never sees, whoever the person (the flag itself would point them out).
 # (A case's retraction note is public on its retraction notice only: visibility.tombstone.)
 STAFF_ONLY = {Case: ("restricted_notes", "retraction_note", "signed_off_by"), Person: ("at_risk",)}
@@ -218,6 +219,14 @@ def agencies(queryset, user):
     named = [cases_.order_by().values("agency_id"),
              Affiliation.objects.filter(person__in=people_.values("pk")).order_by().values("agency_id")]
     return queryset.filter(pk__in=_lines(Agency, ["parent_id", "predecessor_id"], named))
+
+
+def affiliations(queryset, user):
+    """Staff: every affiliation. The public: the career of a person it sees whose details
+    are public (an at-risk person's posts are as hidden as on their page)."""
+    if is_staff(user):
+        return queryset
+    return queryset.filter(person__in=details_shown(Person.objects.visible_to(None)).values("pk"))
 
 
 def _lines(model, up: list[str], subqueries) -> RawSQL:

@@ -81,7 +81,7 @@ FINE_SCALARS = ['"\\ud83d\\ude00"', "1e-999", "0", "-1", "1.5", "true", "null", 
                 '"published"', '"RU"', '"April 2022"', "10" * 200]
 FIELDS = ["username", "password", "person", "form", "status", "verification", "visibility",
           "classification", "destination_country", "country_from", "date", "agency", "motives",
-          "citations", "source", "name", "title", "url", "kind", "reliability"]
+          "citations", "source", "name", "title", "url", "api_url", "kind", "reliability"]
 BODY_SETTINGS = hypothesis_settings(max_examples=30, deadline=None, database=None,
                                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                            HealthCheck.too_slow])

@@ -179,10 +179,10 @@ def test_writes_on_people_agencies_sources_and_periods(admin_client):
     assert loop.status_code == 400 and "parent" in loop.json()
     assert admin_client.delete(f"/api/v1/agencies/{parent.json()['id']}/").status_code == 409
     source = admin_client.post("/api/v1/sources/", {"title": "T", "kind": "news",
-                                                    "link": "https://example.org/x"}, format="json")
+                                                    "url": "https://example.org/x"}, format="json")
     assert source.status_code == 201
     duplicate = admin_client.post("/api/v1/sources/", {"title": "T2", "kind": "news",
-                                                       "link": "https://example.org/x"}, format="json")
+                                                       "url": "https://example.org/x"}, format="json")
     assert duplicate.status_code == 400
     period = admin_client.post("/api/v1/periods/", {"slug": "p", "name": "P", "start": "1900-01-01",
                                                     "end": "1901-01-01"}, format="json")
@@ -190,7 +190,7 @@ def test_writes_on_people_agencies_sources_and_periods(admin_client):
     overlap = admin_client.post("/api/v1/periods/", {"slug": "q", "name": "Q", "start": "1900-06-01",
                                                      "end": "1902-01-01"}, format="json")
     assert overlap.status_code == 400
-    assert admin_client.delete(period.json()["url"]).status_code == 204
+    assert admin_client.delete(period.json()["api_url"]).status_code == 204
     assert Agency.objects.filter(slug="mission").exists() and Source.objects.count() == 1
     assert Person.objects.filter(name="New Person").exists() and Motive.objects.count() == 0
 

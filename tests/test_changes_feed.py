@@ -62,7 +62,7 @@ class Mirror:
                 if entry["action"] == "deleted":
                     copy.pop(entry["id"], None)
                     continue
-                record = self.client.get(entry["url"])
+                record = self.client.get(entry["api_url"])
                 if entry["action"] == "retracted" and record.status_code == 410:
                     copy.pop(entry["id"], None)  # the public keeps the notice only
                     continue
@@ -241,7 +241,7 @@ def test_a_page_cursor_names_public_entries_only(world, monkeypatch):
     assert (kind, int(pk)) == (first["type"], first["id"])
     assert datetime.fromisoformat(at) == datetime.fromisoformat(first["time"].replace("Z", "+00:00"))
     assert "~" not in str(first)  # and the entries themselves carry no ledger id
-    assert set(first) == {"type", "id", "action", "time", "url"}
+    assert set(first) == {"type", "id", "action", "time", "api_url"}
 
 
 def test_stamps_only_grow_even_if_the_clock_steps_back(world):

@@ -333,8 +333,8 @@ def test_no_anonymous_api_answer_shows_a_marker(api, canary):
                       "?ordering=-updated"]:
             api_lists(api, base + query, seen)
         for record in records:
-            check(record["url"], api.get(record["url"]), seen)
-            check(record["url"] + "?format=csv", api.get(record["url"] + "?format=csv"), seen)
+            check(record["api_url"], api.get(record["api_url"]), seen)
+            check(record["api_url"] + "?format=csv", api.get(record["api_url"] + "?format=csv"), seen)
         count = {"cases": Case.objects.public().count()}.get(endpoint)
         if count is not None:
             assert len(records) == count
@@ -348,7 +348,7 @@ def test_no_anonymous_api_answer_shows_a_marker(api, canary):
     texts = "\n".join(seen.values())
     assert CONTROL in texts and AT_RISK_NAME in texts
     guarded = api.get(f"/api/v1/cases/{canary['at_risk'].pk}/").json()
-    assert set(guarded) == {"id", "url", "person", "form", "date"} and guarded["date"] == "2023"
+    assert set(guarded) == {"id", "api_url", "person", "form", "date"} and guarded["date"] == "2023"
     assert SECRET_AGENCY not in body_of(api.get(f"/api/v1/people/{canary['at_risk'].person_id}/"))
 
 
@@ -406,7 +406,7 @@ def test_the_change_feed_names_only_what_the_public_reads(feed_first, canary, ap
     assert named <= public, named - public  # nothing hidden, not even an id
     assert {entry["action"] for entry in entries} == {"created"}
     for entry in entries:
-        check(entry["url"], api.get(entry["url"]), seen)
+        check(entry["api_url"], api.get(entry["api_url"]), seen)
 
 
 def test_withheld_fields_are_public_from_their_expiry_day_with_no_write(client, api, canary):

@@ -81,7 +81,7 @@ def test_a_researcher_cannot_rewrite_a_cited_source(researcher, published):
     source = published.citations.get().source
     api = client_for(researcher)
     response = api.patch(f"/api/v1/sources/{source.pk}/",
-                                            {"title": "Rewritten", "link": "https://evil.example/"},
+                                            {"title": "Rewritten", "url": "https://evil.example/"},
                                             format="json")
     assert response.status_code == 403
     assert "The original title" in api.get(f"/api/v1/sources/{source.pk}/").json()["title"]

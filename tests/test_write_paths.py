@@ -325,8 +325,6 @@ def api_body(model, world, state):
     body.pop("save_anyway", None)
     if model == "person":
         body["citizenship"] = []
-    if model == "source":
-        body["link"] = body.pop("url")
     if model == "case":
         body["citations"] = [{"source": world["source"].pk, "locator": "p. 1"}]
     return body
@@ -337,7 +335,7 @@ def write_form(data: dict) -> dict:
     body = {}
     for key, value in data.items():
         stem, _, end = key.rpartition("_")
-        if key in {"id", "url", "updated_at", "period", "cases"} or (
+        if key in {"id", "api_url", "updated_at", "period", "cases"} or (
                 stem in data and end in {"start", "end", "precision"}):
             continue  # read-only, or a date also given as text
         if isinstance(value, dict) and "id" in value:

@@ -173,9 +173,9 @@ class ChangeSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="object_id")
     action = serializers.ChoiceField(choices=changes.ACTIONS)
     time = serializers.DateTimeField(source="at")
-    url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
 
-    def get_url(self, entry) -> str:
+    def get_api_url(self, entry) -> str:
         return self.context["request"].build_absolute_uri(
             reverse(f"api:{entry.kind}-detail", kwargs={"pk": entry.object_id}))
 

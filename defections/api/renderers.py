@@ -1,29 +1,27 @@
-"""CSV: a header row, one row per record; nested objects become `parent.child` columns,
-many-valued fields are joined with "; ". Lists stream (see views.CSVListMixin)."""
+"""CSV: a header row, one row per record; nested objects become `parent.child` columns, and
+a many-valued field (motives, aliases, citations) is one cell holding a JSON array
+(`["a","b"]`), which splits unambiguously whatever commas its values hold: Frictionless
+Table Schema's `array` type. Lists stream (see views.CSVListMixin)."""
 
 import csv
 import io
+import json
 
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 from defections.csv_safe import cell
 
-JOIN = "; "
-SKIPPED_IN_TEXT = {"id", "url"}
-
 
 def as_text(value) -> str:
-    """A value as one CSV cell: lists joined, objects by their non-id parts."""
+    """A value as one CSV cell: a list (or an object) as JSON, anything else as itself."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        return JOIN.join(text for text in map(as_text, value) if text)
-    if isinstance(value, dict):
-        parts = [as_text(v) for k, v in value.items() if k not in SKIPPED_IN_TEXT]
-        return ", ".join(part for part in parts if part)
+    if isinstance(value, list | dict):
+        return json.dumps(value, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
     return str(value)
 
 

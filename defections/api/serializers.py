@@ -22,6 +22,7 @@ from defections import choices, permissions, visibility, workflow
 from defections.dates import EXAMPLES, check_interval, parse_partial_date
 from defections.models import (
     Account,
+    Affiliation,
     Agency,
     Case,
     Citation,
@@ -33,6 +34,7 @@ from defections.models import (
     Source,
     Withholding,
 )
+from defections.slugs import unique_slug
 from defections.withholding import CASE_FIELDS, PERSON_FIELDS
 
 STAFF_PERMISSION = visibility.STAFF_PERMISSION
@@ -73,21 +75,25 @@ def drf_error(error: DjangoValidationError, field: str | None = None) -> seriali
 class PersonBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
+        fields = ["id", "name", "native_name"]
+
+
+class PersonNameSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
         fields = ["id", "name"]
 
 
 class AgencyBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Agency
-        fields = ["id", "name", "acronym"]
+        fields = ["id", "name", "acronym", "native_name"]
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
-    link = serializers.URLField(source="url", read_only=True)
-
     class Meta:
         model = Source
-        fields = ["id", "title", "link"]
+        fields = ["id", "title", "url"]
 
 
 class PeriodBriefSerializer(serializers.ModelSerializer):
@@ -299,7 +305,7 @@ def save_withholdings(record, items, **owner):
 
 
 class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
-    url = SelfLinkField(view_name="api:case-detail")
+    api_url = SelfLinkField(view_name="api:case-detail")
     person = BriefRelatedField(PersonBriefSerializer, queryset=Person.objects.all())
     agency = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
                                allow_null=True, required=False)
@@ -328,7 +334,7 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     class Meta:
         model = Case
         fields = [
-            "id", "url", "person", "form", "date", "date_start", "date_end", "date_precision",
+            "id", "api_url", "person", "form", "date", "date_start", "date_end", "date_precision",
             "agency", "role", "country_from", "destination_country", "place", "motives",
             "responses", "visibility", "verification", "classification", "status", "summary",
             "narrative", "citations", "origin_count", "accounts", "period", "withheld",
@@ -414,11 +420,11 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
 
 
 class CaseBriefSerializer(RedactedMixin, serializers.ModelSerializer):
-    url = SelfLinkField(view_name="api:case-detail")
+    api_url = SelfLinkField(view_name="api:case-detail")
 
     class Meta:
         model = Case
-        fields = ["id", "url", "form", "date"]
+        fields = ["id", "api_url", "form", "date"]
 
 
 # --- people, agencies, sources, periods -------------------------------------------------------
@@ -434,7 +440,7 @@ class AliasesField(serializers.ListField):
 class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     date_prefixes = ("birth", "death")
 
-    url = SelfLinkField(view_name="api:person-detail")
+    api_url = SelfLinkField(view_name="api:person-detail")
     aliases = AliasesField(
         child=serializers.CharField(max_length=200), required=False,
         help_text="Other spellings and names (Butsaev, Буцаев). A write replaces them all.")
@@ -446,7 +452,7 @@ class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     class Meta:
         model = Person
         fields = [
-            "id", "url", "name", "native_name", "aliases", "birth", "birth_start", "birth_end",
+            "id", "api_url", "name", "native_name", "aliases", "birth", "birth_start", "birth_end",
             "birth_precision", "death", "death_start", "death_end", "death_precision",
             "citizenship", "bio", "wikidata_qid", "at_risk", "cases", "withheld", "updated_at",
         ]
@@ -477,8 +483,17 @@ class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
                                             for name in dict.fromkeys(aliases))
 
 
-class AgencySerializer(CleanModelSerializer):
-    url = SelfLinkField(view_name="api:agency-detail")
+class DerivedSlugMixin:
+    """A new record's slug, when the client gives none, derived from its name (unique)."""
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("slug") and attrs.get("name"):
+            attrs["slug"] = unique_slug(self.Meta.model, attrs["name"])
+        return super().validate(attrs)
+
+
+class AgencySerializer(DerivedSlugMixin, CleanModelSerializer):
+    api_url = SelfLinkField(view_name="api:agency-detail")
     parent = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
                                allow_null=True, required=False)
     predecessor = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
@@ -486,14 +501,14 @@ class AgencySerializer(CleanModelSerializer):
 
     class Meta:
         model = Agency
-        fields = ["id", "url", "name", "slug", "acronym", "native_name", "kind", "country", "parent",
+        fields = ["id", "api_url", "name", "slug", "acronym", "native_name", "kind", "country", "parent",
                   "predecessor", "active_from", "active_until", "description"]
+        extra_kwargs = {"slug": {"required": False, "help_text": (
+            "Its address in filters (`agency=fsb`); derived from the name when not given.")}}
 
 
 class SourceSerializer(CleanModelSerializer):
-    url = SelfLinkField(view_name="api:source-detail")
-    link = serializers.URLField(source="url", max_length=1000, required=False, allow_blank=True,
-                                help_text="The source's own address (unique).")
+    api_url = SelfLinkField(view_name="api:source-detail")
     derived_from = BriefRelatedField(
         SourceBriefSerializer, queryset=Source.objects.all(), allow_null=True, required=False,
         help_text="The source this one repeats (a reprint, wire copy, repost, translation), by id.")
@@ -503,16 +518,35 @@ class SourceSerializer(CleanModelSerializer):
 
     class Meta:
         model = Source
-        fields = ["id", "url", "title", "author", "outlet", "link", "archived_url", "published_on",
+        fields = ["id", "api_url", "title", "author", "outlet", "url", "archived_url", "published_on",
                   "language", "kind", "reliability", "derived_from", "origin", "updated_at"]
+        extra_kwargs = {"url": {"help_text": "The source's own web address (unique)."}}
 
 
-class PeriodSerializer(CleanModelSerializer):
-    url = SelfLinkField(view_name="api:period-detail")
+class PeriodSerializer(DerivedSlugMixin, CleanModelSerializer):
+    api_url = SelfLinkField(view_name="api:period-detail")
 
     class Meta:
         model = Period
-        fields = ["id", "url", "slug", "name", "start", "end", "description"]
+        fields = ["id", "api_url", "slug", "name", "start", "end", "description"]
+        extra_kwargs = {"slug": {"required": False, "help_text": (
+            "Its address in filters (`period=war-since-2022`); derived from the name when not given.")}}
+
+
+class AffiliationSerializer(PartialDateMixin, CleanModelSerializer):
+    """A post a person held in an agency (career history)."""
+
+    api_url = SelfLinkField(view_name="api:affiliation-detail")
+    # By name only: a person's native name may be withheld, and only a case redacts its person.
+    person = BriefRelatedField(PersonNameSerializer, queryset=Person.objects.all())
+    agency = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all())
+    date = date_text_field()
+
+    class Meta:
+        model = Affiliation
+        fields = ["id", "api_url", "person", "agency", "role", "date", "date_start", "date_end",
+                  "date_precision"]
+        extra_kwargs = {"date_start": {"required": False}, "date_end": {"required": False}}
 
 
 # --- stats ------------------------------------------------------------------------------------

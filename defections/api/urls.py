@@ -21,6 +21,7 @@ router.register("people", views.PersonViewSet, basename="person")
 router.register("agencies", views.AgencyViewSet, basename="agency")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("periods", views.PeriodViewSet, basename="period")
+router.register("affiliations", views.AffiliationViewSet, basename="affiliation")
 
 
 

@@ -22,9 +22,12 @@ from defections.api.filters import FilterBackend
 from defections.api.renderers import Echo, columns_of, row_of
 from defections.cache import remember
 from defections.filtersets import AgencyFilterSet, CaseFilterSet, PersonFilterSet, SourceFilterSet
-from defections.models import Account, Agency, Case, Citation, Period, Person, Response, Source
+from defections.models import Account, Affiliation, Agency, Case, Citation, Period, Person, Response, Source
+from defections.publisher import DATA_LICENCE
 
 CSV_MAX_PAGE_SIZE = 100_000
+LICENCE_LINK = f'<{DATA_LICENCE["url"]}>; rel="license"'
+
 CSV_CHUNK_SIZE = 1000
 
 
@@ -52,6 +55,9 @@ class APIMixin:
             request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization"])
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            # Whoever saves the answer (JSON or CSV) keeps the terms it may be reused under.
+            response["Link"] = ", ".join(filter(None, [response.get("Link"), LICENCE_LINK]))
         if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.streaming:
             response.render()
             set_response_etag(response)
@@ -219,6 +225,17 @@ class SourceViewSet(ModelViewSet):
     def get_queryset(self):
         return (Source.objects.visible_to(self.request.user).select_related("derived_from", "origin")
                 .order_by("-published_on", "title", "pk"))
+
+
+class AffiliationViewSet(ModelViewSet):
+    """Posts held in agencies, of the people whose details the reader sees (staff: all)."""
+
+    serializer_class = s.AffiliationSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return (Affiliation.objects.visible_to(self.request.user).select_related("person", "agency")
+                .order_by("person__name", "date_start", "pk"))
 
 
 class PeriodViewSet(ModelViewSet):

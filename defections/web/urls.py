@@ -3,6 +3,7 @@ from django.urls import path
 from defections.web import views
 from defections.web.analysis import analysis_page
 from defections.web.citation import case_citation, release_citation
+from defections.web.data import data_list, release_file
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,7 +12,9 @@ urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/citation.<str:fmt>/", case_citation, name="case-citation"),
+    path("data/", data_list, name="data"),
     path("data/<str:version>/citation.<str:fmt>/", release_citation, name="release-citation"),
+    path("data/<str:version>/<str:filename>", release_file, name="release-file"),
     path("people/", views.person_list, name="people-list"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("agencies/", views.agency_list, name="agency-list"),

@@ -1,0 +1,81 @@
+"""/data/: the numbered releases of the public data, to download and cite, and their files.
+
+Releases never change, so a file is served with a long cache lifetime; only the files a
+release's manifest lists are served (defections/releases.py), so no other path can be asked
+for. The page is not kept by the page cache (defections/cache.py keys pages by the data
+version, which a new release does not change): it reads the manifests on every visit.
+"""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
+
+from defections import publisher, releases
+
+YEAR = 365 * 24 * 3600
+# json.dumps in a <script> block: nothing in it may close the block or open a comment.
+SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def json_ld(request, release: dict) -> str:
+    """schema.org Dataset of the newest release, for search engines (a data block: no script runs)."""
+    who = release["publisher"]
+    organisation = {"@type": "Organization", "name": who["name"]}
+    if who["url"]:
+        organisation["url"] = who["url"]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": release["title"],
+        "description": publisher.statement(),
+        "url": request.build_absolute_uri(reverse("data")),
+        "version": release["version"],
+        "datePublished": release["created_at"][:10],
+        "license": release["licence"]["url"],
+        "isAccessibleForFree": True,
+        "publisher": organisation,
+        "creator": organisation,
+        "distribution": [
+            {"@type": "DataDownload", "name": entry["path"], "encodingFormat": entry["media_type"],
+             "contentSize": f"{entry['bytes']} B", "sha256": entry["sha256"],
+             "contentUrl": request.build_absolute_uri(
+                 reverse("release-file", args=[release["version"], entry["path"]]))}
+            for entry in release["files"]
+        ],
+    }
+    return mark_safe(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(SCRIPT_SAFE))
+
+
+@require_safe
+def data_list(request):
+    listed = releases.listed()
+    for release in listed:
+        release["published"] = parse_datetime(release["created_at"])
+        release["changed_tables"] = [
+            {"table": table, **{kind: len(ids) for kind, ids in change.items()}}
+            for table, change in release["changes"].items() if any(change.values())]
+    return render(request, "data/list.html", {
+        "releases": listed,
+        "json_ld": json_ld(request, listed[0]) if listed else None,
+    })
+
+
+@require_safe
+def release_file(request, version, filename):
+    path = releases.file_path(version, filename)
+    if path is None:
+        raise Http404("No such file in this release.")
+    media_type = next(entry["media_type"] for entry in releases.load(version)["files"]
+                      if entry["path"] == filename)
+    if media_type.startswith("text/"):
+        media_type += "; charset=utf-8"
+    response = FileResponse(path.open("rb"), content_type=media_type, as_attachment=True,
+                            filename=filename)
+    response["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response

@@ -29,7 +29,7 @@ run: setup
 	@if [ "$${DEBUG:-1}" = 0 ]; then $(PY) manage.py collectstatic --noinput -v 0; fi
 	@trap : INT TERM; \
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT); status=$$?; \
-	[ -n "$$DATABASE_URL" ] || $(PY) -m defections.embedded stop; \
+	[ -n "$$DATABASE_URL$$DATABASE_HOST" ] || $(PY) -m defections.embedded stop; \
 	exit $$status
 
 # Stop the embedded PostgreSQL now (if no process still uses it).

@@ -89,6 +89,18 @@ TEMPLATES = [
 # The database: DATABASE_URL when set, else the project's own embedded PostgreSQL.
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.config(conn_max_age=60, conn_health_checks=True)}
+elif os.environ.get("DATABASE_HOST"):
+    # The same as parts (docker-compose passes these): a password needs no URL-encoding.
+    DATABASES = {"default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ["DATABASE_HOST"],
+        "PORT": os.environ.get("DATABASE_PORT", "5432"),
+        "NAME": os.environ.get("DATABASE_NAME", "defections"),
+        "USER": os.environ.get("DATABASE_USER", "defections"),
+        "PASSWORD": os.environ.get("DATABASE_PASSWORD", ""),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }}
 else:
     from defections.embedded import database_settings
 

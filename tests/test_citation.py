@@ -228,6 +228,7 @@ def test_a_retracted_case_answers_410(client):
 def test_an_unknown_format_or_case_is_404(client, case):
     assert client.get(f"/cases/{case.pk}/citation.docx/").status_code == 404
     assert client.get(reverse("case-citation", args=[case.pk + 1000, "bib"])).status_code == 404
+    assert client.get("/cases/99999999999999999999/citation.bib/").status_code == 404
     assert client.post(reverse("case-citation", args=[case.pk, "bib"])).status_code == 405
 
 

@@ -1,7 +1,7 @@
 """One FilterSet per model, shared by the public pages and the API.
 
 The query string of a browse URL works unchanged on the API: the parameter names
-here are the contract of DESIGN.md ("form", "agency", "year_min", …). Multi-valued
+here are the contract ("form", "agency", "year_min", …; README, "The API"). Multi-valued
 filters take repeated parameters and match any of the values. Visibility is not a
 filter: views hand in `Model.objects.visible_to(user)`, whose stand-ins for hidden
 columns the year, change-time and ordering filters use, and `CaseFilterSet.narrow`

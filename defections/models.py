@@ -1,4 +1,4 @@
-"""The codebook as models. See DESIGN.md, "The codebook"."""
+"""The codebook as models. What each field and value means: docs/codebook.md."""
 
 from __future__ import annotations
 

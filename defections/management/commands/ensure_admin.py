@@ -1,4 +1,4 @@
-"""Create the `admin` superuser on first run, as DESIGN.md says; do nothing after that."""
+"""Create the `admin` superuser on first run (README, "The two commands"); do nothing after that."""
 
 import os
 import secrets

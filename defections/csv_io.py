@@ -32,7 +32,7 @@ REQUIRED = {"person", "form"}
 # Plain columns copied to the case as they are; blank means the model's default.
 PLAIN = ["role", "form", "country_from", "destination_country", "place", "visibility",
          "verification", "classification", "status", "summary", "narrative"]
-LIST_SEPARATOR = ";"       # between motive slugs
+LIST_SEPARATOR = ";"       # between motive slugs typed by hand (the export writes a JSON array)
 LOCATOR_SEPARATOR = " | "  # between a citation's URL and its locator; one citation per line
 
 
@@ -61,7 +61,7 @@ def case_row(case) -> dict:
         "country_from": case.country_from.code or "",
         "destination_country": case.destination_country.code or "",
         "place": case.place,
-        "motives": LIST_SEPARATOR.join(m.slug for m in case.motives.all()),
+        "motives": json.dumps([m.slug for m in case.motives.all()]) if case.motives.all() else "",
         "visibility": case.visibility,
         "verification": case.verification,
         "classification": case.classification,
@@ -194,7 +194,17 @@ def find_agency(text: str) -> Agency | None:
 
 
 def find_motives(text: str) -> list[Motive]:
-    wanted = [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+    """The export's JSON array of slugs, or (as typed by hand) slugs separated by `;`."""
+    if text.lstrip().startswith("["):
+        try:
+            given = json.loads(text)
+        except ValueError as error:
+            raise ValidationError(f"motives: not a JSON array ({error}).") from error
+        if not isinstance(given, list) or not all(isinstance(slug, str) for slug in given):
+            raise ValidationError("motives: a JSON array of motive slugs, e.g. [\"corruption-probe\"].")
+    else:
+        given = text.split(LIST_SEPARATOR)
+    wanted = [part.strip() for part in given if part.strip()]
     found = {m.slug: m for m in Motive.objects.filter(slug__in=wanted)}
     unknown = [slug for slug in wanted if slug not in found]
     if unknown:

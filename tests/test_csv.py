@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -285,3 +286,23 @@ def test_a_bad_citation_cell_is_a_row_error_and_writes_nothing(editor, world, ce
     report = csv_io.import_cases(to_csv([good_row(citations=cell)]), editor, dry_run=False)
     assert not report.written and any(error in message for message in report.rows[0].errors), report
     assert not Case.objects.exists()
+
+
+def test_motives_are_a_json_array_and_the_hand_typed_form_still_reads(editor, world):
+    """Several values in one cell split unambiguously: the export writes a JSON array (the
+    API's and the release's form); `a; b` typed by hand is read too."""
+    second = MotiveFactory(slug="second-motive")
+    case = CaseFactory(status="draft")
+    case.motives.add(world["motive"], second)
+    text = export_text(Case.objects.filter(pk=case.pk))
+    cell = next(csv.DictReader(io.StringIO(text)))["motives"]
+    assert json.loads(cell) == [world["motive"].slug, "second-motive"]
+    for motives in [cell, f"{world['motive'].slug}; second-motive"]:
+        case.motives.clear()
+        row = good_row(id=str(case.pk), person=case.person.name, motives=motives)
+        assert csv_io.import_cases(to_csv([row]), editor, dry_run=False).ok
+        assert {m.slug for m in case.motives.all()} == {world["motive"].slug, "second-motive"}
+    for bad, error in [('["x"', "not a JSON array"), ('[1, 2]', "a JSON array of motive slugs"),
+                       ('["no-such-motive"]', "unknown no-such-motive")]:
+        report = csv_io.import_cases(to_csv([good_row(motives=bad)]), editor, dry_run=False)
+        assert any(error in message for message in report.rows[0].errors), report

@@ -457,7 +457,7 @@ class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
             "citizenship", "bio", "wikidata_qid", "at_risk", "cases", "withheld", "updated_at",
         ]
         extra_kwargs = {name: {"required": False} for name in
-                        ["birth_start", "birth_end", "death_start", "death_end"]}
+                        ["birth_start", "birth_end", "death_start", "death_end", "citizenship"]}
 
     def create(self, validated_data):
         aliases, withheld = validated_data.pop("aliases", None), validated_data.pop("withheld", None)

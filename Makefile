@@ -48,6 +48,8 @@ test: lint
 bench:
 	$(PY) bench/run.py
 
-# Stop and delete the embedded database (it is made anew on the next run).
-clean-db: stop
+# Stop and delete the embedded database (it is made anew on the next run); refused while
+# a process still uses it.
+clean-db:
+	if [ -x $(PY) ]; then $(PY) -m defections.embedded stop; fi
 	rm -rf $${EMBEDDED_PGDATA:-.pgdata}

@@ -13,6 +13,7 @@ from django.conf import settings
 
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 FIRST = "1.0"
+MANIFEST = "manifest.json"
 
 
 def root():
@@ -28,7 +29,7 @@ def load(version: str) -> dict | None:
     """The manifest of a release, or None when there is no such release."""
     if not VERSION.match(version):
         return None
-    path = root() / version / "manifest.json"
+    path = root() / version / MANIFEST
     if not path.is_file():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
@@ -56,10 +57,13 @@ def next_version() -> str:
     return f"{major}.{minor + 1}"
 
 
-def file_path(version: str, name: str) -> Path | None:
-    """The path of a file a release lists in its manifest, or None: nothing else is served."""
+def served(version: str, name: str) -> tuple[Path, str] | None:
+    """(path, media type) of a file a release lists in its manifest, or of the manifest itself;
+    None for anything else: no other file is served."""
     manifest = load(version)
-    if manifest is None or name not in {entry["path"] for entry in manifest["files"]}:
+    if manifest is None:
         return None
+    types = {entry["path"]: entry["media_type"] for entry in manifest["files"]}
+    types[MANIFEST] = "application/json"
     path = root() / version / name
-    return path if path.is_file() else None
+    return (path, types[name]) if name in types and path.is_file() else None

@@ -75,6 +75,9 @@ def test_files_are_served_with_their_type_checksum_and_a_long_cache(client, seed
         assert "max-age=31536000" in response["Cache-Control"] and "immutable" in response["Cache-Control"]
         if entry["path"] in types:
             assert response["Content-Type"] == types[entry["path"]], entry["path"]
+    response = client.get("/data/1.0/manifest.json")  # the manifest too, listing every other file
+    assert json.loads(b"".join(response.streaming_content)) == manifest
+    assert response["Content-Type"] == "application/json"
     assert client.head("/data/1.0/cases.csv").status_code == 200
     assert client.post("/data/1.0/cases.csv").status_code == 405
 

@@ -68,11 +68,10 @@ def data_list(request):
 
 @require_safe
 def release_file(request, version, filename):
-    path = releases.file_path(version, filename)
-    if path is None:
+    found = releases.served(version, filename)
+    if found is None:
         raise Http404("No such file in this release.")
-    media_type = next(entry["media_type"] for entry in releases.load(version)["files"]
-                      if entry["path"] == filename)
+    path, media_type = found
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"
     response = FileResponse(path.open("rb"), content_type=media_type, as_attachment=True,

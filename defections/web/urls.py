@@ -4,12 +4,14 @@ from defections.web import views
 from defections.web.analysis import analysis_page
 from defections.web.citation import case_citation, release_citation
 from defections.web.data import data_list, release_file
+from defections.web.feeds import case_feed
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("analysis/", analysis_page, name="analysis"),
     path("cases/", views.case_list, name="case-list"),
+    path("cases/feed/", case_feed, name="case-feed"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/citation.<str:fmt>/", case_citation, name="case-citation"),
     path("data/", data_list, name="data"),

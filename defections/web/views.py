@@ -26,7 +26,7 @@ from defections import citation as cite
 from defections.cache import TIMEOUT as CACHE_TIMEOUT
 from defections.cache import current_version, key_for, remember, sql_of
 from defections.dates import ACCEPTED, Precision
-from defections.filtersets import CaseFilterSet, PersonFilterSet, SourceFilterSet
+from defections.filtersets import PersonFilterSet, SourceFilterSet
 from defections.models import (
     Account,
     Affiliation,
@@ -41,6 +41,7 @@ from defections.models import (
 )
 from defections.search import text_query
 from defections.web import timeline
+from defections.web.case_query import PAGING, clean_params, select_cases
 from defections.web.highlight import START, STOP, highlight_name, marked
 
 PAGE_SIZE = 25
@@ -80,14 +81,6 @@ def cached_page(view):
 
 def redacted(records, user) -> list:
     return [visibility.redact(record, user) for record in records]
-
-
-def clean_params(request):
-    """The query string without NUL characters (PostgreSQL refuses them in any string)."""
-    data = request.GET.copy()
-    for key in list(data):
-        data.setlist(key, [v.replace("\x00", "") for v in data.getlist(key)])
-    return data
 
 
 MAX_PAGE_SIZE = 100
@@ -203,15 +196,11 @@ def case_list(request):
 
     Invalid values are reported (status 400) and left out; the valid filters still apply.
     """
-    data = clean_params(request)
-    user = request.user
-    visible = Case.objects.visible_to(user)
-    filterset = CaseFilterSet(data, queryset=visible, request=request)
-    valid = filterset.form.is_valid()
-    active = facets.active_filters(filterset)
-    q = active.get("q", "")
+    selection = select_cases(request)  # as its feed selects (defections/web/feeds.py)
+    data, filterset, active = selection.data, selection.filterset, selection.active
+    user, visible, filtered = request.user, selection.visible, selection.filtered  # by date, or rank
+    valid, q = selection.valid, active.get("q", "")
 
-    filtered = facets.apply_filters(filterset, visible, active)  # by date, or rank when searching
     ordered = filtered
     ordering = active.get("ordering")
     if ordering:
@@ -262,6 +251,7 @@ def case_list(request):
         case.summary_html = marked(case.headline) if q and case.summary else None
 
     query = query_without(request, "page")
+    feed_query = selection.query(*PAGING)
     api = API_CASES
     context = {
         "filterset": filterset,
@@ -280,6 +270,7 @@ def case_list(request):
         "ordering": data.get("ordering", ""),
         "json_url": f"{api}?{query}" if query else api,
         "csv_url": f"{api}?{query}&format=csv" if query else f"{api}?format=csv",
+        "feed_url": reverse("case-feed") + (f"?{feed_query}" if feed_query else ""),
         "year_min": data.get("year_min", ""),
         "year_max": data.get("year_max", ""),
     }

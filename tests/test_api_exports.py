@@ -62,3 +62,14 @@ def test_the_sources_csv_keeps_a_title_with_commas_whole(api, commas):
     rows = read_csv(api.get("/api/v1/sources/?format=csv"))
     assert COMMAS in [row["title"] for row in rows]
     assert "url" in rows[0] and "api_url" in rows[0]
+
+
+@pytest.mark.parametrize(("page", "api_list"), [("/people/?q=Primerov", "/api/v1/people/?q=Primerov"),
+                                                ("/sources/?q=Plain", "/api/v1/sources/?q=Plain"),
+                                                ("/agencies/", "/api/v1/agencies/")])
+def test_each_list_page_links_its_csv_and_json(client, api, commas, page, api_list):
+    html = client.get(page).content.decode()
+    separator = "&" if "?" in api_list else "?"
+    assert f'href="{api_list}{separator.replace("&", "&amp;")}format=csv" download>Download CSV' in html
+    assert f'href="{api_list}">JSON' in html
+    assert len(read_csv(api.get(f"{api_list}{separator}format=csv"))) >= 1

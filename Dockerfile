@@ -8,7 +8,8 @@ COPY . .
 RUN pip install --no-cache-dir -e . \
  && SECRET_KEY=collectstatic DATABASE_URL=postgres://unused@localhost/unused \
     python manage.py collectstatic --noinput \
- && useradd --system --no-create-home app
+ && useradd --system --no-create-home app \
+ && mkdir -p /app/releases && chown app /app/releases
 
 USER app
 EXPOSE 8000

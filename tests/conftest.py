@@ -24,6 +24,12 @@ def plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def no_local_releases(settings, tmp_path_factory):
+    """Tests see only the releases they make, never a developer's own releases/ folder."""
+    settings.RELEASES_DIR = tmp_path_factory.mktemp("releases")
+
+
 @pytest.fixture
 def seeded(db):
     call_command("load_seed", verbosity=0)

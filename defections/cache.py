@@ -63,6 +63,14 @@ def sequence_value() -> int:
         return cursor.fetchone()[0]
 
 
+def bump_version() -> None:
+    """A new version for a change outside the tables (a release): the cached pages naming the
+    latest release are recomputed."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE defections_dataversion SET version = nextval('defections_data_version_seq') "
+                       "WHERE id = 1")
+
+
 def advance_version(past: int) -> None:
     """Move the version beyond `past` (after a restore brought back an older sequence).
 

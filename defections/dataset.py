@@ -27,7 +27,7 @@ from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 from rest_framework.request import Request
 from rest_framework.utils.encoders import JSONEncoder
 
-from defections import changelog, publisher, releases
+from defections import cache, changelog, publisher, releases
 from defections.api import views
 from defections.api.renderers import columns_of, row_of
 from defections.csv_safe import uncell
@@ -292,4 +292,5 @@ def publish(version: str | None = None, base_url: str | None = None) -> dict:
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+    cache.bump_version()  # case pages cite the latest release's version
     return manifest

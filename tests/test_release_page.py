@@ -61,6 +61,17 @@ def test_a_new_release_shows_at_once(client, releases_dir, version_row):
     assert "Release 1.0" in client.get("/data/").content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_case_page_cites_the_new_release_at_once(client, releases_dir, version_row):
+    """A case page cites the latest release's version: a release moves the data version."""
+    case = CaseFactory()
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "version 1.0" not in page
+    assert client.get(case.get_absolute_url()).content.decode() == page  # served from the cache
+    release()
+    assert "version 1.0" in client.get(case.get_absolute_url()).content.decode()
+
+
 def test_files_are_served_with_their_type_checksum_and_a_long_cache(client, seeded, releases_dir):
     release()
     manifest = json.loads((releases_dir / "1.0" / "manifest.json").read_text())

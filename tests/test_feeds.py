@@ -139,6 +139,14 @@ def test_a_bad_filter_is_a_400_naming_it(client, cases):
         assert name in response.content.decode(), (query, response.content)
 
 
+def test_control_characters_and_markup_in_the_query_are_text(client, cases):
+    """XML 1.0 has no control characters: they are left out of the title, never a 500."""
+    feed = read(client, "q=Pet%01rov%0B%1F<b>")
+    assert feed.feed.title == "Cases: “Petrov<b>”"
+    response = client.get(f"{FEED}?form=<script>alert(1)</script>")
+    assert response.status_code == 400 and b"<script>" not in response.content
+
+
 def test_the_feed_answers_get_and_head_only(client, cases):
     assert client.head(FEED).status_code == 200
     assert client.post(FEED).status_code == 405

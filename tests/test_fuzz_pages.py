@@ -26,6 +26,7 @@ CASE_FILTERS = ["q", "form", "agency", "agency_id", "agency_kind", "year_min", "
 PAGES = {
     "/": CASE_FILTERS,
     "/cases/": CASE_FILTERS,
+    "/cases/feed/": CASE_FILTERS,  # the list's Atom feed takes its query string
     "/people/": ["q", "updated_after", *PAGING],
     "/agencies/": ["q", "kind", "parent", *PAGING],
     "/sources/": ["q", "kind", "reliability", "language", "updated_after", *PAGING],
@@ -124,7 +125,8 @@ RAW_QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("path", ["/cases/", "/people/", "/agencies/", "/sources/", "/", "/about/"])
+@pytest.mark.parametrize("path", ["/cases/", "/cases/feed/", "/people/", "/agencies/", "/sources/", "/",
+                                  "/about/"])
 def test_raw_query_strings(client, seeded, path):
     for query in RAW_QUERIES:
         assert_safe(client.get(path, QUERY_STRING=query), f"{path}?{query}")

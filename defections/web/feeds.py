@@ -7,6 +7,8 @@ risk) is left out, as on the home page's recent changes: when it changed is not 
 its place in a feed ordered by change would tell it.
 """
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.urls import reverse
@@ -18,6 +20,8 @@ from defections.web.case_query import PAGING, select_cases
 from defections.web.views import cached_page
 
 ENTRIES = 50
+# What XML 1.0 cannot hold (Django refuses to write it): left out of any text written.
+CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F]")
 NEWEST_CHANGE_FIRST = ["-updated"]  # the list's "Last updated" order (by the change time shown)
 
 
@@ -26,7 +30,8 @@ def case_feed(request):
     """The feed, or a 400 naming the invalid parameters (as the list reports them)."""
     selection = select_cases(request)
     if not selection.valid:
-        return HttpResponse(f"Invalid filter values:\n{selection.errors()}\n", status=400,
+        # Escaped, though plain text: a message may echo the value given.
+        return HttpResponse(f"Invalid filter values:\n{escape(selection.errors())}\n", status=400,
                             content_type="text/plain; charset=utf-8")
     return CaseFeed(selection, request.user)(request)
 
@@ -43,7 +48,7 @@ class CaseFeed(Feed):
         return self.selection
 
     def title(self, selection):
-        return selection.title()
+        return text(selection.title())
 
     def link(self, selection):
         query = selection.query(*PAGING)
@@ -73,13 +78,17 @@ class CaseFeed(Feed):
         """What the list's row shows (cases/_row.html): name, form, date, agency."""
         when = "date withheld" if "date" in getattr(case, "withheld", ()) else case.date or "date unknown"
         agency = f" · {case.agency.acronym or case.agency.name}" if case.agency else ""
-        return f"{case.person.name}: {case.get_form_display()}, {when}{agency}"
+        return text(f"{case.person.name}: {case.get_form_display()}, {when}{agency}")
 
     def item_description(self, case):
-        return escape(case.summary)  # an Atom summary of type html: the text, escaped
+        return escape(text(case.summary))  # an Atom summary of type html: the text, escaped
 
     def item_updateddate(self, case):
         return case.updated_at
 
     def item_author_name(self, case):
         return publisher.publisher()["name"]
+
+
+def text(value: str) -> str:
+    return CONTROL.sub("", value)

@@ -63,7 +63,8 @@ class AutoSchema(openapi.AutoSchema):
             parameters.append(OpenApiParameter(
                 "format", str, enum=["json", "csv"],
                 description="Response format (or send `Accept: text/csv`). A CSV list streams up to "
-                            "100,000 records per page; many-valued fields are joined with “; ”."))
+                            "100,000 records per page; a many-valued field is one cell holding a "
+                            "JSON array."))
         return parameters
 
 

@@ -1,6 +1,8 @@
 """/api/v1/affiliations/: careers, read through the visibility door and written through the
 permission door like every other resource."""
 
+import json
+
 import pytest
 
 from defections.models import Affiliation
@@ -62,3 +64,25 @@ def test_a_researcher_cannot_change_the_career_of_a_person_the_public_sees(caree
     editor = client_for(make_user("career-editor", "Editor"))
     assert editor.patch(f"/api/v1/affiliations/{careers['shown'].pk}/", {"role": "Rewritten"},
                         format="json").status_code == 200
+
+
+def test_a_persons_json_lists_their_career_unless_they_are_at_risk(api, careers):
+    shown = api.get(f"/api/v1/people/{careers['shown'].person_id}/").json()
+    assert [(a["id"], a["role"], a["date"]) for a in shown["affiliations"]] == [
+        (careers["shown"].pk, careers["shown"].role, "1990s")]
+    assert shown["affiliations"][0]["agency"]["id"] == careers["shown"].agency_id
+    guarded = api.get(f"/api/v1/people/{careers['at_risk'].person_id}/").json()
+    assert "affiliations" not in guarded and MARKER not in str(guarded)
+    [row] = [row for row in read_csv(api.get("/api/v1/people/?format=csv"))
+             if row["id"] == str(careers["shown"].person_id)]
+    assert json.loads(row["affiliations"])[0]["role"] == careers["shown"].role
+
+
+def test_a_career_change_is_an_update_of_the_person_in_the_change_feed(api, careers):
+    until = api.get("/api/v1/changes/").json()["until"]
+    editor = client_for(make_user("career-feed-editor", "Editor"))
+    assert editor.patch(f"/api/v1/affiliations/{careers['shown'].pk}/", {"role": "Colonel"},
+                        format="json").status_code == 200
+    entries = api.get("/api/v1/changes/", {"since": until}).json()["results"]
+    assert {"type": "person", "id": careers["shown"].person_id, "action": "updated"} in [
+        {key: entry[key] for key in ("type", "id", "action")} for entry in entries]

@@ -437,6 +437,17 @@ class AliasesField(serializers.ListField):
         return [alias.name for alias in instance.aliases.all()]
 
 
+class CareerSerializer(serializers.ModelSerializer):
+    """A post in a person's career, as the person's JSON lists it (written at /affiliations/)."""
+
+    api_url = SelfLinkField(view_name="api:affiliation-detail")
+    agency = AgencyBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Affiliation
+        fields = ["id", "api_url", "agency", "role", "date"]
+
+
 class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     date_prefixes = ("birth", "death")
 
@@ -447,6 +458,8 @@ class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
     birth = date_text_field()
     death = date_text_field()
     cases = CaseBriefSerializer(many=True, read_only=True)
+    affiliations = CareerSerializer(many=True, read_only=True, help_text=(
+        "The posts held, oldest first; written at /api/v1/affiliations/."))
     withheld = WithheldField(PERSON_FIELDS)
 
     class Meta:
@@ -454,7 +467,8 @@ class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
         fields = [
             "id", "api_url", "name", "native_name", "aliases", "birth", "birth_start", "birth_end",
             "birth_precision", "death", "death_start", "death_end", "death_precision",
-            "citizenship", "bio", "wikidata_qid", "at_risk", "cases", "withheld", "updated_at",
+            "citizenship", "bio", "wikidata_qid", "at_risk", "cases", "affiliations", "withheld",
+            "updated_at",
         ]
         extra_kwargs = {name: {"required": False} for name in
                         ["birth_start", "birth_end", "death_start", "death_end", "citizenship"]}

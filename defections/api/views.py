@@ -202,7 +202,9 @@ class PersonViewSet(ModelViewSet):
     def get_queryset(self):
         user = self.request.user
         return Person.objects.visible_to(user).order_by("name", "pk").prefetch_related(
-            "aliases", Prefetch("cases", Case.objects.visible_to(user)))
+            "aliases", Prefetch("cases", Case.objects.visible_to(user)),
+            Prefetch("affiliations",
+                     Affiliation.objects.select_related("agency").order_by("date_start", "pk")))
 
 
 class AgencyViewSet(ModelViewSet):

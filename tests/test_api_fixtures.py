@@ -11,11 +11,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
-from defections.models import Citation, Response
-from tests.factories import CaseFactory, PersonFactory, SourceFactory
+from defections.models import Affiliation, Citation, Response
+from tests.factories import AgencyFactory, CaseFactory, PersonFactory, SourceFactory
 
 MARKER = "LEAKCANARY-api-5c1e"
-ENDPOINTS = ["cases", "people", "agencies", "sources", "periods"]
+ENDPOINTS = ["cases", "people", "agencies", "sources", "periods", "affiliations"]
 
 
 @pytest.fixture(autouse=True)
@@ -82,6 +82,10 @@ def secrets(seeded):
                                                bio=MARKER))
     Response.objects.create(case=at_risk, kind="arrest", description=MARKER)
     Citation.objects.create(case=at_risk, source=source, quote=MARKER)
+    # An at-risk person's career and a draft's person's career are not public either.
+    for person in (at_risk.person, hidden["draft"].person):
+        Affiliation.objects.create(person=person, agency=AgencyFactory(name=f"Agency {person.pk} {MARKER}"),
+                                   role=MARKER, date="1999")
     return {"published": published, "source": source, "hidden": hidden, "at_risk": at_risk}
 
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from defections.models import Affiliation, Case, Citation, Person, Withholding
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory, SourceFactory
@@ -94,6 +94,21 @@ def test_a_researcher_cannot_retitle_the_original_of_a_cited_reprint(researcher,
     answer = researcher.patch(f"/api/v1/sources/{original.pk}/", {"title": "Retitled Unreviewed"},
                               format="json")
     assert answer.status_code == 403, "a researcher retitled a source the public sees"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["", "bad\x00name", "x" * 151, "two words/<b>"])
+def test_create_user_refuses_a_bad_username_clearly(username):
+    """Bad input to create_user: an empty username creates an account named "" (which the
+    admin cannot list sensibly), a NUL byte is a ValueError traceback, 151 characters a
+    DataError traceback, and "two words/<b>" is saved though Django's username validator
+    refuses it. Each should be a CommandError naming the problem, with no account made:
+    run User.username_validator and the field's max_length (user.full_clean) before saving."""
+    ensure_groups()
+    with pytest.raises(CommandError):
+        call_command("create_user", "--username", username, "--role", "editor",
+                     "--password", "correct horse battery staple", stdout=open(os.devnull, "w"))
+    assert not User.objects.filter(username=username.replace("\x00", "")).exists()
 
 
 # --- attacks that held ---------------------------------------------------------------------

@@ -294,3 +294,43 @@ def test_a_withholding_added_after_a_release_is_kept_from_the_next(releases_dir,
     release()
     assert "ATTACK15-place-later-withheld" in (releases_dir / "1.1" / "cases.json").read_text()
     assert "ATTACK15-place-later-withheld" not in (releases_dir / "1.2" / "cases.json").read_text()
+
+
+def test_the_changelog_tells_no_hidden_edit(releases_dir, canary):  # noqa: F811
+    """Between two releases an editor rewrites an at-risk person's case and bio and a
+    withheld field of another case: the changelog lists neither case nor person as changed
+    (the public reads the same records), so it tells no hidden edit."""
+    release()
+    at_risk, withheld = canary["at_risk"], canary["withheld"]
+    for case, fields in [(at_risk, {"place": "Elsewhere", "summary": "Rewritten.", "narrative": "New."}),
+                         (withheld, {"place": "Another withheld place", "narrative": "Another story."})]:
+        case = Case.objects.get(pk=case.pk)
+        for name, value in fields.items():
+            setattr(case, name, value)
+        case.save()
+    person = Person.objects.get(pk=at_risk.person_id)
+    person.bio = "A rewritten hidden bio."
+    person.save()
+    release()
+    changes = json.loads((releases_dir / "1.1" / "manifest.json").read_text())["changes"]
+    assert changes["cases"] == {"added": [], "changed": [], "retracted": []}, changes["cases"]
+    assert at_risk.person_id not in changes["people"]["changed"]
+
+
+@pytest.mark.parametrize("endpoint,q", [
+    ("people", "CNRY-atrisk-native-h5j2"), ("people", "CNRY-atrisk-alias-t9d4"),
+    ("people", "CNRY-withheld-native-d4r5"), ("people", "CNRY-draft-q7x1"), ("people", "Guarded Canary"),
+    ("sources", "CNRY-atrisk-source-z3o9"), ("sources", "only CNRY-draft"),
+    ("agencies", "Canary Posting Directorate"), ("agencies", "Canary Drafted Bureau"),
+])
+def test_the_lists_csv_searches_find_nothing_hidden(canary, api, endpoint, q):
+    """The CSV the /people/, /sources/ and /agencies/ pages now link, searched for a hidden
+    name: no row (a row would confirm the hidden name belongs to someone listed), and no
+    marker in any row. An at-risk person is found by display name only."""
+    rows = read_csv(api.get(f"/api/v1/{endpoint}/", {"q": q, "format": "csv"}))
+    results = api.get(f"/api/v1/{endpoint}/", {"q": q}).json()["results"]
+    assert not leaks(json.dumps([rows, results], ensure_ascii=False))
+    if q == "Guarded Canary":
+        assert q in [row["name"] for row in rows]  # the name alone is public: the check can fail
+    else:
+        assert rows == [] and results == [], (endpoint, q)

@@ -110,6 +110,23 @@ def test_a_researcher_cannot_retitle_the_original_of_a_cited_reprint(researcher,
     assert answer.status_code == 403, "a researcher retitled a source the public sees"
 
 
+def test_a_researcher_cannot_make_a_hidden_source_public_through_a_chain(canary, researcher, api):
+    """The same hole, used to leak: the original O of a reprint a published case cites is
+    public and unprotected, so a researcher sets O's derived_from to the source only the
+    at-risk person's case cites; visibility.sources shows the whole chain, so its title (an
+    at-risk detail) is now in the public /api/v1/sources/. The write must be refused."""
+    original = SourceFactory(title="An original")
+    reprint = SourceFactory(title="A reprint", derived_from=original)
+    case = CaseFactory(status="draft")
+    Citation.objects.create(case=case, source=reprint, locator="p. 1")
+    Case.objects.filter(pk=case.pk).update(status="published")
+    secret = Citation.objects.get(case=canary["at_risk"], source__title__startswith="CNRY").source
+    assert api.get(f"/api/v1/sources/{secret.pk}/").status_code == 404  # hidden before
+    researcher.patch(f"/api/v1/sources/{original.pk}/", {"derived_from": secret.pk}, format="json")
+    assert api.get(f"/api/v1/sources/{secret.pk}/").status_code == 404, "an at-risk source made public"
+    assert not leaks(json.dumps(all_pages(api, "/api/v1/sources/")))
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("username", ["", "bad\x00name", "x" * 151, "two words/<b>"])
 def test_create_user_refuses_a_bad_username_clearly(username):

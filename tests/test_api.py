@@ -5,7 +5,7 @@ import json
 import pytest
 from rest_framework.throttling import AnonRateThrottle
 
-from defections.models import Agency, Case, Citation, Person, Response
+from defections.models import Affiliation, Agency, Case, Citation, Person, Response
 from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, SourceFactory
 from tests.test_api_fixtures import ENDPOINTS, MARKER, all_pages, read_csv
 
@@ -33,6 +33,8 @@ def test_case_json_has_the_contract_fields(api, seeded):
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_every_list_and_detail_answers(api, seeded, endpoint):
+    person = Case.objects.public().filter(person__at_risk=False).first().person
+    Affiliation.objects.create(person=person, agency=AgencyFactory(), role="An invented post")  # none seeded
     page = api.get(f"/api/v1/{endpoint}/")
     assert page.status_code == 200
     body = page.json()

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from defections.models import Citation, Period, PersonAlias
+from defections.models import Affiliation, Citation, Period, PersonAlias
 from defections.publisher import DATA_LICENCE
 from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory, SourceFactory
 from tests.test_api_fixtures import ENDPOINTS, read_csv
@@ -25,6 +25,7 @@ def commas(db):
     for title in [COMMAS, "Plain"]:
         Citation.objects.create(case=case, source=SourceFactory(title=title), quote=COMMAS, locator="p. 1")
     Period.objects.create(slug="invented", name="An invented period", start="2190-01-01")
+    Affiliation.objects.create(person=person, agency=agency, role="Colonel, retired", date="1990s")
     return case
 
 

@@ -22,6 +22,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from defections import models
 from defections.choices import Status
@@ -64,7 +65,13 @@ def _any_shown(cases) -> bool:
 
 
 def _cases_citing(source_id):
-    citing = models.Citation.objects.filter(source_id=source_id)
+    """The cases citing the source or a source derived from it, at any remove: the public is
+    shown a reprint's original with the reprint (visibility.sources)."""
+    table = models.Source._meta.db_table
+    line = RawSQL(f"""WITH RECURSIVE line(id) AS (SELECT %s::bigint UNION
+                      SELECT s.id FROM {table} s JOIN line ON s.derived_from_id = line.id
+                  ) SELECT id FROM line""", (source_id,))
+    citing = models.Citation.objects.filter(source_id__in=line)
     return models.Case.objects.filter(
         Q(pk__in=citing.values("case_id")) | Q(pk__in=citing.values("response__case_id"))
         | Q(pk__in=citing.values("account__case_id"))

@@ -42,6 +42,8 @@ class Command(BaseCommand):
             raise CommandError(f"The group {ROLES[role.lower()]!r} is missing: run "
                                "`manage.py migrate` first.") from None
         User = get_user_model()
+        if "\x00" in username:  # PostgreSQL cannot even look it up
+            raise CommandError("username: Enter a valid username (it holds a NUL character).")
         user = User.objects.filter(username=username).first()
         if user is not None and not update:
             raise CommandError(f"The user {username!r} exists: pass --update to change it.")
@@ -51,6 +53,12 @@ class Command(BaseCommand):
         user.email = email or user.email
         user.is_staff = True
         user.is_active = True
+        user.is_superuser = False  # exactly the role: a demoted superuser publishes no more
+        try:  # the username's own rules (characters, length), before anything is written
+            user.full_clean(exclude=["password"], validate_unique=False)
+        except ValidationError as exc:
+            raise CommandError(" ".join(f"{field}: {' '.join(errors)}"
+                                        for field, errors in exc.message_dict.items())) from None
 
         password = password or os.environ.get(PASSWORD_VARIABLE) or self.prompt()
         try:
@@ -63,6 +71,7 @@ class Command(BaseCommand):
             # One role: an account changed from researcher to editor is no longer a researcher.
             user.groups.remove(*Group.objects.filter(name__in=ROLES.values()))
             user.groups.add(group)
+            user.user_permissions.clear()  # nor keeps a permission given to the account itself
         done = "Updated" if existed else "Created"
         self.stdout.write(f"{done} the {role.lower()} {username!r}; they sign in at /admin/.")
 

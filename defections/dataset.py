@@ -240,7 +240,10 @@ def export(directory, version: str, base_url: str = "http://localhost:8000", pre
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         for stem, viewset_class in TABLES.items():
             counts[stem], schemas[stem] = write_table(directory, stem, viewset_class, request)
-    write_sqlite(directory, schemas)
+        write_sqlite(directory, schemas)
+        # what is hidden inside the released records, in the same snapshot: hiding more later
+        # withdraws the release (releases.withdrawn)
+        guarded = releases.guarded(releases.released_ids(directory))
     manifest = {
         "version": version,
         "title": publisher.TITLE,
@@ -252,6 +255,8 @@ def export(directory, version: str, base_url: str = "http://localhost:8000", pre
         "previous_version": previous.name if previous else None,
         "changes": changelog.compare(previous, directory, TABLES) if previous else {},
     }
+    # kept beside the release, never served (it names who is at risk): see releases.withdrawn
+    (directory / releases.GUARDED).write_text(json.dumps(guarded) + "\n", encoding="utf-8")
     texts = {"CHANGES.md": changelog.markdown(manifest), "README.txt": readme(manifest),
              "LICENCE.txt": licence_text()}
     for name, text in texts.items():

@@ -9,7 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.factories import CaseFactory
+from defections.models import Case, Person
+from defections.withholding import Withholding
+from tests.factories import CaseFactory, PersonFactory
 
 pytest_plugins = ["tests.test_api_fixtures"]  # generous_throttle: cache cleared
 pytestmark = pytest.mark.django_db
@@ -83,7 +85,8 @@ def test_files_are_served_with_their_type_checksum_and_a_long_cache(client, seed
         body = b"".join(response.streaming_content)
         assert response.status_code == 200, entry["path"]
         assert hashlib.sha256(body).hexdigest() == entry["sha256"]
-        assert "max-age=31536000" in response["Cache-Control"] and "immutable" in response["Cache-Control"]
+        # short: a release never changes, but it may be withdrawn
+        assert response["Cache-Control"] == "public, max-age=300"
         if entry["path"] in types:
             assert response["Content-Type"] == types[entry["path"]], entry["path"]
     response = client.get("/data/1.0/manifest.json")  # the manifest too, listing every other file
@@ -129,3 +132,29 @@ def test_the_json_ld_cannot_close_its_script_block(client, seeded, releases_dir,
     assert "<script>alert(1)" not in page
     # A data block runs nothing: the Content Security Policy stays as strict as every page's.
     assert "unsafe-inline" not in client.get("/data/")["Content-Security-Policy"]
+
+
+def test_a_release_is_withdrawn_when_what_it_shows_is_hidden_since(client, releases_dir):
+    """A person at risk when the release was made does not withdraw it; one put at risk
+    after, a field withheld after, or a case unpublished after does: /data/ says so, its data
+    files answer 410, and the next release is served."""
+    guarded = CaseFactory(person=PersonFactory(at_risk=True), date="2001")
+    later = CaseFactory(date="2002")
+    release()
+    assert client.get("/data/1.0/people.json").status_code == 200  # at risk before: no withdrawal
+    assert client.get("/data/1.0/guarded.json").status_code == 404  # what is hidden is never served
+    for hide in [lambda: Person.objects.filter(pk=later.person_id).update(at_risk=True),
+                 lambda: Withholding.objects.create(case=later, field="date", reason="Safety."),
+                 lambda: Case.objects.filter(pk=later.pk).update(status="draft")]:
+        hide()
+        page = client.get("/data/").content.decode()
+        assert "Withdrawn." in page and 'href="/data/1.0/people.json"' not in page
+        for name in ["people.json", "cases.csv", "defections.sqlite", "CHANGES.md"]:
+            assert client.get(f"/data/1.0/{name}").status_code == 410, name
+        assert client.get("/data/1.0/manifest.json").status_code == 200  # counts and checksums only
+        # put back as it was: the release is served again
+        Person.objects.filter(pk=later.person_id).update(at_risk=False)
+        Withholding.objects.filter(case=later).delete()
+        Case.objects.filter(pk=later.pk).update(status="published")
+        assert client.get("/data/1.0/people.json").status_code == 200
+    assert Person.objects.get(pk=guarded.person_id).at_risk

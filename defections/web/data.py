@@ -9,7 +9,7 @@ version, which a new release does not change): it reads the manifests on every v
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -18,7 +18,8 @@ from django.views.decorators.http import require_safe
 
 from defections import publisher, releases
 
-YEAR = 365 * 24 * 3600
+# A release never changes, but it may be withdrawn (releases.withdrawn): caches ask again soon.
+MAX_AGE = 300
 # json.dumps in a <script> block: nothing in it may close the block or open a comment.
 SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -56,13 +57,15 @@ def json_ld(request, release: dict) -> str:
 def data_list(request):
     listed = releases.listed()
     for release in listed:
+        release["withdrawn"] = releases.withdrawn(release)
         release["published"] = parse_datetime(release["created_at"])
         release["changed_tables"] = [
             {"table": table, **{kind: len(ids) for kind, ids in change.items()}}
             for table, change in release["changes"].items() if any(change.values())]
+    served = [release for release in listed if not release["withdrawn"]]
     return render(request, "data/list.html", {
         "releases": listed,
-        "json_ld": json_ld(request, listed[0]) if listed else None,
+        "json_ld": json_ld(request, served[0]) if served else None,
     })
 
 
@@ -72,9 +75,13 @@ def release_file(request, version, filename):
     if found is None:
         raise Http404("No such file in this release.")
     path, media_type = found
+    if filename != releases.MANIFEST and releases.withdrawn(releases.load(version)):
+        return HttpResponse("This release is withdrawn: something it shows has since been kept from the "
+                            "public. Download a later release from /data/.\n",
+                            status=410, content_type="text/plain; charset=utf-8")
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"
     response = FileResponse(path.open("rb"), content_type=media_type, as_attachment=True,
                             filename=filename)
-    response["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     return response

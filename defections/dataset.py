@@ -38,6 +38,7 @@ TABLES = {  # file stem: the API viewset that serves it
     "agencies": views.AgencyViewSet,
     "sources": views.SourceViewSet,
     "periods": views.PeriodViewSet,
+    "affiliations": views.AffiliationViewSet,
 }
 CHUNK_SIZE = 1000
 SQLITE = "defections.sqlite"

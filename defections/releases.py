@@ -14,11 +14,12 @@ from pathlib import Path
 from django.conf import settings
 
 from defections import cache
-from defections.models import Agency, Case, Person, Source
+from defections.models import Affiliation, Agency, Case, Person, Source
 from defections.withholding import Withholding
 
 # The released tables whose records the public may stop reading (every period is public).
-MODELS = {"cases": Case, "people": Person, "agencies": Agency, "sources": Source}
+MODELS = {"cases": Case, "people": Person, "agencies": Agency, "sources": Source,
+          "affiliations": Affiliation}
 VERSION = re.compile(r"\d+\.\d+(\.\d+)?\Z")
 FIRST = "1.0"
 MANIFEST = "manifest.json"

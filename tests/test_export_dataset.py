@@ -8,6 +8,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from defections.models import Affiliation, Case
+from tests.factories import AgencyFactory
 from tests.test_api_fixtures import ENDPOINTS, all_pages, read_csv
 from tests.test_leak_canary import CONTROL, leaks
 
@@ -16,6 +18,8 @@ pytest_plugins = ["tests.test_api_fixtures", "tests.test_leak_canary"]  # api, c
 
 @pytest.fixture
 def release(canary, tmp_path):
+    person = Case.objects.public().filter(person__at_risk=False).first().person
+    Affiliation.objects.create(person=person, agency=AgencyFactory(), role="An invented post")
     out = io.StringIO()
     call_command("export_dataset", "--output", str(tmp_path / "r"), "--version", "2026.1",
                  "--base-url", "http://testserver", stdout=out)
@@ -29,7 +33,8 @@ def test_files_and_manifest(release):
     names = {f"{stem}.{suffix}" for stem in ENDPOINTS for suffix in ["json", "csv"]}
     names |= {"defections.sqlite", "datapackage.json", "CHANGES.md", "README.txt", "LICENCE.txt"}
     assert {f["path"] for f in manifest["files"]} == names
-    assert {p.name for p in release.iterdir()} == names | {"manifest.json"}
+    # and, never served, what was hidden inside the released records (releases.withdrawn)
+    assert {p.name for p in release.iterdir()} == names | {"manifest.json", "guarded.json"}
     for entry in manifest["files"]:
         content = (release / entry["path"]).read_bytes()
         assert hashlib.sha256(content).hexdigest() == entry["sha256"], entry["path"]

@@ -10,14 +10,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from frictionless import validate
 
-from defections import publisher
-from defections.models import Case
-from tests.factories import CaseFactory
+from defections import dataset, publisher
+from defections.models import Affiliation, Case
+from tests.factories import AgencyFactory, CaseFactory
 from tests.test_leak_canary import CONTROL, leaks
 
 pytest_plugins = ["tests.test_api_fixtures", "tests.test_leak_canary"]  # api, canary
 
-STEMS = ["cases", "people", "agencies", "sources", "periods"]
+STEMS = list(dataset.TABLES)
 
 
 @pytest.fixture
@@ -111,6 +111,8 @@ def test_the_datapackage_is_valid_and_fails_when_a_csv_is_corrupted(seeded, rele
 
 
 def test_the_sqlite_file_holds_every_csv(seeded, releases_dir):
+    person = Case.objects.public().filter(person__at_risk=False).first().person
+    Affiliation.objects.create(person=person, agency=AgencyFactory(), role="An invented post")  # none seeded
     release()
     folder = releases_dir / "1.0"
     manifest = manifest_of(folder)

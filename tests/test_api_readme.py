@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management import call_command
 
 from defections.models import Affiliation, Case, Person, Source
+from tests.test_admin_support import ensure_groups
 
 pytest_plugins = ["tests.test_api_fixtures"]  # a generous anonymous rate limit
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -26,6 +27,7 @@ def test_the_readme_api_examples_run_as_written(transactional_db, live_server, v
     call_command("load_seed", verbosity=0)
     blocks = api_blocks()
     assert CREATE_USER in [block.strip() for block in blocks]
+    ensure_groups()  # made by a migration; an earlier transactional test may have flushed them
     call_command("create_user", role="editor", username="editor", password=PASSWORD)
     published = set(Case.objects.filter(status="published").values_list("pk", flat=True))
     script = "\n".join(block for block in blocks if block.strip() != CREATE_USER)

@@ -28,14 +28,20 @@ def compose_command() -> list[str] | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def compose():
-    """The file as docker compose itself reads it, with the variables a deployment sets."""
+def required_compose() -> list[str]:
+    """The compose command; CI must have it (a failure there), elsewhere the test is skipped."""
     command = compose_command()
     if command is None:
         if os.environ.get("CI"):
             pytest.fail("docker-compose is missing: .ci/run installs it")
         pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    return command
+
+
+@pytest.fixture(scope="module")
+def compose():
+    """The file as docker compose itself reads it, with the variables a deployment sets."""
+    command = required_compose()
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
            "SECRET_KEY": KEY, "POSTGRES_PASSWORD": PASSWORD}
     done = subprocess.run([*command, "-f", "docker-compose.yml", "config"], cwd=ROOT, env=env,
@@ -57,11 +63,7 @@ def ports(service) -> set[tuple[str, str]]:
 
 
 def test_compose_refuses_to_start_without_the_secrets():
-    command = compose_command()
-    if command is None:
-        if os.environ.get("CI"):
-            pytest.fail("docker-compose is missing: .ci/run installs it")
-        pytest.skip("docker-compose is not installed")
+    command = required_compose()
     done = subprocess.run([*command, "-f", "docker-compose.yml", "config"], cwd=ROOT,
                           env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")},
                           capture_output=True, text=True, timeout=60)

@@ -14,6 +14,7 @@ from hashlib import sha256
 from django.core.cache import cache
 from django.db import connection
 
+from defections import languages
 from defections.withholding import today
 
 TIMEOUT = 24 * 3600  # entries of old versions are never read again; let them expire
@@ -33,8 +34,10 @@ def current_version() -> int | None:
 
 def key_for(name: str, parts, version: int) -> str:
     """The key of a value: by data version and by day, as a withholding lapses at the turn
-    of a day with no write (defections/withholding.py)."""
-    return f"defections:{name}:{version}:{today()}:{sha256(repr(parts).encode()).hexdigest()}"
+    of a day with no write (defections/withholding.py), and by language, as labels and
+    records' texts are rendered in the one being served."""
+    digest = sha256(repr(parts).encode()).hexdigest()
+    return f"defections:{name}:{version}:{today()}:{languages.current()}:{digest}"
 
 
 def remember(name: str, parts, compute, version: int | None = None):

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from defections import changes, choices, invariants
@@ -149,7 +150,9 @@ class Motive(models.Model):
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100, unique=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=100, blank=True)
     description = models.TextField(blank=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -166,9 +169,11 @@ class Period(models.Model):
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100, unique=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=100, blank=True)
     start = models.DateField()
     end = models.DateField(null=True, blank=True, help_text="Blank while the period lasts.")
     description = models.TextField(blank=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
 
     class Meta:
         ordering = ["start"]
@@ -250,6 +255,7 @@ class Person(Timestamped):
     death_start, death_end, death_precision = partial_date_fields("death")
     citizenship = CountryField(multiple=True, blank=True)
     bio = models.TextField(blank=True)
+    bio_ru = models.TextField(_("bio (Russian)"), blank=True)
     wikidata_qid = models.CharField(
         "Wikidata QID", max_length=20, blank=True,
         validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata QID looks like “Q42”.")],
@@ -366,6 +372,7 @@ class AgencyManager(models.Manager.from_queryset(AgencyQuerySet)):
 @tracked()
 class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
     slug = models.SlugField(max_length=80, unique=True)
     acronym = models.CharField(max_length=20, blank=True)
     native_name = models.CharField(max_length=200, blank=True)
@@ -383,6 +390,7 @@ class Agency(models.Model):
     active_from = models.PositiveSmallIntegerField("active from (year)", null=True, blank=True)
     active_until = models.PositiveSmallIntegerField("active until (year)", null=True, blank=True)
     description = models.TextField(blank=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
 
     objects = AgencyManager()
 
@@ -621,13 +629,16 @@ class Case(Dated, Authored):
                                on_delete=models.SET_NULL, related_name="cases",
                                help_text="Derived from the date.")
     summary = models.TextField(blank=True, help_text="One or two sentences, in our own words.")
+    summary_ru = models.TextField(_("summary (Russian)"), blank=True)
     narrative = models.TextField(blank=True)
+    narrative_ru = models.TextField(_("narrative (Russian)"), blank=True)
     status = models.CharField(max_length=16, choices=choices.Status, default=choices.Status.DRAFT,
                               help_text=help_text(choices.Status))
     restricted_notes = models.TextField(blank=True, help_text="Staff only. Never public.")
     retraction_note = models.TextField(
         blank=True, help_text="Public: why the case was retracted, shown where it was "
         "(its address answers 410 with this notice).")
+    retraction_note_ru = models.TextField(_("retraction note (Russian)"), blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False,
                                         help_text="Set by the database when the case is retracted.")
     # Which codebook the case was coded under, and who signed it off: set when it is published
@@ -640,7 +651,9 @@ class Case(Dated, Authored):
     search_vector = models.GeneratedField(
         expression=SearchVector("role", weight="B", config="english")
         + SearchVector("summary", weight="B", config="english")
-        + SearchVector("narrative", weight="C", config="english"),
+        + SearchVector("narrative", weight="C", config="english")
+        + SearchVector("summary_ru", weight="B", config="russian")
+        + SearchVector("narrative_ru", weight="C", config="russian"),
         output_field=SearchVectorField(),
         db_persist=True,
     )
@@ -761,6 +774,7 @@ class Response(Dated):
     kind = models.CharField(max_length=24, choices=choices.ResponseKind,
                             help_text=help_text(choices.ResponseKind))
     description = models.TextField(blank=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
 
     class Meta:
         ordering = ["date_start", "pk"]

@@ -76,7 +76,8 @@ SHOWN_AT_RISK = {Case: ("id", "api_url", "person", "form", "date"),
                  Person: ("id", "api_url", "name", "cases")}
 # What the public never sees, whoever the person (the flag itself would point them out).
 # (A case's retraction note is public on its retraction notice only: visibility.tombstone.)
-STAFF_ONLY = {Case: ("restricted_notes", "retraction_note", "signed_off_by"), Person: ("at_risk",)}
+STAFF_ONLY = {Case: ("restricted_notes", "retraction_note", "retraction_note_ru", "signed_off_by"),
+              Person: ("at_risk",)}
 
 
 def is_staff(user) -> bool:
@@ -260,14 +261,16 @@ def tombstones(pks, user) -> dict:
         return {}
     cases = (Case.objects.filter(pk__in=pks, status="retracted", retracted_at__isnull=False)
              .select_related("person")
-             .only("pk", "form", "date_start", "retracted_at", "retraction_note", "person__name"))
+             .only("pk", "form", "date_start", "retracted_at", "retraction_note", "retraction_note_ru",
+                   "person__name"))
     cases = list(cases)
     # a withheld date stays withheld on the notice, year and all
     undated = set(Withholding.objects.active().filter(case__in=[case.pk for case in cases], field="date")
                   .values_list("case_id", flat=True)) if cases else set()
     return {case.pk: {"id": case.pk, "person": case.person.name, "form": case.form,
                       "year": case.date_start.year if case.date_start and case.pk not in undated else None,
-                      "retracted_at": case.retracted_at, "retraction_note": case.retraction_note}
+                      "retracted_at": case.retracted_at, "retraction_note": case.retraction_note,
+                      "retraction_note_ru": case.retraction_note_ru}
             for case in cases}
 
 
@@ -330,7 +333,7 @@ def redact(record, user):
     view._prefetched_objects_cache = {**getattr(record, "_prefetched_objects_cache", {}),
                                       "withholdings": Withholding.objects.none()}
     if isinstance(record, Case):
-        view.restricted_notes = view.retraction_note = ""
+        view.restricted_notes = view.retraction_note = view.retraction_note_ru = ""
         view.signed_off_by = None
         person = copy.copy(record.person)
         if hasattr(record, "person_withheld_now"):
@@ -373,7 +376,8 @@ def _blank(record, fields):
 def _withhold_case(case):
     year = case.date_start.year if case.date_start else None
     case.set_date(*((date(year, 1, 1), date(year, 12, 31), "year") if year else (None, None, "")))
-    for name in ("role", "place", "summary", "narrative", "country_from", "destination_country",
+    for name in ("role", "place", "summary", "summary_ru", "narrative", "narrative_ru",
+                 "country_from", "destination_country",
                  "visibility", "verification", "classification"):
         setattr(case, name, "")
     case.agency = case.period = case.created_by = case.updated_by = None
@@ -386,7 +390,7 @@ def _withhold_case(case):
 
 
 def _withhold_person(person):
-    for name in ("native_name", "bio", "wikidata_qid", "birth_precision", "death_precision"):
+    for name in ("native_name", "bio", "bio_ru", "wikidata_qid", "birth_precision", "death_precision"):
         setattr(person, name, "")
     person.birth_start = person.birth_end = person.death_start = person.death_end = None
     person.citizenship = []

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from defections import changes
 
@@ -42,13 +43,13 @@ CASE_FIELDS = {
     "date": ("date_start", "date_end", "date_precision", "period"),
     "country_from": ("country_from",),
     "destination_country": ("destination_country",),
-    "narrative": ("narrative",),
+    "narrative": ("narrative", "narrative_ru"),
 }
 PERSON_FIELDS = {
     "native_name": ("native_name",),
     "birth": ("birth_start", "birth_end", "birth_precision"),
     "death": ("death_start", "death_end", "death_precision"),
-    "bio": ("bio",),
+    "bio": ("bio", "bio_ru"),
     "citizenship": ("citizenship",),
 }
 # Which case fields the full-text search reads (Case.search_vector), of those withheld.
@@ -101,6 +102,7 @@ class Withholding(models.Model):
     field = models.CharField(max_length=24, choices=WithheldField,
                              help_text="The field the public is not shown.")
     reason = models.TextField(max_length=2000, help_text="Why it is withheld (staff only).")
+    reason_ru = models.TextField(_("reason (Russian)"), max_length=2000, blank=True)
     until = models.DateField(null=True, blank=True, help_text=(
         "The day from which the field is public again, with no further edit; empty: until "
         "an editor lifts it."))

@@ -86,7 +86,7 @@ TEMPLATES = [
                 "defections.web.context.publisher",
                 "defections.web.context.language_switch",
             ],
-            "libraries": {"records": "defections.web.records"},
+            "libraries": {"records": "defections.web.records", "pages": "defections.web.pages"},
         },
     },
 ]

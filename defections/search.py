@@ -3,7 +3,10 @@
 "Skipal" finds Skripal and "prigozin" Prigozhin by trigram word similarity on
 unaccented names and aliases (GIN-indexed); "Бондарев" finds Bondarev through his
 native name, or through the query's Latin transliteration when none is recorded.
-The summary, narrative and role are matched as full text (websearch syntax).
+The summary, narrative and role are matched as full text (websearch syntax), the English
+columns with the 'english' configuration and the Russian ones (`summary_ru`, `narrative_ru`)
+with 'russian': a query is read both ways, so "перебежчики" finds "перебежчик" and
+"defecting" finds "defected", in either language of the site.
 """
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -77,8 +80,12 @@ class EqualsAny(Lookup):
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
-def text_query(q: str) -> SearchQuery:
-    return SearchQuery(q, search_type="websearch", config="english")
+def text_query(q: str, config: str | None = None) -> SearchQuery:
+    """q as full text: read as English OR as Russian (Case.search_vector holds both), or in
+    one configuration when one is named (for the headline of one language's text)."""
+    if config:
+        return SearchQuery(q, search_type="websearch", config=config)
+    return text_query(q, "english") | text_query(q, "russian")
 
 
 def closeness(q: str, *fields: str):
@@ -93,14 +100,16 @@ def closeness(q: str, *fields: str):
 
 def shown_vector():
     """The case's words as the public may read them: Case.search_vector without a withheld
-    role or narrative (computed for the few cases that withhold one)."""
+    role or narrative, in either language (computed for the few cases that withhold one)."""
 
     def unless(flag, column):
         return Case(When(**{flag: True}, then=Value("")), default=F(column), output_field=TextField())
 
     return (SearchVector(unless("withheld_role", "role"), weight="B", config="english")
             + SearchVector("summary", weight="B", config="english")
-            + SearchVector(unless("withheld_narrative", "narrative"), weight="C", config="english"))
+            + SearchVector(unless("withheld_narrative", "narrative"), weight="C", config="english")
+            + SearchVector("summary_ru", weight="B", config="russian")
+            + SearchVector(unless("withheld_narrative", "narrative_ru"), weight="C", config="russian"))
 
 
 def matching_person_ids(q: str):

@@ -1,6 +1,6 @@
 import pytest
 
-from defections.models import Case, PersonAlias
+from defections.models import Case, PersonAlias, Withholding
 from defections.search import search_cases, transliterate
 from tests.factories import CaseFactory, PersonFactory
 
@@ -54,3 +54,41 @@ def test_search_sees_only_the_queryset_it_is_given(seeded):
 
 def test_transliterate():
     assert transliterate("Щербаков Юрий") == "Shcherbakov Yuriy"
+
+
+# --- Russian: the query is read as English and as Russian ---------------------------------
+
+
+def public_found(q):
+    from django.contrib.auth.models import AnonymousUser
+
+    return [case.person.name for case in search_cases(Case.objects.visible_to(AnonymousUser()), q)]
+
+
+def test_a_russian_word_finds_the_russian_summary_in_any_of_its_forms(db):
+    CaseFactory(person=PersonFactory(name="Oleg Gordievsky"),
+                summary_ru="Полковник КГБ, перебежчик, бежал в Великобританию.")
+    CaseFactory(person=PersonFactory(name="Other Person"), summary_ru="Дипломат ушёл в отставку.")
+    assert found("перебежчики") == ["Oleg Gordievsky"]
+    assert found("Великобритании") == ["Oleg Gordievsky"]
+    assert found("перебежчики") == public_found("перебежчики")
+
+
+def test_an_english_word_still_finds_the_english_text_by_its_stem(db):
+    CaseFactory(person=PersonFactory(name="Oleg Gordievsky"), summary="He defected to Britain.",
+                summary_ru="Он перешёл на сторону Британии.")
+    assert found("defecting") == ["Oleg Gordievsky"]
+    assert found("перешёл Британии") == ["Oleg Gordievsky"]
+
+
+def test_the_russian_narrative_is_searched_and_a_withheld_one_is_not(db):
+    withheld = CaseFactory(person=PersonFactory(name="Withheld Narrative"),
+                           summary_ru="Дипломат.", narrative_ru="Секретная квартира на набережной.")
+    CaseFactory(person=PersonFactory(name="Open Narrative"),
+                narrative_ru="Квартира на набережной.")
+    assert sorted(found("набережная")) == ["Open Narrative", "Withheld Narrative"]
+    Withholding.objects.create(case=withheld, field="narrative", reason="Safety.")
+    assert public_found("набережная") == ["Open Narrative"]
+    assert public_found("секретная") == []
+    # What is not withheld of that case is still found: its Russian summary.
+    assert public_found("дипломаты") == ["Withheld Narrative"]

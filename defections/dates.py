@@ -5,9 +5,9 @@ A partial date is an interval (start..end) plus a precision. "March 2026" is
 type and one formatter that writes it back, so that format(parse(text)) reads as
 the researcher meant it and parse(format(date)) gives the same date back.
 
-Researchers write in English or Russian ("22 июня 1941 г."); the formatter writes
-English, and a Russian date reads back from it to the same interval. The Russian
-words are in dates_ru.py.
+Researchers write in English or Russian ("22 июня 1941 г."); the formatter writes the
+reader's language ("March 2026", "март 2026"), and either reads back to the same interval.
+The Russian words are in dates_ru.py.
 """
 
 import calendar
@@ -18,20 +18,24 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
-from defections import dates_ru
+from defections import dates_ru, languages
 from defections.choices import define
 
 
 class Precision(models.TextChoices):
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-    SEASON = "season", "Season"
-    YEAR = "year", "Year"
-    DECADE = "decade", "Decade"
-    CIRCA = "circa", "Circa"
-    BEFORE = "before", "Before"
-    AFTER = "after", "After"
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    SEASON = "season", _("Season")
+    YEAR = "year", _("Year")
+    DECADE = "decade", _("Decade")
+    CIRCA = "circa", _("Circa")
+    BEFORE = "before", _("Before")
+    AFTER = "after", _("After")
 
 
 # The Soviet state's first day: the earliest date this database records, so "before 1941"
@@ -43,19 +47,21 @@ EARLIEST = date(1917, 11, 7)
 CIRCA_YEARS = 2
 
 define(Precision, {
-    Precision.DAY: "The exact day is known, e.g. “24 February 2022”.",
-    Precision.MONTH: "The month is known, e.g. “March 2026”.",
-    Precision.SEASON: "The season is known, e.g. “spring 1953” (March to May); a winter runs "
-    "from December to February, e.g. “winter 1952–53”.",
-    Precision.YEAR: "The year (or a span of whole years) is known, e.g. “2018” or “1936–1938”.",
-    Precision.DECADE: "Only the decade, or its early, middle or late years, is known, e.g. "
-    "“1930s”, “early 1950s” (1950–1953), “mid-1950s” (1954–1956) or “late 1980s” (1987–1989).",
-    Precision.CIRCA: f"An approximate year, e.g. “c. 1953”: the year given is a best estimate, "
-    f"and the date is any time within {CIRCA_YEARS} years either side of it (1951–1955).",
-    Precision.BEFORE: "Only a year it happened before is known, e.g. “before 1941”: any time "
-    "from 7 November 1917, the earliest date recorded, to the end of 1940.",
-    Precision.AFTER: "Only a year it happened after is known, e.g. “after 1991”: any time from "
-    "1 January 1992 to the day it was recorded.",
+    Precision.DAY: _("The exact day is known, e.g. “24 February 2022”."),
+    Precision.MONTH: _("The month is known, e.g. “March 2026”."),
+    Precision.SEASON: _("The season is known, e.g. “spring 1953” (March to May); a winter runs "
+                        "from December to February, e.g. “winter 1952–53”."),
+    Precision.YEAR: _("The year (or a span of whole years) is known, e.g. “2018” or “1936–1938”."),
+    Precision.DECADE: _("Only the decade, or its early, middle or late years, is known, e.g. "
+                        "“1930s”, “early 1950s” (1950–1953), “mid-1950s” (1954–1956) or “late "
+                        "1980s” (1987–1989)."),
+    Precision.CIRCA: format_lazy(_("An approximate year, e.g. “c. 1953”: the year given is a best "
+                                   "estimate, and the date is any time within {years} years either "
+                                   "side of it (1951–1955)."), years=CIRCA_YEARS),
+    Precision.BEFORE: _("Only a year it happened before is known, e.g. “before 1941”: any time "
+                        "from 7 November 1917, the earliest date recorded, to the end of 1940."),
+    Precision.AFTER: _("Only a year it happened after is known, e.g. “after 1991”: any time from "
+                       "1 January 1992 to the day it was recorded."),
 })
 
 
@@ -73,62 +79,94 @@ DECADE_PARTS = {"early": (0, 3), "mid": (4, 6), "late": (7, 9)}
 DECADE_PART_WORDS = {**{word: word for word in DECADE_PARTS}, **dates_ru.DECADE_PARTS}
 WRITTEN_PARTS = {(0, 3): "early ", (4, 6): "mid-", (7, 9): "late "}
 
-EXAMPLES = ("“24 February 2022”, “22.06.1941”, “March 2026”, “spring 1953”, “2018”, “1930s”, "
-            "“early 1950s”, “c. 1953”, “before 1941” or “after 1991”, in English or Russian "
-            "(“22 июня 1941 г.”)")
+EXAMPLES = _("“24 February 2022”, “22.06.1941”, “March 2026”, “spring 1953”, “2018”, “1930s”, "
+              "“early 1950s”, “c. 1953”, “before 1941” or “after 1991”, in English or Russian "
+              "(“22 июня 1941 г.”)")
+
+
+def _either(*written: str) -> str:
+    """Alternative ways of writing one date, joined by the reader's "or"."""
+    return pgettext("between alternative ways of writing a date", " or ").join(written)
 
 
 class DateForm(NamedTuple):
     """One way of writing a date: examples (alternatives joined by " or "), and what they are
-    stored as, in words."""
+    stored as, in words; both in the reader's language (lazy)."""
 
     written: str
     stored: str
 
     @property
     def lang(self) -> str:
-        return "ru" if re.search(r"[а-яё]", self.written, re.IGNORECASE) else "en"
+        return "ru" if re.search(r"[а-яё]", str(self.written), re.IGNORECASE) else "en"
 
 
-_WINTER = "the season: 1 December 1952 – 28 February 1953"
-_CIRCA_1953 = f"about a year, give or take {CIRCA_YEARS}: 1 January 1951 – 31 December 1955"
-_BEFORE_1941 = "before a year: 7 November 1917 (the earliest date recorded) – 31 December 1940"
-_AFTER_1991 = "after a year: 1 January 1992 – the day it is recorded"
+# A day written out in the reader's language ("1 March 2026", "1 марта 2026"), when shown.
+_long = lazy(lambda day: format_partial_date(day, day, Precision.DAY), str)
+
+
+def _form(written: tuple[str, ...], stored, start: date, end: date | None = None) -> DateForm:
+    """A row of ACCEPTED: stored is a message naming the interval's {start} and {end}."""
+    return DateForm(lazy(_either, str)(*written),
+                    format_lazy(stored, start=_long(start), end=_long(end) if end else "",
+                                years=CIRCA_YEARS))
+
+
+_DAY = _("the day, {start}")
+_MONTH = _("the month: {start} – {end}")
+_SEASON = _("the season: {start} – {end}")
+_YEAR = _("the year: {start} – {end}")
+_YEARS = _("the years: {start} – {end}")
+_DECADE_WHOLE = _("the decade: {start} – {end}")
+_DECADE_PART = _("part of a decade: {start} – {end}")
+_ABOUT = _("about a year, give or take {years}: {start} – {end}")
+_BEFORE_YEAR = _("before a year: {start} (the earliest date recorded) – {end}")
+_AFTER_YEAR = _("after a year: {start} – the day it is recorded")
+_D = date
+
+
+def _winter_1953(*written):
+    return _form(written, _SEASON, _D(1952, 12, 1), _D(1953, 2, 28))
+
+
+def _circa_1953(*written):
+    return _form(written, _ABOUT, _D(1951, 1, 1), _D(1955, 12, 31))
+
 
 # Every form the parser reads, for the /about/ page (templates/_date_forms.html).
-ACCEPTED = [DateForm(*pair) for pair in [
-    ("24 February 2022 or February 24, 2022 or 2022-02-24", "the day, 24 February 2022"),
-    ("22.06.1941", "the day, 22 June 1941"),
-    ("March 2026 or Mar. 2026 or 2026-03", "the month: 1 March 2026 – 31 March 2026"),
-    ("06.1941", "the month: 1 June 1941 – 30 June 1941"),
-    ("spring 1953", "the season: 1 March 1953 – 31 May 1953"),
-    ("summer 1953", "the season: 1 June 1953 – 31 August 1953"),
-    ("autumn 1953 or fall 1953", "the season: 1 September 1953 – 30 November 1953"),
-    ("winter 1953 or winter 1952–53 or winter 1952/53", _WINTER),
-    ("2018", "the year: 1 January 2018 – 31 December 2018"),
-    ("1936–1938", "the years: 1 January 1936 – 31 December 1938"),
-    ("1950s", "the decade: 1 January 1950 – 31 December 1959"),
-    ("early 1950s", "part of a decade: 1 January 1950 – 31 December 1953"),
-    ("mid-1950s or mid 1950s", "part of a decade: 1 January 1954 – 31 December 1956"),
-    ("late 1980s", "part of a decade: 1 January 1987 – 31 December 1989"),
-    ("c. 1953 or ca. 1953 or circa 1953 or about 1953 or approx. 1953", _CIRCA_1953),
-    ("before 1941", _BEFORE_1941),
-    ("after 1991", _AFTER_1991),
-    ("22 июня 1941 г.", "the day, 22 June 1941"),
-    ("июнь 1941 or июня 1941 or в июне 1941 or июн. 1941", "the month: 1 June 1941 – 30 June 1941"),
-    ("весна 1953 or весной 1953", "the season: 1 March 1953 – 31 May 1953"),
-    ("лето 1953 or летом 1953", "the season: 1 June 1953 – 31 August 1953"),
-    ("осень 1953 or осенью 1953", "the season: 1 September 1953 – 30 November 1953"),
-    ("зима 1953 or зимой 1952/53", _WINTER),
-    ("1941 г. or 1941 год or в 1941 году", "the year: 1 January 1941 – 31 December 1941"),
-    ("1930-е or 1930-е гг. or 1930-е годы", "the decade: 1 January 1930 – 31 December 1939"),
-    ("начало 1950-х", "part of a decade: 1 January 1950 – 31 December 1953"),
-    ("середина 1950-х", "part of a decade: 1 January 1954 – 31 December 1956"),
-    ("конец 1980-х", "part of a decade: 1 January 1987 – 31 December 1989"),
-    ("около 1953 or ок. 1953", _CIRCA_1953),
-    ("до 1941", _BEFORE_1941),
-    ("после 1991", _AFTER_1991),
-]]
+ACCEPTED = [
+    _form(("24 February 2022", "February 24, 2022", "2022-02-24"), _DAY, _D(2022, 2, 24)),
+    _form(("22.06.1941",), _DAY, _D(1941, 6, 22)),
+    _form(("March 2026", "Mar. 2026", "2026-03"), _MONTH, _D(2026, 3, 1), _D(2026, 3, 31)),
+    _form(("06.1941",), _MONTH, _D(1941, 6, 1), _D(1941, 6, 30)),
+    _form(("spring 1953",), _SEASON, _D(1953, 3, 1), _D(1953, 5, 31)),
+    _form(("summer 1953",), _SEASON, _D(1953, 6, 1), _D(1953, 8, 31)),
+    _form(("autumn 1953", "fall 1953"), _SEASON, _D(1953, 9, 1), _D(1953, 11, 30)),
+    _winter_1953("winter 1953", "winter 1952–53", "winter 1952/53"),
+    _form(("2018",), _YEAR, _D(2018, 1, 1), _D(2018, 12, 31)),
+    _form(("1936–1938",), _YEARS, _D(1936, 1, 1), _D(1938, 12, 31)),
+    _form(("1950s",), _DECADE_WHOLE, _D(1950, 1, 1), _D(1959, 12, 31)),
+    _form(("early 1950s",), _DECADE_PART, _D(1950, 1, 1), _D(1953, 12, 31)),
+    _form(("mid-1950s", "mid 1950s"), _DECADE_PART, _D(1954, 1, 1), _D(1956, 12, 31)),
+    _form(("late 1980s",), _DECADE_PART, _D(1987, 1, 1), _D(1989, 12, 31)),
+    _circa_1953("c. 1953", "ca. 1953", "circa 1953", "about 1953", "approx. 1953"),
+    _form(("before 1941",), _BEFORE_YEAR, EARLIEST, _D(1940, 12, 31)),
+    _form(("after 1991",), _AFTER_YEAR, _D(1992, 1, 1)),
+    _form(("22 июня 1941 г.",), _DAY, _D(1941, 6, 22)),
+    _form(("июнь 1941", "июня 1941", "в июне 1941", "июн. 1941"), _MONTH, _D(1941, 6, 1), _D(1941, 6, 30)),
+    _form(("весна 1953", "весной 1953"), _SEASON, _D(1953, 3, 1), _D(1953, 5, 31)),
+    _form(("лето 1953", "летом 1953"), _SEASON, _D(1953, 6, 1), _D(1953, 8, 31)),
+    _form(("осень 1953", "осенью 1953"), _SEASON, _D(1953, 9, 1), _D(1953, 11, 30)),
+    _winter_1953("зима 1953", "зима 1952/53", "зимой 1952/53"),
+    _form(("1941 г.", "1941 год", "в 1941 году"), _YEAR, _D(1941, 1, 1), _D(1941, 12, 31)),
+    _form(("1930-е", "1930-е гг.", "1930-е годы"), _DECADE_WHOLE, _D(1930, 1, 1), _D(1939, 12, 31)),
+    _form(("начало 1950-х",), _DECADE_PART, _D(1950, 1, 1), _D(1953, 12, 31)),
+    _form(("середина 1950-х",), _DECADE_PART, _D(1954, 1, 1), _D(1956, 12, 31)),
+    _form(("конец 1980-х",), _DECADE_PART, _D(1987, 1, 1), _D(1989, 12, 31)),
+    _circa_1953("около 1953", "ок. 1953"),
+    _form(("до 1941",), _BEFORE_YEAR, EARLIEST, _D(1940, 12, 31)),
+    _form(("после 1991",), _AFTER_YEAR, _D(1992, 1, 1)),
+]
 
 
 @dataclass(frozen=True)
@@ -194,7 +232,8 @@ def _winter(word: str, first: int, second: str) -> PartialDate:
 
 def _years(first: int, last: int) -> PartialDate:
     if last < first:
-        raise ValidationError(f"The span “{first}–{last}” ends before it starts.", code="invalid")
+        raise ValidationError(gettext("The span “%(first)s–%(last)s” ends before it starts.")
+                              % {"first": first, "last": last}, code="invalid")
     return PartialDate(date(first, 1, 1), date(last, 12, 31), Precision.YEAR)
 
 
@@ -210,9 +249,9 @@ def _circa(year: int) -> PartialDate:
 def _before(year: int) -> PartialDate:
     if year - 1 <= EARLIEST.year:
         raise ValidationError(
-            f"“before {year}” is not a date we record: the earliest is {EARLIEST.day} "
-            f"{calendar.month_name[EARLIEST.month]} {EARLIEST.year}, the Soviet state's first day. "
-            "Write a later year, e.g. “before 1941”.",
+            gettext("“before %(year)s” is not a date we record: the earliest is %(earliest)s, the "
+                    "Soviet state's first day. Write a later year, e.g. “before 1941”.")
+            % {"year": year, "earliest": _long(EARLIEST)},
             code="invalid",
         )
     return PartialDate(EARLIEST, date(year - 1, 12, 31), Precision.BEFORE)
@@ -224,8 +263,8 @@ def _after(year: int) -> PartialDate:
 
     start, end = date(year + 1, 1, 1), today()
     if start > end:
-        raise ValidationError(f"“after {year}” is in the future: nothing after it has happened yet.",
-                              code="invalid")
+        raise ValidationError(gettext("“after %(year)s” is in the future: nothing after it has "
+                                      "happened yet.") % {"year": year}, code="invalid")
     return PartialDate(start, end, Precision.AFTER)
 
 
@@ -289,41 +328,53 @@ def parse_partial_date(text: str) -> PartialDate | None:
             except ValueError:
                 continue  # the shape matched but a part (month 13, 31 February) does not exist
     raise ValidationError(
-        "“%(text)s” is not a date we can read. Write it as " + EXAMPLES + ".",
+        gettext("“%(text)s” is not a date we can read. Write it as %(examples)s."),
         code="invalid",
-        params={"text": text},
+        params={"text": text, "examples": str(EXAMPLES)},
     )
 
 
-def _written_winter(start: date) -> str:
-    """Both years, as historians write a winter: "winter 1952–53" (but "winter 1999–2000")."""
+def _written_winter(start: date, ru: bool) -> str:
+    """Both years, as historians write a winter: "winter 1952–53" (but "winter 1999–2000"),
+    "зима 1952/53"."""
     last = start.year + 1
+    name, between = ("зима", "/") if ru else ("winter", "–")
     if last // 100 != start.year // 100:
-        return f"winter {start.year:04d}–{last:04d}"
-    return f"winter {start.year:04d}–{last % 100:02d}"
+        return f"{name} {start.year:04d}{between}{last:04d}"
+    return f"{name} {start.year:04d}{between}{last % 100:02d}"
 
 
-def format_partial_date(start: date | None, end: date | None, precision: str | None) -> str:
-    """Write a partial date back the way researchers write it ("March 2026")."""
+def format_partial_date(start: date | None, end: date | None, precision: str | None,
+                        lang: str | None = None) -> str:
+    """Write a partial date back the way researchers write it, in lang (by default the
+    reader's): "March 2026", "март 2026". Either reads back to the same date."""
     if start is None or not precision:
         return ""
     end = end or start
+    ru = (languages.normalize(lang) or languages.current()) == "ru"
     if precision == Precision.DAY:
-        return f"{start.day} {calendar.month_name[start.month]} {start.year:04d}"
+        month = dates_ru.MONTH_GENITIVE[start.month] if ru else calendar.month_name[start.month]
+        return f"{start.day} {month} {start.year:04d}"
     if precision == Precision.MONTH:
-        return f"{calendar.month_name[start.month]} {start.year:04d}"
+        month = dates_ru.MONTH_NAMES[start.month] if ru else calendar.month_name[start.month]
+        return f"{month} {start.year:04d}"
     if precision == Precision.SEASON and start.month in SEASON_NAMES:
-        name = SEASON_NAMES[start.month]
-        return _written_winter(start) if name == "winter" else f"{name} {start.year:04d}"
+        if start.month == 12:
+            return _written_winter(start, ru)
+        return f"{(dates_ru.SEASON_NAMES if ru else SEASON_NAMES)[start.month]} {start.year:04d}"
     if precision == Precision.DECADE:
         first = start.year - start.year % 10
-        return WRITTEN_PARTS.get((start.year - first, end.year - first), "") + f"{first:04d}s"
+        part = (start.year - first, end.year - first)
+        if ru:
+            named = dates_ru.WRITTEN_PARTS.get(part)
+            return f"{named} {first:04d}-х" if named else f"{first:04d}-е"
+        return WRITTEN_PARTS.get(part, "") + f"{first:04d}s"
     if precision == Precision.CIRCA:
-        return f"c. {(start.year + end.year) // 2:04d}"
+        return f"{dates_ru.CIRCA[0] if ru else 'c.'} {(start.year + end.year) // 2:04d}"
     if precision == Precision.BEFORE:
-        return f"before {end.year + 1:04d}"
+        return f"{dates_ru.BEFORE[0] if ru else 'before'} {end.year + 1:04d}"
     if precision == Precision.AFTER:
-        return f"after {start.year - 1:04d}"
+        return f"{dates_ru.AFTER[0] if ru else 'after'} {start.year - 1:04d}"
     if end.year != start.year:
         return f"{start.year:04d}–{end.year:04d}"
     return f"{start.year:04d}"
@@ -335,13 +386,14 @@ def check_interval(start: date | None, end: date | None, precision: str | None) 
         return None
     if start is None or end is None or not precision:
         raise ValidationError(
-            "A date needs its start, end and precision together (or none of them).",
+            gettext("A date needs its start, end and precision together (or none of them)."),
             code="incomplete",
         )
     if start > end:
-        raise ValidationError("The date ends before it starts.", code="start_after_end")
+        raise ValidationError(gettext("The date ends before it starts."), code="start_after_end")
     if precision not in Precision.values:
-        raise ValidationError(f"“{precision}” is not a date precision.", code="invalid_choice")
+        raise ValidationError(gettext("“%(precision)s” is not a date precision.") % {"precision": precision},
+                              code="invalid_choice")
     # The interval must be one its precision says: what it is shown as reads back to it
     # ("after" ends on the day it was recorded, so only its start is read back).
     written = format_partial_date(start, end, precision)
@@ -353,7 +405,9 @@ def check_interval(start: date | None, end: date | None, precision: str | None) 
         back.end == end or precision == Precision.AFTER)
     if not same:
         raise ValidationError(
-            f"{start.isoformat()}..{end.isoformat()} is not a {Precision(precision).label.lower()} "
-            f"date: as one it reads “{written}”. Give the interval that text means, or the text.",
+            gettext("%(start)s..%(end)s is not a %(precision)s date: as one it reads “%(written)s”. "
+                    "Give the interval that text means, or the text.")
+            % {"start": start.isoformat(), "end": end.isoformat(),
+               "precision": Precision(precision).label.lower(), "written": written},
             code="inexpressible")
     return PartialDate(start, end, precision)

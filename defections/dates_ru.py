@@ -51,3 +51,13 @@ DECADE_ENDINGS = ("е", "х", "ые", "ых")
 # Words for "year(s)" that may follow the date and add nothing: "1941 г.", "1930-е гг.",
 # "1941 года", "1930-е годы".
 YEAR_WORDS = ("г.", "гг.", "год", "года", "году", "годы", "годов", "годах")
+
+# How the formatter writes a Russian date (each reads back through the words above): the
+# month alone in the nominative ("март 2026"), after a day in the genitive ("22 июня 1941").
+MONTH_NAMES = ("", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
+               "сентябрь", "октябрь", "ноябрь", "декабрь")
+MONTH_GENITIVE = ("", "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+                  "сентября", "октября", "ноября", "декабря")
+SEASON_NAMES = {3: "весна", 6: "лето", 9: "осень", 12: "зима"}
+# The part of a decade, written before the decade in the genitive: "начало 1950-х".
+WRITTEN_PARTS = {(0, 3): "начало", (4, 6): "середина", (7, 9): "конец"}

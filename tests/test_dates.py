@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from defections.dates import (
     ACCEPTED,
@@ -173,7 +174,7 @@ def test_bad_text_is_a_clear_error(frozen, text):
         parse_partial_date(text)
     message = excinfo.value.messages[0]
     assert any(clear in message for clear in [
-        EXAMPLES, "ends before it starts", "the earliest is 7 November 1917", "is in the future"])
+        str(EXAMPLES), "ends before it starts", "the earliest is 7 November 1917", "is in the future"])
 
 
 def test_before_the_earliest_date_says_so():
@@ -202,7 +203,7 @@ def test_constants():
 
 
 def test_every_example_is_read():
-    for example in re.findall(r"“([^”]+)”", EXAMPLES):
+    for example in re.findall(r"“([^”]+)”", str(EXAMPLES)):
         assert parse_partial_date(example) is not None, example
 
 
@@ -274,3 +275,101 @@ def test_a_triple_must_be_an_interval_its_precision_can_say(start, end, precisio
 def test_a_triple_its_precision_can_say_is_taken():
     assert check_interval(date(1951, 1, 1), date(1955, 12, 31), "circa").precision == "circa"
     assert check_interval(date(1992, 1, 1), date(2020, 5, 1), "after").end == date(2020, 5, 1)
+
+
+# --- Russian: dates as a Russian reader writes them, each reading back to the same date ---
+
+RUSSIAN = [
+    (date(2026, 3, 1), date(2026, 3, 31), "month", "март 2026"),
+    (date(1941, 5, 1), date(1941, 5, 31), "month", "май 1941"),
+    (date(1941, 6, 22), date(1941, 6, 22), "day", "22 июня 1941"),
+    (date(2022, 2, 24), date(2022, 2, 24), "day", "24 февраля 2022"),
+    (date(1945, 5, 9), date(1945, 5, 9), "day", "9 мая 1945"),
+    (date(1951, 1, 1), date(1955, 12, 31), "circa", "около 1953"),
+    (date(1953, 1, 1), date(1953, 12, 31), "circa", "около 1953"),  # stored before version 3
+    (date(1930, 1, 1), date(1939, 12, 31), "decade", "1930-е"),
+    (date(1950, 1, 1), date(1953, 12, 31), "decade", "начало 1950-х"),
+    (date(1954, 1, 1), date(1956, 12, 31), "decade", "середина 1950-х"),
+    (date(1987, 1, 1), date(1989, 12, 31), "decade", "конец 1980-х"),
+    (date(1952, 1, 1), date(1955, 12, 31), "decade", "1950-е"),  # no part: the whole decade
+    (date(1953, 3, 1), date(1953, 5, 31), "season", "весна 1953"),
+    (date(1953, 6, 1), date(1953, 8, 31), "season", "лето 1953"),
+    (date(1953, 9, 1), date(1953, 11, 30), "season", "осень 1953"),
+    (date(1952, 12, 1), date(1953, 2, 28), "season", "зима 1952/53"),
+    (date(1999, 12, 1), date(2000, 2, 29), "season", "зима 1999/2000"),
+    (date(1917, 11, 7), date(1940, 12, 31), "before", "до 1941"),
+    (date(1992, 1, 1), TODAY, "after", "после 1991"),
+    (date(2018, 1, 1), date(2018, 12, 31), "year", "2018"),
+    (date(1936, 1, 1), date(1938, 12, 31), "year", "1936–1938"),
+    (date(999, 1, 1), date(999, 12, 31), "year", "0999"),
+    (date(990, 1, 1), date(999, 12, 31), "decade", "0990-е"),
+]
+
+
+@pytest.mark.parametrize(("start", "end", "precision", "written"), RUSSIAN)
+def test_russian_display_reads_back_to_the_same_date(frozen, start, end, precision, written):
+    with translation.override("ru"):
+        assert format_partial_date(start, end, precision) == written
+        assert str(PartialDate(start, end, precision)) == written
+        back = parse_partial_date(written)
+    assert format_partial_date(start, end, precision, lang="ru") == written  # asked for, in English
+    english = format_partial_date(start, end, precision)
+    assert not re.search("[а-яё]", english)  # the English reader still reads English
+    # Both read back to one date: the interval itself where it is one its precision can say.
+    assert back == parse_partial_date(english)
+    if (start, end) not in [(date(1953, 1, 1), date(1953, 12, 31)), (date(1952, 1, 1), date(1955, 12, 31))]:
+        assert back == PartialDate(start, end, precision)
+
+
+def test_every_english_form_reads_back_from_its_russian_display(frozen):
+    """The whole table of English forms, shown to a Russian reader, parses to the same date."""
+    for text, *_ in test_parse_and_format.pytestmark[0].args[1]:
+        parsed = parse_partial_date(text)
+        with translation.override("ru"):
+            russian = str(parsed)
+        assert re.search("[а-яё]", russian) or re.fullmatch(r"[\d–]+", russian), russian
+        assert parse_partial_date(russian) == parsed, (text, russian)
+
+
+def test_check_interval_accepts_what_a_russian_reader_is_shown(frozen):
+    with translation.override("ru"):
+        assert check_interval(date(1952, 12, 1), date(1953, 2, 28), "season").precision == "season"
+        assert check_interval(date(1992, 1, 1), date(2020, 5, 1), "after").end == date(2020, 5, 1)
+        with pytest.raises(ValidationError) as excinfo:
+            check_interval(date(1953, 1, 1), date(1953, 12, 31), "decade")
+        assert "«1950-е»" in excinfo.value.messages[0]
+
+
+def test_errors_in_russian(frozen):
+    with translation.override("ru"):
+        for text, words in [("abc", "Не удаётся прочесть"), ("до 1900", "7 ноября 1917"),
+                            ("после 2026", "в будущем"), ("1940-1930", "кончается раньше")]:
+            with pytest.raises(ValidationError) as excinfo:
+                parse_partial_date(text)
+            assert words in excinfo.value.messages[0], excinfo.value.messages[0]
+            assert not re.search(r"\b(?:date|before|after|the)\b", excinfo.value.messages[0])
+        assert Precision.CIRCA.label == "Приблизительно"
+        assert "2 года" in str(Precision.definitions["circa"])
+
+
+def test_russian_examples_are_read():
+    with translation.override("ru"):
+        examples = str(EXAMPLES)
+    found = re.findall(r"«([^»]+)»", examples)
+    assert len(found) >= 10
+    for example in found:
+        assert parse_partial_date(example) is not None, example
+
+
+def test_the_table_of_date_forms_in_russian(frozen):
+    with translation.override("ru"):
+        html = render_to_string("_date_forms.html", {"date_forms": ACCEPTED})
+        for row in ACCEPTED:
+            for example in str(row.written).split(" или "):
+                parsed = parse_partial_date(example)
+                for day in [parsed.start, parsed.end]:
+                    if day != TODAY:
+                        assert format_partial_date(day, day, "day") in str(row.stored), (example, row.stored)
+    assert "июнь 1941 или июня 1941" in html
+    assert "день, 22 июня 1941" in html
+    assert "the day" not in html and " or " not in html

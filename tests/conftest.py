@@ -30,6 +30,17 @@ def no_local_releases(settings, tmp_path_factory):
     settings.RELEASES_DIR = tmp_path_factory.mktemp("releases")
 
 
+@pytest.fixture(autouse=True)
+def english_to_begin_with():
+    """Each test starts in English: a request under /ru/ leaves Russian active in this thread
+    (LocaleMiddleware activates a language and never deactivates it)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def seeded(db):
     call_command("load_seed", verbosity=0)

@@ -7,6 +7,7 @@ recovers by itself when the database is back.
 from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 RETRY_AFTER_SECONDS = 10
 
@@ -22,11 +23,12 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         close_old_connections()
-        message = "The database is unavailable for a moment. Please try again shortly."
+        message = _("The database is unavailable for a moment. Please try again shortly.")
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": message}, status=503)
         else:
-            response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+            page = render_to_string("503.html", {"message": message}, request=request)
+            response = HttpResponse(page, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 

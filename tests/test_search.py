@@ -92,3 +92,37 @@ def test_the_russian_narrative_is_searched_and_a_withheld_one_is_not(db):
     assert public_found("секретная") == []
     # What is not withheld of that case is still found: its Russian summary.
     assert public_found("дипломаты") == ["Withheld Narrative"]
+
+
+# --- highlighting in both languages ---------------------------------------------------------
+
+
+def headlined(q, lang):
+    from django.utils import translation
+
+    from defections.web.highlight import summary_html, with_headlines
+
+    with translation.override(lang):
+        return [summary_html(case) for case in with_headlines(search_cases(Case.objects.all(), q), q)]
+
+
+def test_the_russian_summary_is_marked_on_a_russian_page_and_the_english_on_an_english_one(db):
+    CaseFactory(summary="A defector who fled to <Britain>.",
+                summary_ru="Перебежчик, бежавший в <Британию>.")
+    assert headlined("перебежчики", "ru") == ["<mark>Перебежчик</mark>, бежавший в &lt;Британию&gt;."]
+    assert headlined("defectors", "en") == ["A <mark>defector</mark> who fled to &lt;Britain&gt;."]
+
+
+def test_a_summary_not_yet_in_russian_is_marked_in_english_and_said_to_be(db):
+    CaseFactory(summary="A defector.")
+    html = headlined("defectors", "ru")[0]
+    assert 'lang="en"' in html and "<mark>defector</mark>" in html
+    assert "untranslated-note" in html
+
+
+def test_a_name_is_marked_across_scripts():
+    from defections.web.highlight import highlight_name
+
+    assert highlight_name("Борис Бондарев", "Bondarev") == "Борис <mark>Бондарев</mark>"
+    assert highlight_name("Boris Bondarev", "Бондарев") == "Boris <mark>Bondarev</mark>"
+    assert highlight_name("Борис <Бондарев>", "Smith") == "Борис &lt;Бондарев&gt;"

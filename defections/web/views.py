@@ -9,7 +9,6 @@ from collections import defaultdict
 from datetime import date
 from functools import wraps
 
-from django.contrib.postgres.search import SearchHeadline
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
@@ -19,9 +18,10 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from defections import analysis, choices, codebook, facets, paging, stats, visibility
+from defections import analysis, choices, codebook, facets, languages, paging, stats, visibility
 from defections import citation as cite
 from defections.cache import TIMEOUT as CACHE_TIMEOUT
 from defections.cache import current_version, key_for, remember, sql_of
@@ -39,10 +39,10 @@ from defections.models import (
     Response,
     Source,
 )
-from defections.search import text_query
 from defections.web import timeline
 from defections.web.case_query import PAGING, clean_params, select_cases
-from defections.web.highlight import START, STOP, highlight_name, marked
+from defections.web.highlight import highlight_name, summary_html, with_headlines
+from defections.web.pages import agency_label, person_name
 
 PAGE_SIZE = 25
 API_CASES = "/api/v1/cases/"  # the API engineer's list endpoint, same FilterSet
@@ -127,7 +127,7 @@ def home(request):
         return {
             "chart_html": render_to_string("_timeline.html", {
                 "chart": chart, "chart_id": "timeline",
-                "chart_title": "Published cases per year, by form"}),
+                "chart_title": _("Published cases per year, by form")}),
             "by_form": dict(by_form),
             "total": sum(by_form.values()),
             # What the data shows about the clustering, and never more (defections/analysis.py).
@@ -153,24 +153,25 @@ def home(request):
 @cached_page
 def about(request):
     groups = [
-        ("Form", "form", choices.Form, "The kind of break with the state: each case has one."),
-        ("Verification", "verification", choices.Verification, "How well the sources establish the case."),
-        ("Classification", None, choices.Classification,
-         "How certain it is that the act is of the coded form."),
-        ("Visibility", None, choices.Visibility, "Whether the person announced the break."),
-        ("State response", "response", choices.ResponseKind, "What the state did to the person."),
-        ("Date precision", None, Precision, "How much of a date is known: dates are written as known, "
-         "never made more precise than the sources."),
-        ("Agency kind", "agency_kind", choices.AgencyKind, "The kind of body the person served."),
-        ("Source kind", None, choices.SourceKind, "What a source is."),
-        ("Source reliability", None, choices.Reliability, "Our assessment of a source."),
-        ("Claim", None, choices.Claim, "What a citation or an account is about."),
-        ("Account holder", None, choices.Holder,
-         "Who holds an account of a fact, when sources tell it differently."),
-        ("Account rank", None, choices.Rank,
-         "How the editors weigh competing accounts of one fact (as Wikidata ranks statements)."),
-        ("Editorial status", None, choices.Status,
-         "Where a record is in its review. Only published cases are shown here."),
+        (_("Form"), "form", choices.Form, _("The kind of break with the state: each case has one.")),
+        (_("Verification"), "verification", choices.Verification,
+         _("How well the sources establish the case.")),
+        (_("Classification"), None, choices.Classification,
+         _("How certain it is that the act is of the coded form.")),
+        (_("Visibility"), None, choices.Visibility, _("Whether the person announced the break.")),
+        (_("State response"), "response", choices.ResponseKind, _("What the state did to the person.")),
+        (_("Date precision"), None, Precision, _("How much of a date is known: dates are written as known, "
+                                                 "never made more precise than the sources.")),
+        (_("Agency kind"), "agency_kind", choices.AgencyKind, _("The kind of body the person served.")),
+        (_("Source kind"), None, choices.SourceKind, _("What a source is.")),
+        (_("Source reliability"), None, choices.Reliability, _("Our assessment of a source.")),
+        (_("Claim"), None, choices.Claim, _("What a citation or an account is about.")),
+        (_("Account holder"), None, choices.Holder,
+         _("Who holds an account of a fact, when sources tell it differently.")),
+        (_("Account rank"), None, choices.Rank,
+         _("How the editors weigh competing accounts of one fact (as Wikidata ranks statements).")),
+        (_("Editorial status"), None, choices.Status,
+         _("Where a record is in its review. Only published cases are shown here.")),
     ]
     return render(request, "about.html", {
         "codebook": [
@@ -209,9 +210,7 @@ def case_list(request):
     rows = (visible.select_related("person", "agency")
             .defer("search_vector", "narrative", "restricted_notes"))
     if q:
-        rows = rows.annotate(headline=SearchHeadline(
-            "summary", text_query(q), config="english", start_sel=START, stop_sel=STOP,
-            highlight_all=True))
+        rows = with_headlines(rows, q)  # the summary's hits, in each language
 
     # The filters as given (not page or page_size): what the cached part of the page depends on.
     params = [(name, value) for name, values in sorted(data.lists()) if name in filterset.filters
@@ -233,7 +232,7 @@ def case_list(request):
             }),
             "chart_html": render_to_string("_timeline.html", {
                 "chart": chart, "chart_id": "list-timeline",
-                "chart_title": "Cases matching these filters, per year, by form"}),
+                "chart_title": _("Cases matching these filters, per year, by form")}),
         }
 
     # The counts of a filtered list (several scans of the filtered cases) and the markup
@@ -247,8 +246,8 @@ def case_list(request):
                    lambda: list(page.object_list), version)
     page.object_list = redacted(paging.rows_of(ids, rows), user)
     for case in page.object_list:
-        case.name_html = highlight_name(case.person.name, q) if q else None
-        case.summary_html = marked(case.headline) if q and case.summary else None
+        case.name_html = highlight_name(person_name(case.person), q) if q else None
+        case.summary_html = summary_html(case) if q else None
 
     query = query_without(request, "page")
     feed_query = selection.query(*PAGING)
@@ -263,10 +262,10 @@ def case_list(request):
         "query": query,
         "active": active,
         "chart_html": mark_safe(summary["chart_html"]),
-        "orderings": [("", "Relevance" if q else "Date, earliest first"),
-                      *([("date", "Date, earliest first")] if q else []),
-                      ("-date", "Date, latest first"), ("name", "Name"),
-                      ("-name", "Name, Z to A"), ("-updated", "Last updated")],
+        "orderings": [("", _("Relevance") if q else _("Date, earliest first")),
+                      *([("date", _("Date, earliest first"))] if q else []),
+                      ("-date", _("Date, latest first")), ("name", _("Name")),
+                      ("-name", _("Name, Z to A")), ("-updated", _("Last updated"))],
         "ordering": data.get("ordering", ""),
         "json_url": f"{api}?{query}" if query else api,
         "csv_url": f"{api}?{query}&format=csv" if query else f"{api}?format=csv",
@@ -298,13 +297,15 @@ def case_detail(request, pk):
         raise
     case = visibility.redact(case, user)
     others = visible.exclude(pk=case.pk).select_related("person", "agency")
-    related = [("Same person", others.filter(person_id=case.person_id), None)]
+    related = [(_("Same person"), others.filter(person_id=case.person_id), None)]
     shown = others.details_shown()
     if case.agency_id:  # a redacted case has none, nor a period
-        related.append((f"Same agency: {case.agency}", shown.filter(agency_id=case.agency_id),
+        related.append((_("Same agency: %(agency)s") % {"agency": agency_label(case.agency)},
+                        shown.filter(agency_id=case.agency_id),
                         f"{reverse('case-list')}?agency={case.agency.slug}"))
     if case.period_id:  # a withheld date has none either; nor is a case withholding it listed
-        related.append((f"Same period: {case.period}", shown.known("date").filter(period_id=case.period_id),
+        related.append((_("Same period: %(period)s") % {"period": languages.text(case.period, "name")},
+                        shown.known("date").filter(period_id=case.period_id),
                         f"{reverse('case-list')}?period={case.period.slug}"))
     related = [(title, redacted(cases[:RELATED], user), more) for title, cases, more in related]
     return render(request, "cases/detail.html", {

@@ -1,34 +1,21 @@
-"""Template filters of the public pages that depend on the page's language.
-
-A person is named on a Russian page by the Cyrillic name the reader is shown, else by the
-Latin name. Only a record that came through `visibility.redact` (it carries `withheld`) is
-trusted to show its Cyrillic name: an at-risk person's or a withheld one is blank there,
-and a record that skipped the door is named in Latin rather than risk showing it.
-"""
+"""Template filters of the public pages that depend on the page's language: a person's name
+(the Cyrillic one on a Russian page, when the reader is shown it: defections/names.py), an
+agency's, a text's first words, a form's label."""
 
 from django import template
+from django.template.defaultfilters import truncatewords
 from django.utils.html import format_html
 
-from defections import languages
+from defections import choices, languages
+from defections.names import display_name
 
 register = template.Library()
 
 
-def shown_native(person) -> str:
-    if person is None or getattr(person, "withheld", None) is None:
-        return ""
-    if "native_name" in person.withheld or getattr(person, "redacted", False):
-        return ""
-    return person.native_name or ""
-
-
 @register.filter
 def person_name(person) -> str:
-    """The name to call person by on this page."""
-    if person is None:
-        return ""
-    native = shown_native(person) if languages.current() == "ru" else ""
-    return native or person.name
+    """The name to call person by on this page (defections/names.py)."""
+    return display_name(person)
 
 
 @register.filter
@@ -45,8 +32,6 @@ def other_name(person) -> str:
 def excerpt(record, field: str, words: int = 40):
     """The first words of a translated text, marked with its language when it stands in for
     the page's (as {% translated %} marks a whole text)."""
-    from django.template.defaultfilters import truncatewords
-
     value = languages.text(record, field)
     if not value:
         return ""
@@ -54,3 +39,27 @@ def excerpt(record, field: str, words: int = 40):
     if not value.fallback:
         return short
     return format_html('<span class="untranslated" lang="{}">{}</span>', value.lang, short)
+
+
+@register.filter
+def form_label(value: str) -> str:
+    """A form's label from its code (a retraction notice keeps the code alone)."""
+    return str(dict(choices.Form.choices).get(value, value))
+
+
+def agency_label(agency) -> str:
+    """An agency as its page names it, "Federal Security Service (FSB)", in the page's
+    language (plain text: for titles and sentences)."""
+    name = languages.text(agency, "name")
+    return f"{name} ({agency.acronym})" if agency.acronym else str(name)
+
+
+@register.filter
+def agency_name(agency) -> str:
+    """agency_label as markup: marked with its language when it stands in for the page's."""
+    if agency is None:
+        return ""
+    name = languages.text(agency, "name")
+    if not name.fallback:
+        return agency_label(agency)
+    return format_html('<span class="untranslated" lang="{}">{}</span>', name.lang, agency_label(agency))

@@ -120,7 +120,7 @@ def home(request):
     def summarize():
         spans = stats.year_spans(cases)
         by_form = defaultdict(int)
-        for _, _, form, n in spans:
+        for *_rest, form, n in spans:
             by_form[form] += n
         chart = timeline.build(stats.by_year_and_form(cases, spans=spans), periods,
                                reverse("case-list"), undated=stats.undated_in(spans))

@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
         "defections.api.schema.at_risk_fields",
         "defections.api.schema.withheld_fields",
         "defections.api.schema.search_bound",
+        "defections.api.schema.bilingual_fields",
+        "defections.api.schema.info_in_language",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -24,21 +25,21 @@ class Version:
 
 VERSIONS = [
     Version(1, date(2026, 5, 1), [
-        "The first codebook: three forms of defection, verification, classification, "
-        "visibility, state responses, periods of instability and motives."]),
+        _("The first codebook: three forms of defection, verification, classification, "
+           "visibility, state responses, periods of instability and motives.")]),
     Version(2, date(2026, 11, 27), [
-        "“Confirmed” now needs sources of two independent origins: a reprint, a wire copy, a "
-        "repost or a translation counts with its original.",
-        "Competing accounts of one fact, each with its holder and rank; a case holding more "
-        "than one live account of a fact is contested."],
+        _("“Confirmed” now needs sources of two independent origins: a reprint, a wire copy, a "
+           "repost or a translation counts with its original."),
+        _("Competing accounts of one fact, each with its holder and rank; a case holding more "
+           "than one live account of a fact is contested.")],
         redefined={"verification": {"confirmed"}}),
     Version(3, date(2026, 11, 27), [
-        "More of the dates researchers write are read: seasons (“spring 1953”, “winter 1952–53”), "
-        "parts of a decade (“early 1950s”, “mid-1950s”, “late 1980s”), “before 1941” and “after "
-        "1991”, “22.06.1941” and “06.1941”, and dates written in Russian (“22 июня 1941 г.”, "
-        "“1930-е гг.”, “около 1953”).",
-        "“Circa” now means the year given, give or take two years: “c. 1953” is any time from 1951 "
-        "to 1955 (it was 1953 alone); the circa dates already recorded were widened so."],
+        _("More of the dates researchers write are read: seasons (“spring 1953”, “winter 1952–53”), "
+           "parts of a decade (“early 1950s”, “mid-1950s”, “late 1980s”), “before 1941” and “after "
+           "1991”, “22.06.1941” and “06.1941”, and dates written in Russian (“22 июня 1941 г.”, "
+           "“1930-е гг.”, “около 1953”)."),
+        _("“Circa” now means the year given, give or take two years: “c. 1953” is any time from 1951 "
+           "to 1955 (it was 1953 alone); the circa dates already recorded were widened so.")],
         redefined={"date_precision": {"circa"}}),
 ]
 CURRENT = VERSIONS[-1].number

@@ -2,9 +2,14 @@
 it off; a version that redefines a value sends the cases coded with it under an older one to
 a re-review queue, which an editor's sign-off empties."""
 
-import pytest
+import re
 
-from defections import codebook
+import pytest
+from django.utils import translation
+
+from defections import choices, codebook
+from defections.choices import help_text
+from defections.dates import Precision
 from defections.models import Case
 from tests.factories import CaseFactory, SourceFactory
 from tests.test_admin import url
@@ -87,3 +92,51 @@ def test_version_3_sends_circa_dates_coded_before_it_to_re_review():
     Case.objects.filter(pk__in=[old_circa.pk, old_year.pk]).update(codebook_version=2)
     Case.objects.filter(pk=new_circa.pk).update(codebook_version=3)
     assert set(Case.objects.needing_review()) == {old_circa}
+
+
+# --- the codebook in Russian (issue 16) ---
+
+CODED = [choices.Form, choices.Visibility, choices.Verification, choices.Classification,
+         choices.Status, choices.ResponseKind, choices.AgencyKind, choices.SourceKind,
+         choices.Reliability, choices.Claim, choices.Holder, choices.Rank, Precision]
+CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+
+
+def test_every_coded_value_and_version_reads_in_russian_and_english_is_unchanged():
+    english = {enum.__name__: ([str(label) for label in enum.labels],
+                               [str(text) for text in enum.definitions.values()]) for enum in CODED}
+    with translation.override("ru"):
+        for enum in CODED:
+            labels, definitions = english[enum.__name__]
+            rows = zip(enum.values, enum.labels, labels, definitions, strict=True)
+            for value, label, en_label, en_text in rows:
+                text = str(enum.definitions[value])
+                assert CYRILLIC.search(str(label)) and str(label) != en_label, (enum, value)
+                assert CYRILLIC.search(text) and text != en_text, (enum, value)
+            assert CYRILLIC.search(str(help_text(enum)))
+        for version in codebook.VERSIONS:
+            for note in version.notes:
+                assert CYRILLIC.search(str(note)), note
+    # English readers see what they saw: labels and definitions as written.
+    assert choices.Form.GEOGRAPHIC.label == "Geographic"
+    assert choices.Form.definitions["geographic"] == "Leaving the country in protest or self-exile."
+    assert str(help_text(choices.Form)).startswith("“articulated”: Speaking out against the regime")
+
+
+def test_a_field_help_text_follows_the_reader_language():
+    """The models read help_text(...) once, at import: it must still answer in the reader's language."""
+    field = Case._meta.get_field("form")
+    assert str(field.help_text).startswith("“articulated”: Speaking out")
+    with translation.override("ru"):
+        assert str(field.help_text).startswith("«articulated»: Открытое выступление")
+        assert str(Case._meta.get_field("verification").help_text).count("«") == 4
+
+
+def test_the_codebook_on_the_russian_about_page(client):
+    page = client.get("/ru/about/").content.decode()
+    assert "Отъезд из страны в знак протеста или добровольное изгнание." in page
+    assert "Leaving the country in protest or self-exile." not in page
+    assert "form=geographic" in page  # the query-string value is the same in both languages
+    assert "Первый кодификатор" in page
+    english = client.get("/about/").content.decode()
+    assert "Leaving the country in protest or self-exile." in english and "Отъезд" not in english

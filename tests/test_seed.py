@@ -113,3 +113,76 @@ def test_load_seed_never_changes_revives_or_republishes_a_row(capsys):
     assert snapshot() == before
     assert not Case.objects.filter(person__name="Maxim Kuzminov").exists()
     assert Case.objects.get(pk=retracted.pk).status == "retracted"
+
+
+# --- the seed in Russian ----------------------------------------------------------------------
+
+
+def seeded_texts():
+    """(record, English column, Russian column) of every text the seed wrote in English."""
+    from defections import languages
+
+    for name, fields in languages.TRANSLATED.items():
+        for row in apps.get_model("defections", name).objects.all():
+            for field in fields:
+                if getattr(row, field):
+                    yield row, field, languages.column(field, "ru")
+
+
+def test_every_seeded_text_has_its_russian(seeded):
+    texts = list(seeded_texts())
+    assert len(texts) > 40  # motives, periods, agencies, cases, responses
+    for row, english, russian in texts:
+        value = getattr(row, russian)
+        assert value and any("а" <= ch <= "я" for ch in value.lower()), (row, english)
+        assert value != getattr(row, english)
+
+
+def test_the_russian_seed_names_nothing_the_seed_does_not(seeded):
+    from defections import seed_ru
+
+    assert set(seed_ru.MOTIVES) == {slug for slug, *_ in seed.MOTIVES}
+    assert set(seed_ru.PERIODS) == {slug for slug, *_ in seed.PERIODS}
+    assert set(seed_ru.AGENCIES) == set(seed.AGENCIES)
+    assert set(seed_ru.CASES) == {(entry["person"], entry["form"]) for entry in seed.CASES}
+    for entry in seed.CASES:
+        russian = seed_ru.CASES[entry["person"], entry["form"]]
+        assert set(russian.get("responses", {})) == {item["kind"] for item in entry["responses"]}
+        assert bool(russian.get("narrative")) == bool(entry.get("narrative"))
+
+
+@pytest.mark.django_db
+def test_a_database_seeded_before_the_russian_gets_it_once_where_no_editor_wrote(capsys):
+    """A database seeded in English only gets the seed's Russian on its next load_seed, once,
+    in the rows still as seeded; a row an editor changed, or whose Russian they wrote, is kept."""
+    from defections import languages
+    from defections.models import Agency, Motive, Response, SeedRecord
+
+    call_command("load_seed")
+    for name, fields in languages.TRANSLATED.items():
+        apps.get_model("defections", name).objects.update(
+            **{languages.column(field, "ru"): "" for field in fields})
+    SeedRecord.objects.filter(key__endswith="/ru").delete()
+    edited = Case.objects.get(person__name="Ilya Remeslo")
+    edited.summary = "An editor's own summary."
+    edited.save()
+    written = Motive.objects.get(slug="money")
+    written.name_ru = "Корысть"
+    written.save()
+
+    call_command("load_seed")
+    assert Case.objects.get(person__name="Boris Bondarev", form="geographic").summary_ru.startswith(
+        "Один из громких уходов")
+    assert Response.objects.get(kind="assassination").description_ru == "Убит в Испании."
+    assert Agency.objects.get(slug="mgb").name_ru == "Министерство государственной безопасности"
+    assert Period.objects.get(slug="war-since-2022").name_ru == "Война с 2022 года"
+    assert Case.objects.get(pk=edited.pk).summary_ru == ""
+    assert Motive.objects.get(pk=written.pk).name_ru == "Корысть"
+    assert Motive.objects.get(pk=written.pk).description_ru == ""
+
+    Case.objects.filter(person__name="Boris Bondarev").update(summary_ru="")  # an editor's blank
+    before = snapshot()
+    capsys.readouterr()
+    call_command("load_seed")
+    assert "0 rows added" in capsys.readouterr().out
+    assert snapshot() == before

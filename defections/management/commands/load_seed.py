@@ -1,7 +1,9 @@
-"""Load the seed cases of defections/seed.py: each entry once, never changing a row.
+"""Load the seed cases of defections/seed.py, with their Russian (seed_ru.py): each entry once.
 
 `make run` and the container start run it every time; a second run writes nothing, and an
-editor's edits, retractions and deletions of seeded rows stay as they are.
+editor's edits, retractions and deletions of seeded rows stay as they are. The one write to a
+row it added before: a database seeded before the seed had Russian gets it once, in the rows
+whose English is still the seed's and whose Russian nobody wrote.
 """
 
 from datetime import date
@@ -9,7 +11,7 @@ from datetime import date
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from defections import seed
+from defections import seed, seed_ru
 from defections.dates import parse_partial_date
 from defections.models import (
     Agency,
@@ -43,18 +45,22 @@ class Loader:
     """
 
     def __init__(self):
-        self.added = self.skipped = 0
+        self.added = self.skipped = self.translated = 0
         self.ledger = set(SeedRecord.objects.values_list("key", flat=True))
 
-    def add(self, key: str, model, lookup: dict, values: dict, after=None):
-        """The row for key: created (and `after` run on it) only if the seed never added it."""
+    def add(self, key: str, model, lookup: dict, values: dict, after=None, russian=None):
+        """The row for key: created (and `after` run on it) only if the seed never added it.
+        russian: its Russian columns ({"summary_ru": ...}), written with it (see translate)."""
+        russian = {column: text for column, text in (russian or {}).items() if text}
         existing = model.objects.filter(**lookup).first()
         if key in self.ledger or existing is not None:
             self.skipped += 1
             if key not in self.ledger:
-                self._record(key)
+                self._record(key)  # adopted, never changed
+            elif russian:
+                self.translate(f"{key}/ru", existing, values, russian)
             return existing
-        obj = model(**lookup, **values)
+        obj = model(**lookup, **values, **russian)
         # Field checks here; uniqueness and the named constraints are the database's to refuse
         # (checking them in Python too would cost a query each).
         obj.full_clean(validate_unique=False, validate_constraints=False)
@@ -63,7 +69,24 @@ class Loader:
             after(obj)
         self.added += 1
         self._record(key)
+        if russian:
+            self._record(f"{key}/ru")
         return obj
+
+    def translate(self, key: str, row, english: dict, russian: dict):
+        """Once (key): the seed's Russian into a row the seed added before it had any, if the
+        row's English is still the seed's and its Russian columns are all empty."""
+        if row is None or key in self.ledger:
+            return
+        self._record(key)
+        if any(getattr(row, column) for column in russian) or any(
+                getattr(row, column.removesuffix("_ru")) != english.get(column.removesuffix("_ru"))
+                for column in russian):
+            return
+        for column, text in russian.items():
+            setattr(row, column, text)
+        row.save()
+        self.translated += 1
 
     def _record(self, key):
         SeedRecord.objects.create(key=key)
@@ -85,14 +108,15 @@ class Loader:
 
         motives = {
             slug: self.add(f"motive:{slug}", Motive, {"slug": slug},
-                           {"name": name, "description": description})
+                           {"name": name, "description": description},
+                           russian=named_ru(*seed_ru.MOTIVES[slug]))
             for slug, name, description in seed.MOTIVES
         }
         for slug, name, start, end, description in seed.PERIODS:
             self.add(f"period:{slug}", Period, {"slug": slug}, {
                 "name": name, "description": description, "start": date.fromisoformat(start),
                 "end": date.fromisoformat(end) if end else None,
-            })
+            }, russian=named_ru(*seed_ru.PERIODS[slug]))
 
         agencies = {}
         for slug, (name, acronym, native, kind, country, parent, predecessor, since, until) in (
@@ -104,7 +128,7 @@ class Loader:
                 "country": country, "active_from": since, "active_until": until,
                 "parent": agencies.get(parent) if parent else None,
                 "predecessor": agencies.get(predecessor) if predecessor else None,
-            })
+            }, russian={"name_ru": seed_ru.AGENCIES[slug]})
 
         people = {}
         for name, (native, aliases, death) in seed.PEOPLE.items():
@@ -116,6 +140,7 @@ class Loader:
                              {"person": person, "name": alias}, {})
 
         for entry in seed.CASES:
+            russian = seed_ru.CASES[entry["person"], entry["form"]]
             person = people[entry["person"]]
             key = f"case:{entry['person']}:{entry['form']}"
             if person is None:
@@ -132,16 +157,22 @@ class Loader:
                 "summary": entry["summary"],
                 "narrative": entry.get("narrative", ""),
                 "status": "published",
-            }, after=lambda case, entry=entry: case.motives.set(
+            }, russian={"summary_ru": russian["summary"], "narrative_ru": russian.get("narrative")},
+                after=lambda case, entry=entry: case.motives.set(
                 [motives[slug] for slug in entry["motives"] if motives.get(slug)]))
             self.cite(source, key, {"case": case}, entry["citations"])
             for item in entry["responses"]:
                 response = self.add(f"{key}/response:{item['kind']}", Response,
                                     {"case": case, "kind": item["kind"]}, {
                                         **date_fields(item["date"]), "description": item["description"],
-                                    }) if case is not None else None
+                                    }, russian={"description_ru": russian["responses"][item["kind"]]},
+                                    ) if case is not None else None
                 self.cite(source, f"{key}/response:{item['kind']}", {"response": response},
                           item["citations"])
+
+
+def named_ru(name: str, description: str) -> dict:
+    return {"name_ru": name, "description_ru": description}
 
 
 class Command(BaseCommand):
@@ -153,4 +184,5 @@ class Command(BaseCommand):
             loader.load()
         self.stdout.write(f"Seed: {loader.added} rows added, {loader.skipped} skipped (added "
                           f"before, or already there: the seed never changes or revives a row); "
+                          f"{loader.translated} seeded rows given their Russian; "
                           f"{Case.objects.count()} cases in the database.")

@@ -1,6 +1,8 @@
 """The OpenAPI schema: error responses on every operation, enums with the codebook's
 definitions, brief objects read / ids written, and what an at-risk case leaves out."""
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
@@ -15,24 +17,54 @@ CODEBOOK = [choices.Form, choices.Visibility, choices.Verification, choices.Clas
             choices.Status, choices.ResponseKind, choices.AgencyKind, choices.SourceKind,
             choices.Reliability, choices.Claim, Precision]
 
+LANGUAGE = "lang"
+# The schema's words in the reader's language (the settings hold the same English).
+TITLE = _("Defection case database API")
+DESCRIPTION = _("Defections from the Soviet and Russian state: cases, people, agencies, sources "
+                "and periods of instability, filtered like the public pages, in JSON or CSV.")
+# What each operation does, by view and action (None: every action of the view), as readers
+# see it in the schema: the views' docstrings are for their maintainers.
+_MODEL_WRITES = _("Writes are one transaction each; with `If-Match`, only on the version the client read.")
+OPERATIONS = {
+    ("CaseViewSet", None): _(
+        "Cases of defection. The public sees published cases; staff (view_case) see all."),
+    ("CaseViewSet", "retrieve"): _(
+        "A retracted case answers 410 with its retraction notice, not a bare 404."),
+    ("PersonViewSet", None): _("People with at least one visible case (staff: everyone)."),
+    ("AgencyViewSet", None): _("Agencies named by public data, with their lines (staff: every agency)."),
+    ("SourceViewSet", None): _("Sources cited by a visible case or its responses (staff: every source)."),
+    ("AffiliationViewSet", None): _(
+        "Posts held in agencies, of the people whose details the reader sees (staff: all)."),
+    ("PeriodViewSet", None): _MODEL_WRITES,
+    ("StatsView", None): _("Counts by year × form, by agency and by period, under the case filters."),
+    ("AnalysisView", None): _(
+        "Do defections cluster in the periods of instability? The rate of cases per year in the "
+        "periods against outside them, under the case filters (as on /analysis/)."),
+    ("ChangesView", None): _(
+        "Created, updated, retracted and deleted records, as the caller reads them, oldest first. "
+        "Mirror the API: read the lists, then follow this feed from the `until` of a first call "
+        "(made before reading them); on created, updated and retracted read the record again (a "
+        "retracted case answers the public 410 with its notice: drop it), on deleted drop it."),
+}
+
 DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 FIELD_ERRORS = {
     "type": "object",
-    "description": "A list of messages per parameter or field (`non_field_errors` for the whole "
-                   "record), or `detail` for a request that could not be read.",
+    "description": _("A list of messages per parameter or field (`non_field_errors` for the whole "
+                     "record), or `detail` for a request that could not be read."),
     "additionalProperties": {},
 }
 ERRORS = {
-    "400": ("Invalid filter value, page size or record: the JSON names each bad parameter or field.",
+    "400": (_("Invalid filter value, page size or record: the JSON names each bad parameter or field."),
             FIELD_ERRORS),
-    "401": ("No or bad credentials: send `Authorization: Token …`.", DETAIL),
-    "403": ("Not allowed: a missing model permission, or the permission door's rule (only "
-            "editors publish, or change what a published case shows); `detail` says which.",
+    "401": (_("No or bad credentials: send `Authorization: Token …`."), DETAIL),
+    "403": (_("Not allowed: a missing model permission, or the permission door's rule (only "
+              "editors publish, or change what a published case shows); `detail` says which."),
             DETAIL),
-    "404": ("No such record visible to you, or no such page.", DETAIL),
-    "406": ("No acceptable format: ask for application/json or text/csv.", DETAIL),
-    "409": ("The record is still referred to (a person with cases, a cited source).", DETAIL),
-    "429": ("Too many requests from this address: wait `Retry-After` seconds.", DETAIL),
+    "404": (_("No such record visible to you, or no such page."), DETAIL),
+    "406": (_("No acceptable format: ask for application/json or text/csv."), DETAIL),
+    "409": (_("The record is still referred to (a person with cases, a cited source)."), DETAIL),
+    "429": (_("Too many requests from this address: wait `Retry-After` seconds."), DETAIL),
 }
 
 
@@ -40,15 +72,17 @@ class AutoSchema(openapi.AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, (description, schema) in ERRORS.items():
-            responses.setdefault(code, {"description": description,
+            if "description" in schema:
+                schema = {**schema, "description": str(schema["description"])}
+            responses.setdefault(code, {"description": str(description),
                                         "content": {"application/json": {"schema": schema}}})
         if self.method in ("PUT", "PATCH", "DELETE"):
             responses["412"] = {
-                "description": "`If-Match` names another version: the record changed since it was "
-                               "read. The `ETag` header gives the current one.",
+                "description": gettext("`If-Match` names another version: the record changed since "
+                                       "it was read. The `ETag` header gives the current one."),
                 "content": {"application/json": {"schema": DETAIL}}}
         if self.method == "GET":
-            responses["304"] = {"description": "Not modified: the If-None-Match ETag still matches."}
+            responses["304"] = {"description": gettext("Not modified: the If-None-Match ETag still matches.")}
         return responses
 
     def get_filter_backends(self):
@@ -62,10 +96,24 @@ class AutoSchema(openapi.AutoSchema):
         if self.method == "GET" and getattr(self.view, "csv", False):
             parameters.append(OpenApiParameter(
                 "format", str, enum=["json", "csv"],
-                description="Response format (or send `Accept: text/csv`). A CSV list streams up to "
-                            "100,000 records per page; a many-valued field is one cell holding a "
-                            "JSON array."))
+                description=gettext(
+                    "Response format (or send `Accept: text/csv`). A CSV list streams up to "
+                    "100,000 records per page; a many-valued field is one cell holding a "
+                    "JSON array.")))
+        if self.method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            parameters.append(OpenApiParameter(LANGUAGE, str, enum=["en", "ru", "all"], description=gettext(
+                "The answer's language: its messages and each translated text (the other language "
+                "stands in for a missing text, and the object's `fallback` names it). Without it, "
+                "Accept-Language, else English. `all`: each translated text also as F_en and F_ru. "
+                "A CSV always has the English columns and the _ru columns beside them.")))
         return parameters
+
+    def get_description(self):
+        """The operation's description from OPERATIONS, in the request's language."""
+        view = type(self.view).__name__
+        action = getattr(self.view, "action", None)
+        text = OPERATIONS.get((view, action)) or OPERATIONS.get((view, None))
+        return str(text) if text else super().get_description()
 
 
 class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
@@ -105,10 +153,10 @@ def at_risk_fields(result, generator, request, public):
         name = model.__name__
         if name in schemas:
             schemas[name]["required"] = list(shown)
-            schemas[name]["description"] = (
+            schemas[name]["description"] = gettext(
                 "When the person is marked at risk, clients other than staff receive only "
-                f"{', '.join(shown)} (a case's date then gives the year only). "
-                "A person's `at_risk` flag itself is shown to staff only.")
+                "%(fields)s (a case's date then gives the year only). "
+                "A person's `at_risk` flag itself is shown to staff only.") % {"fields": ", ".join(shown)}
     return result
 
 
@@ -157,3 +205,44 @@ def country_choices():
     from django_countries import countries
 
     return [(country.code, country.name) for country in countries]
+
+
+def bilingual_fields(result, generator, request, public):
+    """Each translated text F: read in the request's language (its fallback named), F_en and
+    F_ru with ?lang=all; written as F_en or F_ru (plain F is English, in English requests only)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        properties = component.get("properties", {})
+        fields = [key for key in properties if f"{key}_ru" in properties]
+        writes = name.endswith("Request")
+        for field in fields:
+            english = {key: value for key, value in properties[field].items() if key != "description"}
+            properties[f"{field}_en"] = {**english, "description": gettext(
+                "%(field)s in English (the stored English column).") % {"field": field}}
+            properties[f"{field}_ru"]["description"] = gettext(
+                "%(field)s in Russian (the stored Russian column).") % {"field": field}
+            if writes:
+                properties[field]["description"] = gettext(
+                    "%(field)s in English; refused (400) in a request in another language or with "
+                    "?lang=all: name the language with %(field)s_en or %(field)s_ru.") % {"field": field}
+            else:
+                properties[field]["description"] = gettext(
+                    "%(field)s in the request's language (?lang=, else Accept-Language, else English), "
+                    "else in the other one, and then named in `fallback`.") % {"field": field}
+                properties[f"{field}_en"]["readOnly"] = properties[f"{field}_ru"]["readOnly"] = True
+                properties[f"{field}_en"]["description"] += " " + gettext("With ?lang=all only.")
+                properties[f"{field}_ru"]["description"] += " " + gettext("With ?lang=all only (and in CSV).")
+        if fields and not writes:
+            properties["fallback"] = {"type": "array", "items": {"type": "string"}, "readOnly": True,
+                                      "description": gettext(
+                                          "The translated texts shown in the other language, as the one "
+                                          "asked has none yet. Absent when there is none.")}
+            if "required" in component:
+                component["required"] = [key for key in component["required"] if key not in
+                                         {f"{field}_ru" for field in fields}]
+    return result
+
+
+def info_in_language(result, generator, request, public):
+    """The schema's title and description in the request's language."""
+    result.setdefault("info", {}).update(title=str(TITLE), description=str(DESCRIPTION))
+    return result

@@ -19,6 +19,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.settings import api_settings
 
 from defections import choices, permissions, visibility, workflow
+from defections.api.languages import BilingualSerializerMixin as Bilingual
 from defections.dates import EXAMPLES, check_interval, parse_partial_date
 from defections.models import (
     Account,
@@ -84,10 +85,10 @@ class PersonNameSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
-class AgencyBriefSerializer(serializers.ModelSerializer):
+class AgencyBriefSerializer(Bilingual, serializers.ModelSerializer):
     class Meta:
         model = Agency
-        fields = ["id", "name", "acronym", "native_name"]
+        fields = ["id", "name", "name_ru", "acronym", "native_name"]
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
@@ -96,10 +97,10 @@ class SourceBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "url"]
 
 
-class PeriodBriefSerializer(serializers.ModelSerializer):
+class PeriodBriefSerializer(Bilingual, serializers.ModelSerializer):
     class Meta:
         model = Period
-        fields = ["id", "slug", "name"]
+        fields = ["id", "slug", "name", "name_ru"]
 
 
 class SelfLinkField(serializers.HyperlinkedIdentityField):
@@ -208,7 +209,7 @@ class CitationSerializer(serializers.ModelSerializer):
         fields = ["source", "locator", "quote", "claim"]
 
 
-class ResponseSerializer(PartialDateMixin, serializers.ModelSerializer):
+class ResponseSerializer(Bilingual, PartialDateMixin, serializers.ModelSerializer):
     id = serializers.IntegerField(required=False, help_text=(
         "Give the id of an existing response to change it (its citations are kept unless "
         "the write gives them); without one, a new response is added."))
@@ -219,7 +220,7 @@ class ResponseSerializer(PartialDateMixin, serializers.ModelSerializer):
     class Meta:
         model = Response
         fields = ["id", "kind", "date", "date_start", "date_end", "date_precision", "description",
-                  "citations"]
+                  "description_ru", "citations"]
         extra_kwargs = {"date_start": {"required": False}, "date_end": {"required": False}}
 
 
@@ -235,12 +236,12 @@ class AccountSerializer(serializers.ModelSerializer):
         fields = ["id", "claim", "statement", "holder", "rank", "citations"]
 
 
-class WithholdingSerializer(serializers.ModelSerializer):
+class WithholdingSerializer(Bilingual, serializers.ModelSerializer):
     """A withheld field: the public reads only which (`field`); staff the reason and expiry."""
 
     class Meta:
         model = Withholding
-        fields = ["field", "reason", "until"]
+        fields = ["field", "reason", "reason_ru", "until"]
         extra_kwargs = {
             "reason": {"required": True, "allow_blank": False},
             "until": {"required": False, "help_text": (
@@ -304,7 +305,7 @@ def save_withholdings(record, items, **owner):
                                     for field, values in wanted.items() if field not in stored)
 
 
-class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
+class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSerializer):
     api_url = SelfLinkField(view_name="api:case-detail")
     person = BriefRelatedField(PersonBriefSerializer, queryset=Person.objects.all())
     agency = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
@@ -337,8 +338,10 @@ class CaseSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
             "id", "api_url", "person", "form", "date", "date_start", "date_end", "date_precision",
             "agency", "role", "country_from", "destination_country", "place", "motives",
             "responses", "visibility", "verification", "classification", "status", "summary",
-            "narrative", "citations", "origin_count", "accounts", "period", "withheld",
+            "summary_ru", "narrative", "narrative_ru", "citations", "origin_count", "accounts", "period",
+            "withheld",
             "codebook_version", "signed_off_by", "updated_at", "restricted_notes", "retraction_note",
+            "retraction_note_ru",
         ]
         extra_kwargs = {
             "date_start": {"required": False}, "date_end": {"required": False},
@@ -448,7 +451,7 @@ class CareerSerializer(serializers.ModelSerializer):
         fields = ["id", "api_url", "agency", "role", "date"]
 
 
-class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
+class PersonSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSerializer):
     date_prefixes = ("birth", "death")
 
     api_url = SelfLinkField(view_name="api:person-detail")
@@ -467,7 +470,7 @@ class PersonSerializer(RedactedMixin, PartialDateMixin, CleanModelSerializer):
         fields = [
             "id", "api_url", "name", "native_name", "aliases", "birth", "birth_start", "birth_end",
             "birth_precision", "death", "death_start", "death_end", "death_precision",
-            "citizenship", "bio", "wikidata_qid", "at_risk", "cases", "affiliations", "withheld",
+            "citizenship", "bio", "bio_ru", "wikidata_qid", "at_risk", "cases", "affiliations", "withheld",
             "updated_at",
         ]
         extra_kwargs = {name: {"required": False} for name in
@@ -506,7 +509,7 @@ class DerivedSlugMixin:
         return super().validate(attrs)
 
 
-class AgencySerializer(DerivedSlugMixin, CleanModelSerializer):
+class AgencySerializer(Bilingual, DerivedSlugMixin, CleanModelSerializer):
     api_url = SelfLinkField(view_name="api:agency-detail")
     parent = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
                                allow_null=True, required=False)
@@ -515,8 +518,8 @@ class AgencySerializer(DerivedSlugMixin, CleanModelSerializer):
 
     class Meta:
         model = Agency
-        fields = ["id", "api_url", "name", "slug", "acronym", "native_name", "kind", "country", "parent",
-                  "predecessor", "active_from", "active_until", "description"]
+        fields = ["id", "api_url", "name", "name_ru", "slug", "acronym", "native_name", "kind", "country",
+                  "parent", "predecessor", "active_from", "active_until", "description", "description_ru"]
         extra_kwargs = {"slug": {"required": False, "help_text": (
             "Its address in filters (`agency=fsb`); derived from the name when not given.")}}
 
@@ -537,12 +540,12 @@ class SourceSerializer(CleanModelSerializer):
         extra_kwargs = {"url": {"help_text": "The source's own web address (unique)."}}
 
 
-class PeriodSerializer(DerivedSlugMixin, CleanModelSerializer):
+class PeriodSerializer(Bilingual, DerivedSlugMixin, CleanModelSerializer):
     api_url = SelfLinkField(view_name="api:period-detail")
 
     class Meta:
         model = Period
-        fields = ["id", "api_url", "slug", "name", "start", "end", "description"]
+        fields = ["id", "api_url", "slug", "name", "name_ru", "start", "end", "description", "description_ru"]
         extra_kwargs = {"slug": {"required": False, "help_text": (
             "Its address in filters (`period=war-since-2022`); derived from the name when not given.")}}
 

@@ -1,7 +1,12 @@
 from csp.decorators import csp_update
 from django.http import JsonResponse
 from django.urls import include, path, re_path
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.settings import patched_settings
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -10,6 +15,7 @@ from rest_framework.routers import DefaultRouter
 from defections.api import views
 from defections.api.analysis import AnalysisView
 from defections.api.changes import ChangesView
+from defections.api.languages import LanguageMixin, from_header
 from defections.api.parsers import JSONParser
 from defections.api.serializers import TokenRequestSerializer
 
@@ -25,10 +31,29 @@ router.register("affiliations", views.AffiliationViewSet, basename="affiliation"
 
 
 
+class TokenView(LanguageMixin, ObtainAuthToken):
+    """DRF's token view, answering in the request's language like the rest."""
+
+
+class SchemaView(LanguageMixin, SpectacularAPIView):
+    """The OpenAPI schema in the request's language (?lang=, else Accept-Language): the
+    generator runs and renders with it active, so every lazily translated text follows."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        with patched_settings(self.custom_settings):
+            return self._get_schema_response(request)
+
+
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     """Any other address under /api/v1/ (a bad id such as 0.5): a 404 in JSON, like the rest."""
-    return JsonResponse({"detail": "Not found."}, status=404)
+    language = from_header(request)
+    with translation.override(language):
+        response = JsonResponse({"detail": gettext("Not found.")}, status=404)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
 
 
 urlpatterns = [
@@ -36,10 +61,10 @@ urlpatterns = [
     path("analysis/", AnalysisView.as_view(), name="analysis"),
     path("changes/", ChangesView.as_view(), name="changes"),
     # DRF's token view names its own parsers: ours for JSON, so its bounds hold here too.
-    path("auth/token/", ObtainAuthToken.as_view(parser_classes=[JSONParser, FormParser, MultiPartParser],
+    path("auth/token/", TokenView.as_view(parser_classes=[JSONParser, FormParser, MultiPartParser],
                                                  serializer_class=TokenRequestSerializer),
          name="token"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     # The split view serves its script as a file, so the Content Security Policy still forbids
     # inline scripts here; Swagger UI's page does need its inline <style>.
     path("docs/", csp_update({"style-src": ["'unsafe-inline'"]})(

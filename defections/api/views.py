@@ -10,6 +10,8 @@ from django.db.models import Prefetch, ProtectedError
 from django.http import Http404, StreamingHttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers, set_response_etag
 from django.utils.http import parse_etags, quote_etag
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import exceptions, generics, status, viewsets
 from rest_framework.renderers import JSONRenderer
@@ -19,6 +21,7 @@ from rest_framework.utils.urls import replace_query_param
 from defections import stats, visibility
 from defections.api import serializers as s
 from defections.api.filters import FilterBackend
+from defections.api.languages import LanguageMixin, project
 from defections.api.renderers import Echo, columns_of, row_of
 from defections.cache import remember
 from defections.filtersets import AgencyFilterSet, CaseFilterSet, PersonFilterSet, SourceFilterSet
@@ -33,12 +36,12 @@ CSV_CHUNK_SIZE = 1000
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The record is still referred to."
+    default_detail = _("The record is still referred to.")
     default_code = "conflict"
 
 
-class APIMixin:
-    """What every endpoint shares: errors in JSON, and ETags for conditional GETs."""
+class APIMixin(LanguageMixin):
+    """What every endpoint shares: its language, errors in JSON, and ETags for conditional GETs."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -47,7 +50,7 @@ class APIMixin:
                       if "\x00" in key or any("\x00" in value for value in values)})
         if bad:
             raise exceptions.ValidationError({key.replace("\x00", "") or "query": [
-                "Null characters are not allowed."] for key in bad})
+                gettext("Null characters are not allowed.")] for key in bad})
 
     def finalize_response(self, request, response, *args, **kwargs):
         if response.status_code >= 400 and not response.streaming:
@@ -88,7 +91,7 @@ class CSVListMixin:
         except ValueError:
             pass
         if not size or size < 1 or not page or not 1 <= page <= 10**9:
-            raise exceptions.ValidationError({"page": ["page and page_size are positive integers."]})
+            raise exceptions.ValidationError({"page": [gettext("page and page_size are positive integers.")]})
         offset = (page - 1) * size
         serializer = self.get_serializer()
         columns = columns_of(serializer)
@@ -115,8 +118,11 @@ class ProtectedDeleteMixin:
         try:
             instance.delete()
         except ProtectedError as error:
-            raise Conflict(f"This {instance._meta.verbose_name} is still referred to by "
-                           f"{len(error.protected_objects)} record(s); remove those first.") from error
+            count = len(error.protected_objects)
+            raise Conflict(ngettext(
+                "This %(record)s is still referred to by %(count)s record(s); remove those first.",
+                "This %(record)s is still referred to by %(count)s record(s); remove those first.",
+                count) % {"record": instance._meta.verbose_name, "count": count}) from error
 
 
 class ModelViewSet(APIMixin, CSVListMixin, ProtectedDeleteMixin, viewsets.ModelViewSet):
@@ -161,8 +167,8 @@ class ModelViewSet(APIMixin, CSVListMixin, ProtectedDeleteMixin, viewsets.ModelV
         wanted = {tag.removeprefix("W/") for tag in parse_etags(header)}
         if "*" in wanted or current in wanted:
             return None
-        return APIResponse({"detail": "The record changed since you read it: read it again "
-                                      "(its ETag is the current version) and redo the change."},
+        return APIResponse({"detail": gettext("The record changed since you read it: read it again "
+                                              "(its ETag is the current version) and redo the change.")},
                            status=status.HTTP_412_PRECONDITION_FAILED, headers={"ETag": current})
 
 
@@ -179,7 +185,8 @@ class CaseViewSet(ModelViewSet):
             return super().retrieve(request, *args, **kwargs)
         except Http404:
             if gone := visibility.tombstone(kwargs.get("pk"), request.user):
-                return APIResponse({"detail": "This case was retracted.", "status": "retracted", **gone},
+                notice = project(gone, ("retraction_note",), request.api_language, request.api_both)
+                return APIResponse({"detail": _("This case was retracted."), "status": "retracted", **notice},
                                    status=status.HTTP_410_GONE)
             raise
 

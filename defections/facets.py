@@ -13,7 +13,7 @@ from django.db import connections
 from django.db.models import Count, F
 from django_countries import countries
 
-from defections import choices
+from defections import choices, languages
 from defections.models import Agency, Motive, Period
 
 # Filters that act together as one dimension (an agency by slug or by id).
@@ -66,15 +66,21 @@ def _counts(queryset, column: str) -> dict:
     return {value: n for value, n in rows if value not in (None, "")}
 
 
+def _name(record) -> languages.Text:
+    """A record's name in the reader's language (the other one, marked, when it has none)."""
+    return languages.text(record, "name")
+
+
 def _agency_tree(agencies) -> list[tuple[Agency, int]]:
-    """Agencies in tree order (parents before children, by name), with their depth."""
+    """Agencies in tree order (parents before children, by name in the reader's language),
+    with their depth."""
     children: dict = {}
     for agency in agencies:
         children.setdefault(agency.parent_id, []).append(agency)
     ordered: list = []
 
     def walk(parent_id, depth):
-        for agency in sorted(children.get(parent_id, []), key=lambda a: a.name):
+        for agency in sorted(children.get(parent_id, []), key=_name):
             ordered.append((agency, depth))
             walk(agency.pk, depth + 1)
 
@@ -149,28 +155,33 @@ def case_facets(filterset, queryset, narrow=None, user=None) -> dict[str, list[d
     for facet_qs, columns in shared.values():
         counts.update(grouped_counts(facet_qs, columns))
 
-    agencies = list(Agency.objects.visible_to(user).only("pk", "name", "acronym", "slug", "parent_id"))
+    agencies = list(Agency.objects.visible_to(user).only("pk", "name", "name_ru", "acronym", "slug",
+                                                          "parent_id"))
     agency_totals = roll_up(agencies, counts["agency"])
     chosen_agencies = _selected(filterset, "agency")
     chosen_ids = _selected(filterset, "agency_id")
 
     def options(name, pairs, keep_empty=True):
+        """Rows for (value, label) pairs; a label is in `lang` (a record's name may fall back)."""
         chosen = _selected(filterset, name)
         rows = []
         for value, label in pairs:
             n = counts[name].get(value, 0)
             if n or keep_empty or str(value) in chosen:
-                rows.append({"value": value, "label": label, "count": n,
+                rows.append({"value": value, "label": str(label), "count": n,
+                             "lang": getattr(label, "lang", reader),
                              "selected": str(value) in chosen, "depth": 0})
         return rows
+
+    reader = languages.current()
 
     return {
         "form": options("form", choices.Form.choices),
         "verification": options("verification", choices.Verification.choices),
-        "period": options("period", [(p.slug, p.name) for p in Period.objects.all()]),
+        "period": options("period", [(p.slug, _name(p)) for p in Period.objects.all()]),
         "agency": [
-            {"value": a.slug, "label": a.acronym or a.name, "title": a.name,
-             "count": agency_totals.get(a.pk, 0), "depth": depth,
+            {"value": a.slug, "label": _agency_label(a, reader), "title": str(_name(a)),
+             "lang": _name(a).lang, "count": agency_totals.get(a.pk, 0), "depth": depth,
              "selected": a.slug in chosen_agencies or str(a.pk) in chosen_ids}
             for a, depth in _agency_tree(agencies)
             if agency_totals.get(a.pk) or a.slug in chosen_agencies or str(a.pk) in chosen_ids
@@ -182,9 +193,18 @@ def case_facets(filterset, queryset, narrow=None, user=None) -> dict[str, list[d
                     {*counts["destination_country"], *_selected(filterset, "destination_country")}
                     if code in countries), key=lambda pair: pair[1]),
             keep_empty=False),
-        "motive": options("motive", [(m.slug, m.name) for m in Motive.objects.all()]),
+        "motive": options("motive", [(m.slug, _name(m)) for m in Motive.objects.all()]),
         "response": options("response", choices.ResponseKind.choices, keep_empty=False),
     }
+
+
+def _agency_label(agency, reader: str) -> str:
+    """An agency's short label: its acronym (Latin, as the English reader knows it), but for
+    a Russian reader its Russian name when it has one ("ФСБ" is in it, "FSB" is English)."""
+    name = _name(agency)
+    if reader != languages.DEFAULT and not name.fallback:
+        return str(name)
+    return agency.acronym or str(name)
 
 
 def _with(narrow, dimension):

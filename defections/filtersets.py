@@ -13,6 +13,8 @@ from datetime import UTC
 import django_filters as filters
 from django import forms
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 from django_filters.constants import EMPTY_VALUES
 
@@ -44,7 +46,7 @@ class CaseFilterForm(forms.Form):
         data = super().clean()
         low, high = data.get("year_min"), data.get("year_max")
         if low is not None and high is not None and low > high:
-            self.add_error("year_max", "The last year comes before the first (year_min).")
+            self.add_error("year_max", _("The last year comes before the first (year_min)."))
         return data
 
 
@@ -79,7 +81,7 @@ class UTCDateTimeField(filters.fields.IsoDateTimeField):
             try:
                 value = value.astimezone(UTC)
             except OverflowError as error:
-                raise forms.ValidationError("This time is out of range.", code="invalid") from error
+                raise forms.ValidationError(_("This time is out of range."), code="invalid") from error
         return value
 
 
@@ -117,48 +119,57 @@ def country_choices():
 
 
 class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label="Search", max_length=Q_MAX_LENGTH,
-                           help_text="Names (misspellings and Cyrillic too), summary and narrative.")
-    form = filters.MultipleChoiceFilter(choices=choices.Form.choices, distinct=False,
-                                        help_text="Form of defection.")
+    q = filters.CharFilter(method="filter_q", label=_("Search"), max_length=Q_MAX_LENGTH,
+                           help_text=_("Names (misspellings and Cyrillic too), summary and narrative."))
+    form = filters.MultipleChoiceFilter(choices=choices.Form.choices, distinct=False, label=_("Form"),
+                                        help_text=_("Form of defection."))
     agency = filters.ModelMultipleChoiceFilter(
-        queryset=visible_agencies, to_field_name="slug", method="filter_agency",
-        help_text="Agency slug; includes its sub-agencies.",
+        queryset=visible_agencies, to_field_name="slug", method="filter_agency", label=_("Agency"),
+        help_text=_("Agency slug; includes its sub-agencies."),
     )
     agency_id = filters.ModelMultipleChoiceFilter(
-        queryset=visible_agencies, method="filter_agency", label="Agency (id)",
-        help_text="Agency id; includes its sub-agencies.",
+        queryset=visible_agencies, method="filter_agency", label=_("Agency (id)"),
+        help_text=_("Agency id; includes its sub-agencies."),
     )
     agency_kind = filters.MultipleChoiceFilter(field_name="agency__kind", distinct=False,
-                                               choices=choices.AgencyKind.choices)
-    year_min = YearFilter(method="filter_years", label="From year", **YEAR_BOUNDS,
-                          help_text="Cases whose date overlaps this year or later.")
-    year_max = YearFilter(method="filter_years", label="To year", **YEAR_BOUNDS,
-                          help_text="Cases whose date overlaps this year or earlier.")
+                                               choices=choices.AgencyKind.choices, label=_("Agency kind"))
+    year_min = YearFilter(method="filter_years", label=_("From year"), **YEAR_BOUNDS,
+                          help_text=_("Cases whose date overlaps this year or later."))
+    year_max = YearFilter(method="filter_years", label=_("To year"), **YEAR_BOUNDS,
+                          help_text=_("Cases whose date overlaps this year or earlier."))
     period = filters.ModelMultipleChoiceFilter(queryset=Period.objects.all(), to_field_name="slug",
-                                               method="filter_in", help_text="Period slug.")
-    destination_country = filters.MultipleChoiceFilter(choices=country_choices, distinct=False)
+                                               method="filter_in", label=_("Period"),
+                                               help_text=_("Period slug."))
+    destination_country = filters.MultipleChoiceFilter(choices=country_choices, distinct=False,
+                                                       label=_("Destination country"))
     motive = filters.ModelMultipleChoiceFilter(
         field_name="motives", queryset=Motive.objects.all(), to_field_name="slug",
-        method="filter_motive", help_text="Motive slug (any of them).")
+        method="filter_motive", label=_("Motives"), help_text=_("Motive slug (any of them)."))
     response = filters.MultipleChoiceFilter(choices=choices.ResponseKind.choices,
-                                            method="filter_response",
-                                            help_text="What the state did.")
-    verification = filters.MultipleChoiceFilter(choices=choices.Verification.choices, distinct=False)
+                                            method="filter_response", label=_("State response"),
+                                            help_text=_("What the state did."))
+    verification = filters.MultipleChoiceFilter(choices=choices.Verification.choices, distinct=False,
+                                                label=_("Verification"))
     contested = filters.ChoiceFilter(
-        choices=[("true", "Contested")], method="filter_contested", label="Contested",
-        help_text="true: cases holding more than one account (not deprecated) of one fact.")
+        choices=[("true", pgettext_lazy("filter", "Contested"))], method="filter_contested",
+        label=_("Contested"),
+        help_text=_("true: cases holding more than one account (not deprecated) of one fact."))
     status = filters.MultipleChoiceFilter(
-        choices=choices.Status.choices, distinct=False,
-        help_text="Editorial status (staff only: the public sees published cases).")
+        choices=choices.Status.choices, distinct=False, label=_("Status"),
+        help_text=_("Editorial status (staff only: the public sees published cases)."))
     updated_after = ChangedSinceFilter(
-        help_text="Changed at or after this time (ISO 8601), for syncing. The cases of a "
-                  "person at risk have no public change time and never match.")
+        label=_("Changed since"),
+        help_text=_("Changed at or after this time (ISO 8601), for syncing. The cases of a "
+                  "person at risk have no public change time and never match."))
     ordering = StableOrderingFilter(
         fields=(("date_start", "date"), ("person__name", "name"), ("updated_at", "updated")),
-        help_text="date, name or updated; a leading minus reverses. "
+        field_labels={"date_start": _("Date"), "-date": _("Date (descending)"),
+                      "person__name": _("Name"), "-name": _("Name (descending)"),
+                      "updated_at": _("Updated"), "-updated": _("Updated (descending)")},
+        label=_("Ordering"),
+        help_text=_("date, name or updated; a leading minus reverses. "
                   "Default: by date, or by relevance when searching. A case of a person at "
-                  "risk sorts by the first day of its year, and after all others by updated.",
+                  "risk sorts by the first day of its year, and after all others by updated."),
     )
 
     class Meta:
@@ -212,9 +223,13 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
 
 
 class PersonFilterSet(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label="Search", max_length=Q_MAX_LENGTH)
-    updated_after = ChangedSinceFilter()
-    ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated")))
+    q = filters.CharFilter(method="filter_q", label=_("Search"), max_length=Q_MAX_LENGTH)
+    updated_after = ChangedSinceFilter(label=_("Changed since"))
+    ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated")),
+                                    field_labels={"name": _("Name"), "-name": _("Name (descending)"),
+                                                  "updated_at": _("Updated"),
+                                                  "-updated": _("Updated (descending)")},
+                                    label=_("Ordering"))
 
     class Meta:
         model = Person
@@ -227,10 +242,10 @@ class PersonFilterSet(filters.FilterSet):
 
 
 class AgencyFilterSet(SlugFilterMixin, filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label="Search", max_length=Q_MAX_LENGTH)
-    kind = filters.MultipleChoiceFilter(choices=choices.AgencyKind.choices)
+    q = filters.CharFilter(method="filter_q", label=_("Search"), max_length=Q_MAX_LENGTH)
+    kind = filters.MultipleChoiceFilter(choices=choices.AgencyKind.choices, label=_("Kind"))
     parent = filters.ModelMultipleChoiceFilter(queryset=visible_agencies, to_field_name="slug",
-                                               method="filter_in")
+                                               method="filter_in", label=_("Parent"))
 
     class Meta:
         model = Agency
@@ -242,11 +257,11 @@ class AgencyFilterSet(SlugFilterMixin, filters.FilterSet):
 
 
 class SourceFilterSet(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label="Search", max_length=Q_MAX_LENGTH)
-    kind = filters.MultipleChoiceFilter(choices=choices.SourceKind.choices)
-    reliability = filters.MultipleChoiceFilter(choices=choices.Reliability.choices)
-    language = filters.CharFilter()
-    updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    q = filters.CharFilter(method="filter_q", label=_("Search"), max_length=Q_MAX_LENGTH)
+    kind = filters.MultipleChoiceFilter(choices=choices.SourceKind.choices, label=_("Kind"))
+    reliability = filters.MultipleChoiceFilter(choices=choices.Reliability.choices, label=_("Reliability"))
+    language = filters.CharFilter(label=_("Language"))
+    updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Changed since"))
 
     class Meta:
         model = Source

@@ -1,8 +1,13 @@
+import re
+
 import pytest
 from django.http import QueryDict
+from django.utils import translation
 
-from defections.filtersets import CaseFilterSet
+from defections.filtersets import AgencyFilterSet, CaseFilterSet, PersonFilterSet, SourceFilterSet
 from defections.models import Case
+
+CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 
 
 def names(query: str, queryset=None):
@@ -92,3 +97,58 @@ def test_updated_after(seeded):
                        queryset=Case.objects.all())
     assert fs.is_valid(), fs.errors
     assert latest in fs.qs
+
+
+def test_russian_reader_filters_with_the_same_values_and_reads_russian(seeded):
+    """Query-string values are the same in both languages; labels, help and errors translate."""
+    with translation.override("ru"):
+        assert names("form=articulated&response=psychiatric") == ["Ilya Remeslo"]
+        found = errors("year_min=2026&year_max=2022&form=lateral&updated_after=yesterday")
+        assert found["year_max"] == ["Последний год раньше первого (year_min)."]
+        assert "lateral" in found["form"][0] and CYRILLIC.search(found["form"][0])
+        assert CYRILLIC.search(found["updated_after"][0])
+        for filterset in (CaseFilterSet, PersonFilterSet, AgencyFilterSet, SourceFilterSet):
+            for name, field in filterset().form.fields.items():
+                assert CYRILLIC.search(str(field.label)), (filterset, name, field.label)
+                assert not field.help_text or CYRILLIC.search(str(field.help_text)), (filterset, name)
+        fields = CaseFilterSet().form.fields
+        assert dict(fields["form"].choices)["geographic"] == "Отъезд из страны"
+        assert dict(fields["destination_country"].choices)["DE"] == "Германия"
+        assert dict(fields["ordering"].choices)["-date"].startswith("Дата")
+    assert str(CaseFilterSet().form.fields["year_min"].label) == "From year"  # English unchanged
+
+
+def test_facet_labels_in_the_reader_language(seeded):
+    """Periods, motives and agencies by their Russian names (the English one, marked, where
+    none is written yet); coded values by their Russian labels; the values stay the same."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from defections.facets import case_facets
+    from defections.models import Agency, Motive, Period
+
+    Period.objects.filter(slug="war-since-2022").update(name_ru="Война с 2022 года")
+    Agency.objects.filter(slug="mid").update(name_ru="Министерство иностранных дел (МИД)")
+    Motive.objects.filter(slug="corruption-probe").update(name_ru="Расследование коррупции")
+    untranslated = Motive.objects.exclude(slug="corruption-probe").first()
+    Motive.objects.filter(pk=untranslated.pk).update(name_ru="")
+    visible = Case.objects.visible_to(AnonymousUser())
+
+    def facets():
+        return case_facets(CaseFilterSet(QueryDict("form=geographic"), queryset=visible), visible,
+                           user=AnonymousUser())
+
+    with translation.override("ru"):
+        found = facets()
+    by_value = {dimension: {row["value"]: row for row in rows} for dimension, rows in found.items()}
+    assert by_value["period"]["war-since-2022"]["label"] == "Война с 2022 года"
+    assert by_value["period"]["war-since-2022"]["lang"] == "ru"
+    assert by_value["motive"]["corruption-probe"]["label"] == "Расследование коррупции"
+    assert by_value["motive"][untranslated.slug] == {**by_value["motive"][untranslated.slug],
+                                                    "label": untranslated.name, "lang": "en"}
+    assert by_value["agency"]["mid"]["label"] == "Министерство иностранных дел (МИД)"
+    assert by_value["form"]["geographic"]["label"] == "Отъезд из страны"
+    assert by_value["form"]["geographic"]["selected"] and by_value["form"]["geographic"]["lang"] == "ru"
+    english = {row["value"]: row for row in facets()["agency"]}
+    assert english["mid"]["label"] == Agency.objects.get(slug="mid").acronym  # as before
+    assert {row["value"]: row["label"] for row in facets()["period"]}["war-since-2022"] == (
+        Period.objects.get(slug="war-since-2022").name)

@@ -24,6 +24,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.renderers import JSONRenderer
@@ -181,9 +183,9 @@ class ChangeSerializer(serializers.Serializer):
 
 
 class ChangesSerializer(serializers.Serializer):
-    started = serializers.DateTimeField(help_text="When the feed began: it knows no earlier change.")
-    until = serializers.DateTimeField(help_text="Ask again with `since` set to this.")
-    next = serializers.URLField(allow_null=True, help_text="More entries up to `until`.")
+    started = serializers.DateTimeField(help_text=_("When the feed began: it knows no earlier change."))
+    until = serializers.DateTimeField(help_text=_("Ask again with `since` set to this."))
+    next = serializers.URLField(allow_null=True, help_text=_("More entries up to `until`."))
     results = ChangeSerializer(many=True)
 
 
@@ -201,19 +203,20 @@ class ChangesView(views.APIMixin, generics.GenericAPIView):
     renderer_classes = [JSONRenderer]
 
     @extend_schema(parameters=[
-        OpenApiParameter("since", str, description="An ISO 8601 time: changes after it (UTC if no offset)."),
-        OpenApiParameter("cursor", str, description="Paging: where the last page ended (from `next`)."),
+        OpenApiParameter("since", str, description=_(
+            "An ISO 8601 time: changes after it (UTC if no offset).")),
+        OpenApiParameter("cursor", str, description=_("Paging: where the last page ended (from `next`).")),
     ])
     def get(self, request, *args, **kwargs):
         since, cursor = self.since(request), self.cursor(request)
         until = catch_up()
         if until is None:
-            return APIResponse({"detail": "The feed is starting: ask again in a moment."},
+            return APIResponse({"detail": gettext("The feed is starting: ask again in a moment.")},
                                status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
         started = ChangeFeed.objects.get(pk=1).started_at
         if since is not None and since < started:
-            return APIResponse({"detail": "The feed starts later than `since`: read the lists again, "
-                                          "then follow the feed from `until`.",
+            return APIResponse({"detail": gettext("The feed starts later than `since`: read the lists "
+                                                  "again, then follow the feed from `until`."),
                                 "started": started, "until": until}, status=status.HTTP_410_GONE)
         entries = ChangeEntry.objects.filter(audience=audience_of(request.user), at__lte=until)
         if since is not None:
@@ -238,7 +241,7 @@ class ChangesView(views.APIMixin, generics.GenericAPIView):
             return None
         if (value := moment(raw)) is None:
             raise exceptions.ValidationError({"since": [
-                "Give a time as ISO 8601, e.g. 2026-11-27T12:00:00Z."]})
+                gettext("Give a time as ISO 8601, e.g. 2026-11-27T12:00:00Z.")]})
         return value
 
     @staticmethod
@@ -248,11 +251,11 @@ class ChangesView(views.APIMixin, generics.GenericAPIView):
         raw = request.query_params.get("cursor")
         if raw is None:
             return None
-        at, _, rest = raw.partition("~")
-        kind, _, pk = rest.partition("~")
+        at, _tilde, rest = raw.partition("~")
+        kind, _tilde, pk = rest.partition("~")
         at, pk = moment(at), parse_id(pk)
         if at is None or kind not in changes.KINDS or pk is None:
-            raise exceptions.ValidationError({"cursor": ["Use the `next` link as given."]})
+            raise exceptions.ValidationError({"cursor": [gettext("Use the `next` link as given.")]})
         return at, kind, pk
 
 

@@ -10,6 +10,9 @@ another page follows. The count is remembered until the next write (defections/c
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.pagination import PageNumberPagination
 
 from defections.cache import remember, sql_of
@@ -53,9 +56,9 @@ class BoundedCountPaginator(Paginator):
         try:
             number = int(number)
         except (TypeError, ValueError) as error:
-            raise PageNotAnInteger("That page number is not an integer.") from error
+            raise PageNotAnInteger(gettext("That page number is not an integer.")) from error
         if not 1 <= number <= MAX_PAGE_NUMBER:
-            raise EmptyPage(f"A page number is from 1 to {MAX_PAGE_NUMBER}.")
+            raise EmptyPage(gettext("A page number is from 1 to %(last)s.") % {"last": MAX_PAGE_NUMBER})
         return number
 
     def __init__(self, object_list, per_page, rows=None, **kwargs):
@@ -70,7 +73,7 @@ class BoundedCountPaginator(Paginator):
         else:
             rows = rows_of(ids_of(self.object_list)[bottom : bottom + self.per_page + 1], self.rows)
         if not rows and number > 1:
-            raise EmptyPage("That page contains no results.")
+            raise EmptyPage(gettext("That page contains no results."))
         page = BoundedPage(rows[: self.per_page], number, self)
         page.more = len(rows) > self.per_page
         return page
@@ -90,11 +93,10 @@ class Pagination(PageNumberPagination):
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
-    page_size_query_description = (
-        f"Records per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}; "
-        "larger values are cut to the maximum). With format=csv: up to 100,000."
-    )
-    page_query_description = "Page number, from 1."
+    page_size_query_description = format_lazy(_(
+        "Records per page, 1 to {maximum} (default {default}; larger values are cut to the "
+        "maximum). With format=csv: up to 100,000."), maximum=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+    page_query_description = _("Page number, from 1.")
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -107,8 +109,7 @@ class Pagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
-        response["properties"]["count"]["description"] = (
-            f"Matching records: exact up to {EXACT_COUNT_LIMIT:,}; above that, PostgreSQL's "
-            "planner estimate. Follow `next` until it is null to read them all."
-        )
+        response["properties"]["count"]["description"] = gettext(
+            "Matching records: exact up to %(limit)s; above that, PostgreSQL's planner estimate. "
+            "Follow `next` until it is null to read them all.") % {"limit": f"{EXACT_COUNT_LIMIT:,}"}
         return response

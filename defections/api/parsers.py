@@ -12,14 +12,16 @@ import math
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import renderers
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import BaseParser, get_encoding
 
 MAX_DEPTH = 32
 SURROGATE = re.compile("[\ud800-\udfff]")  # a pair in the JSON text is read as one character
-NOT_FINITE = "Not a finite number."
-NOT_UNICODE = "Not valid Unicode (a lone surrogate such as \\ud800)."
+NOT_FINITE = _("Not a finite number.")
+NOT_UNICODE = _("Not valid Unicode (a lone surrogate such as \\ud800).")
 
 
 class NotFinite:
@@ -35,6 +37,10 @@ def as_float(text):
     return number if math.isfinite(number) else NotFinite()
 
 
+def too_deep() -> str:
+    return gettext("JSON nested deeper than %(levels)s levels.") % {"levels": MAX_DEPTH}
+
+
 def problems(data) -> dict:
     """{top-level field (or None): message} for what cannot be stored; ParseError when too deep."""
     found = {}
@@ -42,16 +48,16 @@ def problems(data) -> dict:
     while stack:
         value, depth, field = stack.pop()
         if isinstance(value, dict | list) and depth > MAX_DEPTH:
-            raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.")
+            raise ParseError(too_deep())
         if isinstance(value, NotFinite):
-            found.setdefault(field, NOT_FINITE)
+            found.setdefault(field, str(NOT_FINITE))
         elif isinstance(value, str):
             if SURROGATE.search(value):
-                found.setdefault(field, NOT_UNICODE)
+                found.setdefault(field, str(NOT_UNICODE))
         elif isinstance(value, dict):
             for key, item in value.items():
                 if SURROGATE.search(key):
-                    found.setdefault(field, NOT_UNICODE)
+                    found.setdefault(field, str(NOT_UNICODE))
                     continue
                 stack.append((item, depth + 1, key if depth == 1 else field))
         elif isinstance(value, list):
@@ -68,13 +74,13 @@ class JSONParser(BaseParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         body = stream.read() if limit is None else stream.read(limit + 1)
         if limit is not None and len(body) > limit:
-            raise ParseError(f"The request body is larger than {limit} bytes.")
+            raise ParseError(gettext("The request body is larger than %(limit)s bytes.") % {"limit": limit})
         try:
             data = json.loads(body.decode(encoding), parse_float=as_float, parse_constant=not_finite)
         except RecursionError as error:
-            raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.") from error
+            raise ParseError(too_deep()) from error
         except ValueError as error:  # UnicodeDecodeError and JSONDecodeError too
-            raise ParseError(f"JSON parse error - {error}") from error
+            raise ParseError(gettext("JSON parse error - %(error)s") % {"error": error}) from error
         found = problems(data)
         if None in found:
             raise ParseError(found[None])

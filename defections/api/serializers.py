@@ -13,6 +13,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -39,8 +42,8 @@ from defections.slugs import unique_slug
 from defections.withholding import CASE_FIELDS, PERSON_FIELDS
 
 STAFF_PERMISSION = visibility.STAFF_PERMISSION
-DATE_HELP = (f"A partial date as written: {EXAMPLES}. Write it as this text or as the "
-             "start/end/precision triple.")
+DATE_HELP = format_lazy(_("A partial date as written: {examples}. Write it as this text or as the "
+                          "start/end/precision triple."), examples=EXAMPLES)
 
 
 def reader(context):
@@ -156,7 +159,8 @@ class PartialDateMixin:
                 if prefix in attrs:
                     if given:
                         raise DjangoValidationError(
-                            f"Give the {prefix} as text or as {', '.join(triple)}, not both.")
+                            gettext("Give the %(field)s as text or as %(parts)s, not both.")
+                            % {"field": prefix, "parts": ", ".join(triple)})
                     parsed = parse_partial_date(attrs.pop(prefix))
                     attrs.update(zip(triple, (parsed.start, parsed.end, parsed.precision) if parsed
                                      else (None, None, ""), strict=True))
@@ -210,12 +214,12 @@ class CitationSerializer(serializers.ModelSerializer):
 
 
 class ResponseSerializer(Bilingual, PartialDateMixin, serializers.ModelSerializer):
-    id = serializers.IntegerField(required=False, help_text=(
+    id = serializers.IntegerField(required=False, help_text=_(
         "Give the id of an existing response to change it (its citations are kept unless "
         "the write gives them); without one, a new response is added."))
     date = date_text_field()
     citations = CitationSerializer(many=True, required=False,
-                                   help_text="Sources backing the response. A write replaces them all.")
+                                   help_text=_("Sources backing the response. A write replaces them all."))
 
     class Meta:
         model = Response
@@ -225,11 +229,11 @@ class ResponseSerializer(Bilingual, PartialDateMixin, serializers.ModelSerialize
 
 
 class AccountSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(required=False, help_text=(
+    id = serializers.IntegerField(required=False, help_text=_(
         "Give the id of an existing account to change it (its citations are kept unless the "
         "write gives them); without one, a new account is added."))
     citations = CitationSerializer(many=True, required=False,
-                                   help_text="Sources holding the account. A write replaces them all.")
+                                   help_text=_("Sources holding the account. A write replaces them all."))
 
     class Meta:
         model = Account
@@ -244,7 +248,7 @@ class WithholdingSerializer(Bilingual, serializers.ModelSerializer):
         fields = ["field", "reason", "reason_ru", "until"]
         extra_kwargs = {
             "reason": {"required": True, "allow_blank": False},
-            "until": {"required": False, "help_text": (
+            "until": {"required": False, "help_text": _(
                 "The day from which the field is public again, with no further edit (staff only); "
                 "null: until lifted.")},
         }
@@ -258,7 +262,7 @@ class WithheldField(serializers.ListSerializer):
         self.valid = fields
         kwargs.setdefault("child", WithholdingSerializer())
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", (
+        kwargs.setdefault("help_text", _(
             "Fields withheld from the public, each with why and until when (staff only). The "
             "public reads a withheld field as null and finds it named here. A write replaces "
             "them all: [{\"field\": \"destination_country\", \"reason\": \"…\", "
@@ -278,14 +282,15 @@ class WithheldField(serializers.ListSerializer):
     def to_internal_value(self, data):
         items = super().to_internal_value(data)
         if any("field" not in item or not item.get("reason") for item in items):  # a PATCH too
-            raise serializers.ValidationError("Each withheld field is given with its reason.")
+            raise serializers.ValidationError(gettext("Each withheld field is given with its reason."))
         fields = [item["field"] for item in items]
         wrong = sorted(set(fields) - set(self.valid))
         if wrong:
-            raise serializers.ValidationError(f"Not a field that can be withheld here: {', '.join(wrong)} "
-                                              f"(one of {', '.join(self.valid)}).")
+            raise serializers.ValidationError(
+                gettext("Not a field that can be withheld here: %(fields)s (one of %(valid)s).")
+                % {"fields": ", ".join(wrong), "valid": ", ".join(self.valid)})
         if len(fields) != len(set(fields)):
-            raise serializers.ValidationError("Each field is withheld once.")
+            raise serializers.ValidationError(gettext("Each field is withheld once."))
         return items
 
 
@@ -313,22 +318,22 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
     date = date_text_field()
     motives = serializers.SlugRelatedField(
         many=True, slug_field="slug", queryset=Motive.objects.all(), required=False,
-        help_text="Motive slugs, e.g. “corruption-probe”.")
-    responses = ResponseSerializer(many=True, required=False, help_text=(
+        help_text=_("Motive slugs, e.g. “corruption-probe”."))
+    responses = ResponseSerializer(many=True, required=False, help_text=_(
         "What the state did. A write gives the whole list: responses given with their id are "
         "changed (keeping their citations unless given), those without one added, the others "
         "removed."))
     citations = CitationSerializer(many=True, required=False,
-                                   help_text="Sources backing the case. A write replaces them all.")
-    accounts = AccountSerializer(many=True, required=False, help_text=(
+                                   help_text=_("Sources backing the case. A write replaces them all."))
+    accounts = AccountSerializer(many=True, required=False, help_text=_(
         "Competing accounts of one fact (the official version of a death beside the alleged "
         "one), each with its holder, rank and sources. Written as responses are: by id, the "
         "others removed."))
     period = PeriodBriefSerializer(read_only=True, allow_null=True)
     withheld = WithheldField(CASE_FIELDS)
-    signed_off_by = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text=(
+    signed_off_by = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text=_(
         "Staff only: the editor who last signed the case off under the codebook."))
-    origin_count = serializers.IntegerField(read_only=True, help_text=(
+    origin_count = serializers.IntegerField(read_only=True, help_text=_(
         "How many independent origins the case's sources come from (a reprint counts with "
         "its original); `confirmed` needs two."))
 
@@ -345,7 +350,7 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
         ]
         extra_kwargs = {
             "date_start": {"required": False}, "date_end": {"required": False},
-            "restricted_notes": {"help_text": "Staff only: absent for everyone else."},
+            "restricted_notes": {"help_text": _("Staff only: absent for everyone else.")},
         }
 
     def hidden_columns(self):
@@ -368,7 +373,8 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
             known = set(getattr(self.instance, name).values_list("pk", flat=True)) if self.instance else set()
             if set(given) - known or len(given) != len(set(given)):
                 raise serializers.ValidationError({name: [
-                    f"An id in {name} must be one of this case's {name}, given once."]})
+                    gettext("An id in %(field)s must be one of this case's %(field)s, given once.")
+                    % {"field": name}]})
         try:
             workflow.check_sources(new, verification, source_ids)
         except DjangoValidationError as error:
@@ -457,11 +463,11 @@ class PersonSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSer
     api_url = SelfLinkField(view_name="api:person-detail")
     aliases = AliasesField(
         child=serializers.CharField(max_length=200), required=False,
-        help_text="Other spellings and names (Butsaev, Буцаев). A write replaces them all.")
+        help_text=_("Other spellings and names (Butsaev, Буцаев). A write replaces them all."))
     birth = date_text_field()
     death = date_text_field()
     cases = CaseBriefSerializer(many=True, read_only=True)
-    affiliations = CareerSerializer(many=True, read_only=True, help_text=(
+    affiliations = CareerSerializer(many=True, read_only=True, help_text=_(
         "The posts held, oldest first; written at /api/v1/affiliations/."))
     withheld = WithheldField(PERSON_FIELDS)
 
@@ -520,7 +526,7 @@ class AgencySerializer(Bilingual, DerivedSlugMixin, CleanModelSerializer):
         model = Agency
         fields = ["id", "api_url", "name", "name_ru", "slug", "acronym", "native_name", "kind", "country",
                   "parent", "predecessor", "active_from", "active_until", "description", "description_ru"]
-        extra_kwargs = {"slug": {"required": False, "help_text": (
+        extra_kwargs = {"slug": {"required": False, "help_text": _(
             "Its address in filters (`agency=fsb`); derived from the name when not given.")}}
 
 
@@ -528,8 +534,8 @@ class SourceSerializer(CleanModelSerializer):
     api_url = SelfLinkField(view_name="api:source-detail")
     derived_from = BriefRelatedField(
         SourceBriefSerializer, queryset=Source.objects.all(), allow_null=True, required=False,
-        help_text="The source this one repeats (a reprint, wire copy, repost, translation), by id.")
-    origin = SourceBriefSerializer(read_only=True, help_text=(
+        help_text=_("The source this one repeats (a reprint, wire copy, repost, translation), by id."))
+    origin = SourceBriefSerializer(read_only=True, help_text=_(
         "The root of the derived-from chain (the source itself if it derives from none): "
         "sources of one origin count once towards `confirmed`."))
 
@@ -537,7 +543,7 @@ class SourceSerializer(CleanModelSerializer):
         model = Source
         fields = ["id", "api_url", "title", "author", "outlet", "url", "archived_url", "published_on",
                   "language", "kind", "reliability", "derived_from", "origin", "updated_at"]
-        extra_kwargs = {"url": {"help_text": "The source's own web address (unique)."}}
+        extra_kwargs = {"url": {"help_text": _("The source's own web address (unique).")}}
 
 
 class PeriodSerializer(Bilingual, DerivedSlugMixin, CleanModelSerializer):
@@ -546,7 +552,7 @@ class PeriodSerializer(Bilingual, DerivedSlugMixin, CleanModelSerializer):
     class Meta:
         model = Period
         fields = ["id", "api_url", "slug", "name", "name_ru", "start", "end", "description", "description_ru"]
-        extra_kwargs = {"slug": {"required": False, "help_text": (
+        extra_kwargs = {"slug": {"required": False, "help_text": _(
             "Its address in filters (`period=war-since-2022`); derived from the name when not given.")}}
 
 
@@ -575,28 +581,28 @@ class YearFormCountSerializer(serializers.Serializer):
     final = serializers.IntegerField()
     geographic = serializers.IntegerField()
     total = serializers.IntegerField()
-    spanning = serializers.IntegerField(help_text="Of these, cases dated to a span of several years.")
+    spanning = serializers.IntegerField(help_text=_("Of these, cases dated to a span of several years."))
 
 
 class AgencyCountSerializer(serializers.Serializer):
-    agency = AgencyBriefSerializer(allow_null=True, help_text="Null: cases with no agency.")
+    agency = AgencyBriefSerializer(allow_null=True, help_text=_("Null: cases with no agency."))
     count = serializers.IntegerField()
 
 
 class PeriodCountSerializer(serializers.Serializer):
-    period = PeriodBriefSerializer(allow_null=True, help_text="Null: cases outside any period.")
+    period = PeriodBriefSerializer(allow_null=True, help_text=_("Null: cases outside any period."))
     count = serializers.IntegerField()
 
 
 class StatsSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Cases matching the filters.")
-    undated = serializers.IntegerField(help_text="Of those, cases with no known (or a withheld) date.")
-    by_year_and_form = YearFormCountSerializer(many=True, help_text=(
+    count = serializers.IntegerField(help_text=_("Cases matching the filters."))
+    undated = serializers.IntegerField(help_text=_("Of those, cases with no known (or a withheld) date."))
+    by_year_and_form = YearFormCountSerializer(many=True, help_text=_(
         "Dated cases by year. A case counts in every year its date touches (as the cases' "
         "year_min/year_max filter lists it), so these add up to more than the cases when some "
         "are dated to several years."))
-    by_agency = AgencyCountSerializer(many=True, help_text="Per agency (not rolled up), most first.")
-    by_period = PeriodCountSerializer(many=True, help_text=(
+    by_agency = AgencyCountSerializer(many=True, help_text=_("Per agency (not rolled up), most first."))
+    by_period = PeriodCountSerializer(many=True, help_text=_(
         "Per period of instability, in time order. A period is derived from a case's whole "
         "date, so the cases of people at risk are counted by no period (nor by agency), nor "
         "those whose date is withheld."))
@@ -606,4 +612,4 @@ class TokenRequestSerializer(AuthTokenSerializer):
     """DRF's token request, with a username no longer than any can be (a failed login is
     recorded with it: a longer one was a 500)."""
 
-    username = serializers.CharField(label="Username", write_only=True, max_length=150)
+    username = serializers.CharField(label=_("Username"), write_only=True, max_length=150)

@@ -20,10 +20,14 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from defections import choices, codebook, csv_io, history, models
+from defections import choices, codebook, csv_io, history, invariants, languages, models
 from defections.filtersets import CaseFilterSet
 from defections.forms import (
     CaseForm,
@@ -147,7 +151,7 @@ class HistoryMixin:
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
-            "title": f"History: {obj}",
+            "title": gettext("History: %(object)s") % {"object": obj},
             "subtitle": None,
             "entries": history.entries(obj),
             "module_name": str(self.opts.verbose_name_plural).capitalize(),
@@ -170,13 +174,13 @@ class HistoryMixin:
         try:
             event = history.load_event(request.POST.get("event", ""))
         except (LookupError, ValueError) as error:
-            raise Http404("No such event.") from error
+            raise Http404(gettext("No such event.")) from error
         own = event.pgh_tracked_model is type(obj) and event.pgh_obj_id == obj.pk
         if not own and not self.event_concerns(event, obj):
             raise PermissionDenied
         target_admin = self.admin_site._registry.get(event.pgh_tracked_model)
         if target_admin is None:  # a case's motives: edited on the case's own page
-            self.message_user(request, "Not restored: change this on the record's own page.",
+            self.message_user(request, gettext("Not restored: change this on the record's own page."),
                               messages.ERROR)
             return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history",
                                     args=[object_id]))
@@ -187,11 +191,14 @@ class HistoryMixin:
         try:
             restored = history.restore(event, request.user)
         except (ValidationError, PermissionDenied, IntegrityError) as error:
-            reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            self.message_user(request, f"Not restored: {reason}", messages.ERROR)
+            reason = ("; ".join(error.messages) if isinstance(error, ValidationError)
+                      else invariants.explain(error) if isinstance(error, IntegrityError) else str(error))
+            self.message_user(request, gettext("Not restored: %(reason)s") % {"reason": reason},
+                              messages.ERROR)
         else:
-            self.message_user(request, f"Restored “{restored}” as it was on "
-                              f"{event.pgh_created_at:%d %b %Y %H:%M:%S}.", messages.SUCCESS)
+            when = date_format(localtime(event.pgh_created_at), "d M Y H:i:s")
+            self.message_user(request, gettext("Restored “%(record)s” as it was on %(when)s.") % {
+                "record": restored, "when": when}, messages.SUCCESS)
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history",
                                 args=[object_id]))
 
@@ -222,7 +229,7 @@ class ResponseInline(DoorInline, admin.StackedInline):
     model = models.Response
     form = DatedForm
     extra = 0
-    fields = ["kind", "date", "description"]
+    fields = ["kind", "date", languages.columns("description")]
     show_change_link = True  # its own citations are on the response's page
 
 
@@ -243,7 +250,7 @@ class WithholdingInline(DoorInline, admin.TabularInline):
 
     model = models.Withholding
     extra = 0
-    fields = ["field", "reason", "until"]
+    fields = ["field", *languages.columns("reason"), "until"]
     formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
@@ -277,7 +284,7 @@ class PersonCaseInline(DoorInline, admin.TabularInline):
     show_change_link = True
     can_delete = False
 
-    @admin.display(description="date")
+    @admin.display(description=_("date"))
     def case_date(self, case):
         return case.date or "—"
 
@@ -288,9 +295,9 @@ class PersonCaseInline(DoorInline, admin.TabularInline):
 class SubAgencyInline(DoorInline, admin.TabularInline):
     model = models.Agency
     fk_name = "parent"
-    verbose_name = "sub-agency"
-    verbose_name_plural = "sub-agencies"
-    fields = ["name", "slug", "acronym", "kind"]
+    verbose_name = _("sub-agency")
+    verbose_name_plural = _("sub-agencies")
+    fields = [*languages.columns("name"), "slug", "acronym", "kind"]
     extra = 0
     show_change_link = True
 
@@ -348,12 +355,14 @@ def decades():
 class CodebookFilter(admin.SimpleListFilter):
     """The re-review queue: cases coded under an older definition of a value they hold."""
 
-    title = "codebook"
+    title = _("codebook")
     parameter_name = "codebook"
 
     def lookups(self, request, model_admin):
-        return [("review", f"needs re-review (version {codebook.CURRENT} changed a value it holds)"),
-                ("current", f"coded under version {codebook.CURRENT}")]
+        version = {"version": codebook.CURRENT}
+        return [("review", gettext("needs re-review (version %(version)s changed a value it holds)")
+                 % version),
+                ("current", gettext("coded under version %(version)s") % version)]
 
     def queryset(self, request, queryset):
         if self.value() == "review":
@@ -366,11 +375,11 @@ class CodebookFilter(admin.SimpleListFilter):
 class WithheldFilter(admin.SimpleListFilter):
     """Cases of which some field (the case's own or its person's) is kept from the public today."""
 
-    title = "withheld fields"
+    title = _("withheld fields")
     parameter_name = "withheld"
 
     def lookups(self, request, model_admin):
-        return [("yes", "some field withheld"), ("no", "nothing withheld")]
+        return [("yes", _("some field withheld")), ("no", _("nothing withheld"))]
 
     def queryset(self, request, queryset):
         if self.value() not in ("yes", "no"):
@@ -384,18 +393,22 @@ class WithheldFilter(admin.SimpleListFilter):
 CASE_FILTERS = [
     CodebookFilter,
     WithheldFilter,
-    public_filter("status", "status", lambda: choices.Status.choices),
-    public_filter("form", "form", lambda: choices.Form.choices),
-    public_filter("verification", "verification", lambda: choices.Verification.choices),
-    public_filter("period", "period", lambda: models.Period.objects.values_list("slug", "name")),
-    public_filter("year_min", "from year", lambda: [(y, f"{y} or later") for y in decades()]),
-    public_filter("year_max", "to year", lambda: [(y + 9, f"{y + 9} or earlier") for y in decades()]),
-    public_filter("agency", "agency (with sub-agencies)",
+    public_filter("status", _("status"), lambda: choices.Status.choices),
+    public_filter("form", _("form"), lambda: choices.Form.choices),
+    public_filter("verification", _("verification"), lambda: choices.Verification.choices),
+    public_filter("period", _("period"), lambda: [
+        (p.slug, languages.text(p, "name")) for p in models.Period.objects.all()]),
+    public_filter("year_min", _("from year"), lambda: [
+        (y, gettext("%(year)s or later") % {"year": y}) for y in decades()]),
+    public_filter("year_max", _("to year"), lambda: [
+        (y + 9, gettext("%(year)s or earlier") % {"year": y + 9}) for y in decades()]),
+    public_filter("agency", _("agency (with sub-agencies)"),
                   lambda: [(a.slug, str(a)) for a in models.Agency.objects.all()]),
-    public_filter("agency_kind", "agency kind", lambda: choices.AgencyKind.choices),
-    public_filter("motive", "motive", lambda: models.Motive.objects.values_list("slug", "name")),
-    public_filter("response", "state response", lambda: choices.ResponseKind.choices),
-    public_filter("destination_country", "destination country", lambda: [
+    public_filter("agency_kind", _("agency kind"), lambda: choices.AgencyKind.choices),
+    public_filter("motive", _("motive"), lambda: [
+        (m.slug, languages.text(m, "name")) for m in models.Motive.objects.all()]),
+    public_filter("response", _("state response"), lambda: choices.ResponseKind.choices),
+    public_filter("destination_country", _("destination country"), lambda: [
         (code, dict(countries)[code]) for code in models.Case.objects.exclude(destination_country="")
         .values_list("destination_country", flat=True).distinct().order_by("destination_country")]),
 ]
@@ -413,30 +426,33 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
     list_select_related = ["person", "agency", "updated_by"]
     list_filter = CASE_FILTERS
     search_fields = ["person__name"]  # the search itself is search.search_cases
-    search_help_text = "Names (misspellings and Cyrillic too), summary and narrative."
+    search_help_text = _("Names (misspellings and Cyrillic too), summary and narrative.")
     autocomplete_fields = ["person", "agency"]
     inlines = [CitationInline, ResponseInline, AccountInline, WithholdingInline]
     readonly_fields = ["period", "retracted_at", "codebook_version", "signed_off_by", "created_at",
                        "created_by", "updated_at", "updated_by"]
+    # Each text researchers write in both languages: English and Russian side by side.
     fieldsets = [
-        (None, {"fields": ["person", ("agency", "role"), "form", "date", "summary", "status",
-                           "version"]}),
-        ("Where and why", {"fields": [("country_from", "destination_country"), "place", "motives"]}),
-        ("Certainty", {"fields": ["verification", "classification", "visibility"]}),
-        ("Narrative and staff notes", {"fields": ["narrative", "restricted_notes"],
-                                       "classes": ["collapse"]}),
-        ("Retraction", {"fields": ["retraction_note"], "classes": ["collapse"],
-                        "description": "Shown publicly at the case's address once it is retracted."}),
-        ("Record", {"fields": ["period", "retracted_at", ("codebook_version", "signed_off_by"),
-                               ("created_at", "created_by"), ("updated_at", "updated_by")]}),
+        (None, {"fields": ["person", ("agency", "role"), "form", "date", languages.columns("summary"),
+                           "status", "version"]}),
+        (_("Where and why"), {"fields": [("country_from", "destination_country"), "place", "motives"]}),
+        (_("Certainty"), {"fields": ["verification", "classification", "visibility"]}),
+        (_("Narrative and staff notes"), {"fields": [languages.columns("narrative"), "restricted_notes"],
+                                          "classes": ["collapse"]}),
+        (_("Retraction"), {"fields": [languages.columns("retraction_note")], "classes": ["collapse"],
+                           "description": _("Shown publicly at the case's address once it is "
+                                            "retracted.")}),
+        # last: a new case has no record yet (get_fieldsets)
+        (_("Record"), {"fields": ["period", "retracted_at", ("codebook_version", "signed_off_by"),
+                                  ("created_at", "created_by"), ("updated_at", "updated_by")]}),
     ]
     actions = ["submit_for_review", "publish", "retract", "sign_off", "export_selected"]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        return fieldsets if obj else [fs for fs in fieldsets if fs[0] != "Record"]
+        return fieldsets if obj else fieldsets[:-1]
 
-    @admin.display(description="date", ordering="date_start")
+    @admin.display(description=_("date"), ordering="date_start")
     def case_date(self, case):
         return case.date or "—"
 
@@ -457,7 +473,8 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
     # bulk actions: the same rules as the form, case by case
 
     @transaction.atomic
-    def change_status(self, request, queryset, new_status, done):
+    def change_status(self, request, queryset, new_status, refused, done):
+        """refused: "%(case)s: not published. %(reason)s"; done: "%(count)s case(s) published." """
         changed = 0
         for case in queryset.select_for_update(of=("self",)).select_related("person"):
             before, case.status = copy.copy(case), new_status
@@ -466,32 +483,39 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
                 check_sources(new_status, case.verification,
                               case.citations.values_list("source_id", flat=True))
                 if new_status == choices.Status.PUBLISHED and not case.summary.strip():
-                    raise ValidationError("A published case needs a summary.")
+                    raise ValidationError(gettext("A published case needs a summary."))
             except (PermissionDenied, ValidationError) as refusal:
                 reason = "; ".join(refusal.messages) if isinstance(refusal, ValidationError) \
                     else str(refusal)
-                self.message_user(request, f"{case}: not {done}. {reason}", messages.ERROR)
+                self.message_user(request, refused % {"case": case, "reason": reason}, messages.ERROR)
                 continue
             if before.status != new_status:
                 case.updated_by = request.user
                 case.save(update_fields=["status", "updated_by", "updated_at"])
             changed += 1
         if changed:
-            self.message_user(request, f"{changed} case(s) {done}.", messages.SUCCESS)
+            self.message_user(request, done % {"count": changed}, messages.SUCCESS)
 
-    @admin.action(description="Submit selected cases for review", permissions=["change"])
+    @admin.action(description=_("Submit selected cases for review"), permissions=["change"])
     def submit_for_review(self, request, queryset):
-        self.change_status(request, queryset, choices.Status.REVIEW, "submitted for review")
+        self.change_status(request, queryset, choices.Status.REVIEW,
+                           gettext("%(case)s: not submitted for review. %(reason)s"),
+                           gettext("%(count)s case(s) submitted for review."))
 
-    @admin.action(description="Publish selected cases", permissions=["publish"])
+    @admin.action(description=_("Publish selected cases"), permissions=["publish"])
     def publish(self, request, queryset):
-        self.change_status(request, queryset, choices.Status.PUBLISHED, "published")
+        self.change_status(request, queryset, choices.Status.PUBLISHED,
+                           gettext("%(case)s: not published. %(reason)s"),
+                           gettext("%(count)s case(s) published."))
 
-    @admin.action(description="Retract selected cases", permissions=["publish"])
+    @admin.action(description=_("Retract selected cases"), permissions=["publish"])
     def retract(self, request, queryset):
-        self.change_status(request, queryset, choices.Status.RETRACTED, "retracted")
+        self.change_status(request, queryset, choices.Status.RETRACTED,
+                           gettext("%(case)s: not retracted. %(reason)s"),
+                           gettext("%(count)s case(s) retracted."))
 
-    @admin.action(description="Sign off selected cases under the current codebook", permissions=["publish"])
+    @admin.action(description=_("Sign off selected cases under the current codebook"),
+                  permissions=["publish"])
     def sign_off(self, request, queryset):
         """The editor checked these cases against the current definitions: they leave the
         re-review queue."""
@@ -503,15 +527,17 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
             try:
                 authorize_save(request.user, case, before=before)
             except PermissionDenied as refusal:
-                self.message_user(request, f"{case}: not signed off. {refusal}", messages.ERROR)
+                self.message_user(request, gettext("%(case)s: not signed off. %(reason)s") % {
+                    "case": case, "reason": refusal}, messages.ERROR)
                 continue
             case.save(update_fields=["codebook_version", "signed_off_by", "updated_by", "updated_at"])
             signed += 1
         if signed:
-            self.message_user(request, f"{signed} case(s) signed off under codebook version "
-                                       f"{codebook.CURRENT}.", messages.SUCCESS)
+            self.message_user(request, gettext(
+                "%(count)s case(s) signed off under codebook version %(version)s.") % {
+                "count": signed, "version": codebook.CURRENT}, messages.SUCCESS)
 
-    @admin.action(description="Export selected cases as CSV", permissions=["view"])
+    @admin.action(description=_("Export selected cases as CSV"), permissions=["view"])
     def export_selected(self, request, queryset):
         return csv_response(queryset)
 
@@ -541,16 +567,16 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             if upload.size > 10 * 1024 * 1024:
-                form.add_error("file", "The file is larger than 10 MB: split it.")
+                form.add_error("file", gettext("The file is larger than 10 MB: split it."))
             else:
                 report = csv_io.import_cases(upload.read(), request.user,
                                              dry_run=form.cleaned_data["dry_run"])
                 if report.written:
-                    self.message_user(request, f"Imported {len(report.rows)} case(s).",
-                                      messages.SUCCESS)
+                    self.message_user(request, gettext("Imported %(count)s case(s).") % {
+                        "count": len(report.rows)}, messages.SUCCESS)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import cases from CSV",
+            "title": gettext("Import cases from CSV"),
             "opts": self.opts,
             "form": form,
             "report": report,
@@ -575,7 +601,7 @@ class ResponseAdmin(HistoryMixin, DoorAdmin):
     list_select_related = ["case__person"]
     search_fields = ["case__person__name", "description"]
     autocomplete_fields = ["case"]
-    fields = ["case", "kind", "date", "description"]
+    fields = ["case", "kind", "date", languages.columns("description")]
     inlines = [CitationOfResponseInline]
 
 
@@ -634,11 +660,11 @@ class PersonAdmin(HistoryMixin, DoorAdmin):
     list_display = ["name", "native_name", "birth_text", "at_risk", "updated_at"]
     list_filter = ["at_risk"]
     search_fields = ["name", "native_name", "aliases__name"]
-    search_help_text = "Names, native names and aliases; misspellings and Cyrillic match too."
+    search_help_text = _("Names, native names and aliases; misspellings and Cyrillic match too.")
     inlines = [AliasInline, AffiliationInline, PersonCaseInline, WithholdingInline]
     actions = ["mark_at_risk"]
 
-    @admin.action(description="Mark selected people as at risk (hides their details)",
+    @admin.action(description=_("Mark selected people as at risk (hides their details)"),
                   permissions=["change"])
     @transaction.atomic
     def mark_at_risk(self, request, queryset):
@@ -647,20 +673,22 @@ class PersonAdmin(HistoryMixin, DoorAdmin):
             try:
                 authorize_mark_at_risk(request.user, person)
             except PermissionDenied as refusal:
-                self.message_user(request, f"{person}: not marked. {refusal}", messages.ERROR)
+                self.message_user(request, gettext("%(person)s: not marked. %(reason)s") % {
+                    "person": person, "reason": refusal}, messages.ERROR)
                 continue
             person.at_risk = True
             person.save(update_fields=["at_risk", "updated_at"])
             marked += 1
-        self.message_user(request, f"{marked} person(s) marked at risk.", messages.SUCCESS)
+        self.message_user(request, gettext("%(count)s person(s) marked at risk.") % {"count": marked},
+                          messages.SUCCESS)
 
-    @admin.display(description="born")
+    @admin.display(description=_("born"))
     def birth_text(self, person):
         return person.birth or "—"
 
     def get_fields(self, request, obj=None):
         fields = ["name", "native_name", ("birth", "death"), "citizenship", "wikidata_qid",
-                  "at_risk", "bio"]
+                  "at_risk", languages.columns("bio")]
         return [*fields, "save_anyway"] if request.method == "POST" or obj is None else fields
 
     def get_search_results(self, request, queryset, search_term):
@@ -690,7 +718,7 @@ class AffiliationAdmin(HistoryMixin, DoorAdmin):
     fields = ["person", "agency", "role", "date"]
     inlines = [CitationOfAffiliationInline]
 
-    @admin.display(description="date", ordering="date_start")
+    @admin.display(description=_("date"), ordering="date_start")
     def affiliation_date(self, affiliation):
         return affiliation.date or "—"
 
@@ -704,11 +732,12 @@ class AgencyAdmin(HistoryMixin, DoorAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent", "predecessor"]
     readonly_fields = ["successors_list"]
-    fields = ["name", "slug", "acronym", "native_name", "kind", "country", "parent", "predecessor",
-              "successors_list", ("active_from", "active_until"), "description"]
+    fields = [languages.columns("name"), "slug", "acronym", "native_name", "kind", "country", "parent",
+              "predecessor", "successors_list", ("active_from", "active_until"),
+              languages.columns("description")]
     inlines = [SubAgencyInline]
 
-    @admin.display(description="successors")
+    @admin.display(description=_("successors"))
     def successors_list(self, agency):
         return ", ".join(str(a) for a in agency.successors.all()) or "—"
 
@@ -734,11 +763,11 @@ class SourceAdmin(HistoryMixin, DoorAdmin):
     readonly_fields = ["origin_of"]
     list_select_related = ["origin"]
 
-    @admin.display(description="origin")
+    @admin.display(description=_("origin"))
     def origin_of(self, source):
         """Set by the database from "derived from": sources of one origin count once."""
         if source.pk is None or source.origin_id in (None, source.pk):
-            return "itself"
+            return gettext("itself")
         return str(source.origin)
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -749,7 +778,8 @@ class SourceAdmin(HistoryMixin, DoorAdmin):
             if IS_POPUP_VAR in request.POST:
                 return self.response_add(request, existing)
             self.message_user(request, format_html(
-                "A source with this URL exists: “{}”. It is reused; nothing new was added.", existing),
+                gettext("A source with this URL exists: “{}”. It is reused; nothing new was added."),
+                existing),
                 messages.WARNING)
             return HttpResponseRedirect(reverse("admin:defections_source_change", args=[existing.pk]))
         return super().add_view(request, form_url, extra_context)
@@ -758,14 +788,16 @@ class SourceAdmin(HistoryMixin, DoorAdmin):
 @admin.register(models.Motive)
 class MotiveAdmin(DoorAdmin):
     list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "name_ru", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    fields = ["slug", languages.columns("name"), languages.columns("description")]
 
 
 @admin.register(models.Period)
 class PeriodAdmin(DoorAdmin):
     list_display = ["name", "start", "end"]
     prepopulated_fields = {"slug": ["name"]}
+    fields = ["slug", languages.columns("name"), ("start", "end"), languages.columns("description")]
 
 
 # --- the dashboard ----------------------------------------------------------------------------

@@ -5,6 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from defections import models
 from defections.choices import Status
@@ -19,8 +22,9 @@ class PartialDateField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", f"As you would write it: {EXAMPLES}. “c. 1953” means "
-                          f"{1953 - CIRCA_YEARS} to {1953 + CIRCA_YEARS}. Blank if unknown.")
+        kwargs.setdefault("help_text", format_lazy(
+            _("As you would write it: {examples}. “c. 1953” means {start} to {end}. Blank if unknown."),
+            examples=EXAMPLES, start=1953 - CIRCA_YEARS, end=1953 + CIRCA_YEARS))
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -47,7 +51,7 @@ class DoorForm(forms.ModelForm):
             return  # an untouched row of an inline: asking about it again says nothing new
         try:
             if self.user is None:
-                raise PermissionDenied("No user: nothing is saved.")
+                raise PermissionDenied(gettext("No user: nothing is saved."))
             authorize_save(self.user, self.instance)
         except PermissionDenied as refusal:
             self.add_error(None, str(refusal))
@@ -102,7 +106,7 @@ class PartialDatesForm(DoorForm):
 class DatedForm(PartialDatesForm):
     """For the Dated models (responses, affiliations)."""
 
-    date = PartialDateField()
+    date = PartialDateField(label=_("Date"))
     partial_dates = ("date",)
 
 
@@ -113,13 +117,14 @@ class CaseForm(DatedForm):
     case's updated_at as loaded; a save that finds another value was overtaken.
     """
 
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    version = forms.CharField(label=_("Version"), widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = models.Case
         fields = ["person", "agency", "role", "form", "country_from", "destination_country", "place",
-                  "motives", "visibility", "verification", "classification", "summary", "narrative",
-                  "status", "restricted_notes", "retraction_note"]
+                  "motives", "visibility", "verification", "classification", "summary", "summary_ru",
+                  "narrative", "narrative_ru", "status", "restricted_notes", "retraction_note",
+                  "retraction_note_ru"]
         widgets = {"motives": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):
@@ -132,7 +137,8 @@ class CaseForm(DatedForm):
             allowed = {*allowed_statuses(self.user, self.instance), self.old_status}
             if len(allowed) < len(Status):
                 status.choices = [c for c in Status.choices if c[0] in allowed]
-                status.help_text = "Set “In review” to submit the case to an editor, who publishes it."
+                status.help_text = _("Set “In review” to submit the case to an editor, who publishes "
+                                     "it.")
 
     def clean(self):
         data = super().clean()
@@ -150,11 +156,11 @@ class CaseForm(DatedForm):
         # Saving again (after reading the message) overwrites: the form now carries the new version.
         self.data = self.data.copy()
         self.data[self.add_prefix("version")] = current.version
-        who = current.updated_by or "someone"
+        who = current.updated_by or gettext("someone")
         raise ValidationError(
-            "Not saved: %(who)s changed this case at %(when)s, after you opened it. Your input is "
-            "kept below. Open the case in another tab to see their version; save again to "
-            "overwrite it with yours.",
+            gettext("Not saved: %(who)s changed this case at %(when)s, after you opened it. Your "
+                    "input is kept below. Open the case in another tab to see their version; save "
+                    "again to overwrite it with yours."),
             code="stale", params={"who": who, "when": current.updated_at.strftime("%H:%M:%S %d %b %Y")},
         )
 
@@ -176,23 +182,23 @@ class CitationFormSet(DoorFormSet):
 class PersonForm(PartialDatesForm):
     """A person, with the duplicate guard: close names are shown before a new one is saved."""
 
-    birth = PartialDateField()
-    death = PartialDateField()
+    birth = PartialDateField(label=_("Birth"))
+    death = PartialDateField(label=_("Death"))
     partial_dates = ("birth", "death")
     save_anyway = forms.BooleanField(
-        required=False, label="Not a duplicate",
-        help_text="Tick to save although people with close names exist.",
+        required=False, label=_("Not a duplicate"),
+        help_text=_("Tick to save although people with close names exist."),
     )
 
     class Meta:
         model = models.Person
-        fields = ["name", "native_name", "citizenship", "bio", "wikidata_qid", "at_risk"]
+        fields = ["name", "native_name", "citizenship", "bio", "bio_ru", "wikidata_qid", "at_risk"]
 
     def clean(self):
         data = super().clean()
         birth, death = data.get("birth"), data.get("death")
         if birth and death and birth.start > death.end:
-            self.add_error("death", "The person dies before they are born.")
+            self.add_error("death", gettext("The person dies before they are born."))
         names_changed = {"name", "native_name"} & set(self.changed_data)
         if names_changed and not data.get("save_anyway"):
             candidates = similar_people([data.get("name", ""), data.get("native_name", "")],
@@ -204,15 +210,16 @@ class PersonForm(PartialDatesForm):
                      for p in candidates),
                 )
                 raise ValidationError(format_html(
-                    "Possible duplicates: {}. If this is someone else, tick “Not a duplicate” "
-                    "and save again.", links))
+                    gettext("Possible duplicates: {}. If this is someone else, tick “Not a "
+                            "duplicate” and save again."), links))
         return data
 
 
 def person_label(person) -> str:
     aliases = ", ".join(a.name for a in person.aliases.all())
     native = f" ({person.native_name})" if person.native_name else ""
-    return f"{person.name}{native}" + (f" — also {aliases}" if aliases else "")
+    also = gettext(" — also %(aliases)s") % {"aliases": aliases} if aliases else ""
+    return f"{person.name}{native}{also}"
 
 
 def similar_people(names, exclude=None, limit=10):
@@ -232,8 +239,8 @@ def similar_people(names, exclude=None, limit=10):
 
 
 class CsvImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, with the columns the export writes.")
+    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, with the columns the export writes."))
     dry_run = forms.BooleanField(
-        required=False, initial=True, label="Dry run",
-        help_text="Check every row and show what would change, without writing anything.",
+        required=False, initial=True, label=_("Dry run"),
+        help_text=_("Check every row and show what would change, without writing anything."),
     )

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
+from django.utils.translation import gettext
 from pghistory.models import MiddlewareEvents
 
 from defections.ids import parse_id
@@ -55,7 +56,7 @@ def readable(model, name: str, raw) -> str:
         return str(raw)
     if model_field.is_relation and model_field.many_to_one:
         target = model_field.related_model.objects.filter(pk=raw).first()
-        return str(target) if target else f"#{raw} (deleted)"
+        return str(target) if target else gettext("#%(id)s (deleted)") % {"id": raw}
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(raw, raw))
     return str(raw)

@@ -11,9 +11,25 @@ check the same rule first (defections/workflow.py) so that people get a form err
 """
 
 import pgtrigger
+from django.utils.translation import gettext_lazy as _
 
 NOT_SOURCED = "case_published_is_sourced"
 NOT_CONFIRMED = "case_confirmed_has_two_origins"
+SOURCE_LOOP = "source_derived_from_no_loop"
+
+# What each wall says to a person, in their language (PostgreSQL's own message is English).
+MESSAGES = {
+    NOT_SOURCED: _("A published case cites at least one source."),
+    NOT_CONFIRMED: _("A confirmed case cites sources of two different origins."),
+    SOURCE_LOOP: _("A source cannot derive from itself, even through others."),
+}
+
+
+def explain(error) -> str:
+    """The reader's-language message of a database error raised by one of these walls, else
+    the error's own text."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    return str(MESSAGES[constraint]) if constraint in MESSAGES else str(error)
 DECLARE = [("_status", "text"), ("_verification", "text"), ("_citations", "int"), ("_origins", "int")]
 
 
@@ -65,7 +81,7 @@ source_origin = pgtrigger.Trigger(
     WHILE _at IS NOT NULL LOOP
         IF _at = NEW.id OR _steps > 10000 THEN
             RAISE EXCEPTION 'Source %: a source cannot derive from itself, even through others.', NEW.id
-              USING ERRCODE = 'check_violation', CONSTRAINT = 'source_derived_from_no_loop';
+              USING ERRCODE = 'check_violation', CONSTRAINT = '{SOURCE_LOOP}';
         END IF;
         _root := _at;
         SELECT derived_from_id INTO _at FROM defections_source WHERE id = _at;

@@ -19,10 +19,11 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from defections import changes, choices, invariants
+from defections import changes, choices, field_names, invariants
 from defections.choices import help_text
 from defections.dates import Precision, check_interval, format_partial_date, parse_partial_date
 
@@ -44,16 +45,21 @@ def choices_constraint(model: str, field: str, enum, *, blank: bool = False):
     allowed = Q(**{f"{field}__in": enum.values})
     if blank:
         allowed |= Q(**{field: ""})
+    label = field.replace("_", " ")
     return models.CheckConstraint(
         condition=allowed,
         name=f"{model}_{field}_valid",
-        violation_error_message=f"“%(value)s” is not a valid {field.replace('_', ' ')}.",
+        violation_error_message=format_lazy(_("“%(value)s” is not a valid {field}."),
+                                            field=field_names.FIELDS.get(label, label)),
     )
+
+
+DATE_LABELS = {"date": _("date"), "birth": _("birth"), "death": _("death")}
 
 
 def partial_date_constraints(model: str, prefix: str = "date"):
     start, end, precision = f"{prefix}_start", f"{prefix}_end", f"{prefix}_precision"
-    label = prefix.replace("_", " ")
+    label = DATE_LABELS.get(prefix, prefix.replace("_", " "))
     return [
         models.CheckConstraint(
             condition=(
@@ -61,13 +67,13 @@ def partial_date_constraints(model: str, prefix: str = "date"):
                 | (Q(**{f"{start}__isnull": False, f"{end}__isnull": False}) & ~Q(**{precision: ""}))
             ),
             name=f"{model}_{prefix}_complete",
-            violation_error_message=f"The {label} needs its start, end and precision together "
-            "(or none of them).",
+            violation_error_message=format_lazy(_("The {label} needs its start, end and precision "
+                                                  "together (or none of them)."), label=label),
         ),
         models.CheckConstraint(
             condition=Q(**{f"{start}__isnull": True}) | Q(**{f"{start}__lte": F(end)}),
             name=f"{model}_{prefix}_start_before_end",
-            violation_error_message=f"The {label} ends before it starts.",
+            violation_error_message=format_lazy(_("The {label} ends before it starts."), label=label),
         ),
         choices_constraint(model, precision, Precision, blank=True),
     ]
@@ -171,7 +177,7 @@ class Period(models.Model):
     name = models.CharField(max_length=100, unique=True)
     name_ru = models.CharField(_("name (Russian)"), max_length=100, blank=True)
     start = models.DateField()
-    end = models.DateField(null=True, blank=True, help_text="Blank while the period lasts.")
+    end = models.DateField(null=True, blank=True, help_text=_("Blank while the period lasts."))
     description = models.TextField(blank=True)
     description_ru = models.TextField(_("description (Russian)"), blank=True)
 
@@ -181,7 +187,7 @@ class Period(models.Model):
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(start__lte=F("end")),
                 name="period_start_before_end",
-                violation_error_message="The period ends before it starts.",
+                violation_error_message=_("The period ends before it starts."),
             ),
             ExclusionConstraint(
                 name="period_no_overlap",
@@ -189,7 +195,7 @@ class Period(models.Model):
                     (Func(F("start"), F("end"), Value("[]"), function="daterange"),
                      RangeOperators.OVERLAPS),
                 ],
-                violation_error_message="Periods may not overlap: a case falls into one period.",
+                violation_error_message=_("Periods may not overlap: a case falls into one period."),
             ),
         ]
         # Every change to the periods places the cases again (invariants.py).
@@ -201,7 +207,7 @@ class Period(models.Model):
     def clean(self):
         # Said here too, so that the overlap check never sees a backwards range.
         if self.end is not None and self.start is not None and self.start > self.end:
-            raise ValidationError({"end": "The period ends before it starts."})
+            raise ValidationError({"end": _("The period ends before it starts.")})
 
 
 # --- people and agencies ------------------------------------------------------------------
@@ -249,8 +255,8 @@ class PersonQuerySet(ShownMixin, models.QuerySet):
 
 @tracked()
 class Person(Timestamped):
-    name = models.CharField(max_length=200, help_text="Display name, in Latin transliteration.")
-    native_name = models.CharField(max_length=200, blank=True, help_text="In Cyrillic.")
+    name = models.CharField(max_length=200, help_text=_("Display name, in Latin transliteration."))
+    native_name = models.CharField(max_length=200, blank=True, help_text=_("In Cyrillic."))
     birth_start, birth_end, birth_precision = partial_date_fields("birth")
     death_start, death_end, death_precision = partial_date_fields("death")
     citizenship = CountryField(multiple=True, blank=True)
@@ -258,11 +264,11 @@ class Person(Timestamped):
     bio_ru = models.TextField(_("bio (Russian)"), blank=True)
     wikidata_qid = models.CharField(
         "Wikidata QID", max_length=20, blank=True,
-        validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata QID looks like “Q42”.")],
+        validators=[RegexValidator(r"^Q[1-9][0-9]*$", _("A Wikidata QID looks like “Q42”."))],
     )
     at_risk = models.BooleanField(
         default=False,
-        help_text="Only the name, form and year of this person's cases are public.",
+        help_text=_("Only the name, form and year of this person's cases are public."),
     )
 
     objects = PersonQuerySet.as_manager()
@@ -278,17 +284,17 @@ class Person(Timestamped):
                 condition=Q(birth_start__isnull=True) | Q(death_end__isnull=True)
                 | Q(birth_start__lte=F("death_end")),
                 name="person_born_before_death",
-                violation_error_message="The person dies before they are born.",
+                violation_error_message=_("The person dies before they are born."),
             ),
             models.CheckConstraint(
                 condition=Q(wikidata_qid="") | Q(wikidata_qid__regex=r"^Q[1-9][0-9]*$"),
                 name="person_wikidata_qid_format",
-                violation_error_message="A Wikidata QID looks like “Q42”.",
+                violation_error_message=_("A Wikidata QID looks like “Q42”."),
             ),
             models.UniqueConstraint(
                 fields=["wikidata_qid"], condition=~Q(wikidata_qid=""),
                 name="person_wikidata_qid_unique",
-                violation_error_message="Another person has this Wikidata QID.",
+                violation_error_message=_("Another person has this Wikidata QID."),
             ),
         ]
         indexes = [
@@ -332,7 +338,7 @@ class PersonAlias(models.Model):
         verbose_name_plural = "aliases"
         constraints = [
             models.UniqueConstraint(fields=["person", "name"], name="alias_unique_per_person",
-                                    violation_error_message="This person already has this alias."),
+                                    violation_error_message=_("This person already has this alias.")),
         ]
         indexes = [GinIndex(OpClass(Unaccented("name"), name="gin_trgm_ops"), name="alias_name_trgm")]
 
@@ -381,11 +387,11 @@ class Agency(models.Model):
     country = CountryField(blank=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-        help_text="The body it belongs to (a mission under the foreign ministry).",
+        help_text=_("The body it belongs to (a mission under the foreign ministry)."),
     )
     predecessor = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors",
-        help_text="The body it replaced (NKVD → MGB → KGB → FSB).",
+        help_text=_("The body it replaced (NKVD → MGB → KGB → FSB)."),
     )
     active_from = models.PositiveSmallIntegerField("active from (year)", null=True, blank=True)
     active_until = models.PositiveSmallIntegerField("active until (year)", null=True, blank=True)
@@ -404,15 +410,15 @@ class Agency(models.Model):
                 condition=Q(active_from__isnull=True) | Q(active_until__isnull=True)
                 | Q(active_from__lte=F("active_until")),
                 name="agency_active_from_before_until",
-                violation_error_message="The agency stops before it starts.",
+                violation_error_message=_("The agency stops before it starts."),
             ),
             models.CheckConstraint(
                 condition=~Q(parent=F("pk")), name="agency_not_own_parent",
-                violation_error_message="An agency cannot be its own parent.",
+                violation_error_message=_("An agency cannot be its own parent."),
             ),
             models.CheckConstraint(
                 condition=~Q(predecessor=F("pk")), name="agency_not_own_predecessor",
-                violation_error_message="An agency cannot be its own predecessor.",
+                violation_error_message=_("An agency cannot be its own predecessor."),
             ),
         ]
 
@@ -429,7 +435,7 @@ class Agency(models.Model):
         seen, node = {self.pk}, self.parent
         while node is not None:
             if node.pk in seen:
-                raise ValidationError({"parent": "This parent would make the hierarchy a loop."})
+                raise ValidationError({"parent": _("This parent would make the hierarchy a loop.")})
             seen.add(node.pk)
             node = node.parent
 
@@ -486,7 +492,7 @@ class Source(Timestamped):
     url = models.URLField("URL", max_length=1000, blank=True)
     archived_url = models.URLField("archived URL", max_length=1000, blank=True)
     published_on = models.DateField(null=True, blank=True)
-    language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1, e.g. “en”, “ru”.")
+    language = models.CharField(max_length=8, blank=True, help_text=_("ISO 639-1, e.g. “en”, “ru”."))
     # Blank: not yet coded (a source is entered with the facts one has).
     kind = models.CharField(max_length=16, choices=choices.SourceKind, blank=True,
                             help_text=help_text(choices.SourceKind))
@@ -495,8 +501,8 @@ class Source(Timestamped):
                                    help_text=help_text(choices.Reliability))
     derived_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="derivatives",
-        help_text="The source this one repeats: a reprint, a wire copy, a repost, a translation. "
-                  "A source and what derives from it count as one origin.")
+        help_text=_("The source this one repeats: a reprint, a wire copy, a repost, a translation. "
+                    "A source and what derives from it count as one origin."))
     # The root of the derived-from chain (the source itself when it derives from none): set
     # by the database, so that every path keeps it and no chain loops (invariants.py).
     origin = models.ForeignKey("self", null=True, blank=True, editable=False, related_name="+",
@@ -510,7 +516,7 @@ class Source(Timestamped):
                     invariants.origins_keep_cases_confirmed, changes.SOURCE_MARKS]
         constraints = [
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique",
-                                    violation_error_message="A source with this URL exists."),
+                                    violation_error_message=_("A source with this URL exists.")),
             choices_constraint("source", "kind", choices.SourceKind, blank=True),
             choices_constraint("source", "reliability", choices.Reliability),
         ]
@@ -530,8 +536,8 @@ class Source(Timestamped):
         # Said here too (the database refuses it: invariants.source_origin) for a form error.
         if self.derived_from_id is not None and self.pk is not None and (
                 self.derived_from_id == self.pk or self in self.derived_from.chain()):
-            raise ValidationError({"derived_from": "A source cannot derive from itself, even "
-                                                   "through others."})
+            raise ValidationError({"derived_from": _("A source cannot derive from itself, even "
+                                                     "through others.")})
 
     def chain(self) -> list[Source]:
         """What this source derives from, nearest first, up to its origin."""
@@ -609,11 +615,11 @@ class Case(Dated, Authored):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="cases", help_text="Where the person served then.")
-    role = models.CharField(max_length=200, blank=True, help_text="Post or rank at the time.")
+                               related_name="cases", help_text=_("Where the person served then."))
+    role = models.CharField(max_length=200, blank=True, help_text=_("Post or rank at the time."))
     form = models.CharField(max_length=16, choices=choices.Form, help_text=help_text(choices.Form))
-    country_from = CountryField(default="RU", help_text="The state they broke with.")
-    destination_country = CountryField(blank=True, help_text="Where they went (geographic cases).")
+    country_from = CountryField(default="RU", help_text=_("The state they broke with."))
+    destination_country = CountryField(blank=True, help_text=_("Where they went (geographic cases)."))
     place = models.CharField(max_length=200, blank=True)
     motives = models.ManyToManyField(Motive, blank=True, related_name="cases")
     visibility = models.CharField(max_length=16, choices=choices.Visibility,
@@ -627,25 +633,25 @@ class Case(Dated, Authored):
                                       help_text=help_text(choices.Classification))
     period = models.ForeignKey(Period, null=True, blank=True, editable=False,
                                on_delete=models.SET_NULL, related_name="cases",
-                               help_text="Derived from the date.")
-    summary = models.TextField(blank=True, help_text="One or two sentences, in our own words.")
+                               help_text=_("Derived from the date."))
+    summary = models.TextField(blank=True, help_text=_("One or two sentences, in our own words."))
     summary_ru = models.TextField(_("summary (Russian)"), blank=True)
     narrative = models.TextField(blank=True)
     narrative_ru = models.TextField(_("narrative (Russian)"), blank=True)
     status = models.CharField(max_length=16, choices=choices.Status, default=choices.Status.DRAFT,
                               help_text=help_text(choices.Status))
-    restricted_notes = models.TextField(blank=True, help_text="Staff only. Never public.")
+    restricted_notes = models.TextField(blank=True, help_text=_("Staff only. Never public."))
     retraction_note = models.TextField(
-        blank=True, help_text="Public: why the case was retracted, shown where it was "
-        "(its address answers 410 with this notice).")
+        blank=True, help_text=_("Public: why the case was retracted, shown where it was "
+                                "(its address answers 410 with this notice)."))
     retraction_note_ru = models.TextField(_("retraction note (Russian)"), blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False,
-                                        help_text="Set by the database when the case is retracted.")
+                                        help_text=_("Set by the database when the case is retracted."))
     # Which codebook the case was coded under, and who signed it off: set when it is published
     # and when an editor signs it off anew (defections/codebook.py).
     codebook_version = models.PositiveSmallIntegerField(
         null=True, blank=True, editable=False,
-        help_text="The codebook version the case was coded under (set on publish and sign-off).")
+        help_text=_("The codebook version the case was coded under (set on publish and sign-off)."))
     signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
                                       on_delete=models.SET_NULL, related_name="+")
     search_vector = models.GeneratedField(
@@ -673,7 +679,7 @@ class Case(Dated, Authored):
             models.CheckConstraint(
                 condition=~Q(status=choices.Status.PUBLISHED) | ~Q(summary=""),
                 name="case_published_has_summary",
-                violation_error_message="A published case needs a summary.",
+                violation_error_message=_("A published case needs a summary."),
             ),
         ]
         triggers = [invariants.case_is_sourced, invariants.case_period, invariants.case_retracted_at,
@@ -808,7 +814,7 @@ class Account(models.Model):
             choices_constraint("account", "holder", choices.Holder),
             choices_constraint("account", "rank", choices.Rank),
             models.CheckConstraint(condition=~Q(statement=""), name="account_has_statement",
-                                   violation_error_message="An account says what it holds."),
+                                   violation_error_message=_("An account says what it holds.")),
         ]
         triggers = [invariants.accounts_touch_case, changes.ACCOUNT_MARKS]
 
@@ -842,7 +848,7 @@ class Citation(models.Model):
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="citations")
     locator = models.CharField(max_length=100, blank=True,
-                               help_text="Where in the source: page, paragraph, timestamp.")
+                               help_text=_("Where in the source: page, paragraph, timestamp."))
     quote = models.TextField(blank=True, max_length=1000)
     claim = models.CharField(max_length=16, choices=choices.Claim, default=choices.Claim.GENERAL,
                              help_text=help_text(choices.Claim))
@@ -856,8 +862,8 @@ class Citation(models.Model):
                 condition=reduce(or_, (Q(**{f"{name}__isnull": name != backed for name in BACKED})
                                        for backed in BACKED)),
                 name="citation_backs_one_thing",
-                violation_error_message="A citation backs exactly one case, response, affiliation "
-                                        "or account.",
+                violation_error_message=_("A citation backs exactly one case, response, "
+                                          "affiliation or account."),
             ),
             choices_constraint("citation", "claim", choices.Claim),
         ]
@@ -881,7 +887,7 @@ class DataVersion(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(
             condition=Q(pk=1), name="dataversion_one_row",
-            violation_error_message="There is one data version: the row with id 1.")]
+            violation_error_message=_("There is one data version: the row with id 1."))]
 
     def __str__(self):
         return f"data version {self.version}"
@@ -913,3 +919,7 @@ WITHHELD_COLUMNS = {field: tuple(c for c in columns if c != "period")
 WITHHOLDABLE_COLUMNS = [column for field in CASE_FIELDS for column in WITHHELD_COLUMNS[field]]
 
 tracked()(Withholding)
+
+# Every model's and field's name in the reader's language, with no change to migrations.
+field_names.apply([Motive, Period, Person, PersonAlias, Agency, Affiliation, Source, Case, Response,
+                   Account, Citation, Withholding])

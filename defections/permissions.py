@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext
 
 from defections import models
 from defections.choices import Status
@@ -137,10 +138,10 @@ rules.add_perm(MARK_AT_RISK, holds("defections.change_person"))
 
 def refusal(obj) -> str:
     if isinstance(obj, models.Case):
-        return ("Only an editor can publish or retract a case, or change a published or "
-                "retracted one: submit it for review instead.")
-    name = obj._meta.verbose_name
-    return f"Only an editor can change this {name}: a published or retracted case shows it."
+        return gettext("Only an editor can publish or retract a case, or change a published or "
+                       "retracted one: submit it for review instead.")
+    return gettext("Only an editor can change this %(name)s: a published or retracted case "
+                   "shows it.") % {"name": obj._meta.verbose_name}
 
 
 def stored(obj):
@@ -169,13 +170,13 @@ def authorize_save(user, obj, before=None, was=None) -> None:
     previous = before if before is not None else was
     if (isinstance(obj, models.Person) and previous is not None and previous.at_risk
             and not obj.at_risk and not user.has_perm(CLEAR_AT_RISK, obj)):
-        raise PermissionDenied("Only an editor can clear “at risk”: it makes the person's "
-                               "details public.")
+        raise PermissionDenied(gettext("Only an editor can clear “at risk”: it makes the "
+                                       "person's details public."))
 
 
 def authorize_mark_at_risk(user, person) -> None:
     if not user.has_perm(MARK_AT_RISK, person):
-        raise PermissionDenied("Only those who may change people can mark one at risk.")
+        raise PermissionDenied(gettext("Only those who may change people can mark one at risk."))
 
 
 def authorize_delete(user, obj) -> None:

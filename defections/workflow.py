@@ -7,6 +7,7 @@ at least one source; a `confirmed` case cites sources of at least two different 
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from defections.choices import Status, Verification
 
@@ -20,13 +21,13 @@ def check_sources(status: str, verification: str, source_ids) -> None:
     if status == Status.RETRACTED:
         return
     if status == Status.PUBLISHED and not source_ids:
-        errors.append(ValidationError("A published case cites at least one source.",
+        errors.append(ValidationError(gettext("A published case cites at least one source."),
                                       code="needs_citation"))
     if verification == Verification.CONFIRMED and origin_count(source_ids) < 2:
-        errors.append(ValidationError(
+        errors.append(ValidationError(gettext(
             "A confirmed case cites sources of at least two independent origins (a reprint, "
             "wire copy, repost or translation counts with its original); with one, it is "
-            "“reported”.", code="needs_two_origins"))
+            "“reported”."), code="needs_two_origins"))
     if errors:
         raise ValidationError(errors)
 
@@ -55,5 +56,6 @@ def check_citations_removed(citations) -> None:
         try:
             check_sources(case.status, case.verification, remaining)
         except ValidationError as error:
-            raise ValidationError(f"{case}: {' '.join(error.messages)} Add another citation "
-                                  "first, or retract the case.") from error
+            raise ValidationError(gettext(
+                "%(case)s: %(reasons)s Add another citation first, or retract the case.") % {
+                "case": case, "reasons": " ".join(error.messages)}) from error

@@ -1,0 +1,146 @@
+"""The admin in Russian (/ru/admin/): Django's strings and ours, the workflow's refusals, and
+every bilingual text edited beside its Russian column. English at /admin/ is unchanged
+(tests/test_admin.py)."""
+
+import re
+
+import pytest
+from django.apps import apps
+from django.utils import translation
+from django.utils.text import camel_case_to_spaces
+from lxml import html
+
+from defections import languages
+from defections.models import Case, Citation
+from tests.factories import CaseFactory, SourceFactory
+from tests.test_admin_support import case_post, make_user
+
+pytestmark = pytest.mark.django_db
+
+CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+
+# Where each model's translated texts are edited (Withholding: an inline of cases and people).
+EDITED_ON = {
+    "Case": ["case"],
+    "Person": ["person"],
+    "Agency": ["agency"],
+    "Period": ["period"],
+    "Motive": ["motive"],
+    "Response": ["response", "case"],
+    "Withholding": ["case", "person"],
+}
+PREFIX = {("Response", "case"): "responses-__prefix__-",
+          ("Withholding", "case"): "withholdings-__prefix__-",
+          ("Withholding", "person"): "withholdings-__prefix__-"}
+
+
+@pytest.fixture
+def editor(client):
+    user = make_user("ed", "Editor")
+    client.force_login(user)
+    return user
+
+
+def page(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return html.fromstring(response.content.decode())
+
+
+def row_of(tree, name):
+    """The form row (aligned and stacked forms) or table row (tabular inlines) of a field."""
+    field = tree.xpath(f'//*[@name="{name}"]')
+    assert field, f"no field {name}"
+    return field[0].xpath('ancestor::*[contains(concat(" ", @class, " "), " form-row ") or self::tr][1]')[0]
+
+
+def test_english_names_are_the_ones_django_derived():
+    """field_names.py only makes the names translatable: in English, nothing changes."""
+    with translation.override("en"):
+        for model in apps.get_app_config("defections").get_models():
+            options = model._meta.original_attrs
+            derived = camel_case_to_spaces(model._meta.object_name)
+            assert str(model._meta.verbose_name) == options.get("verbose_name", derived)
+            assert str(model._meta.verbose_name_plural) == options.get("verbose_name_plural",
+                                                                       f"{derived}s")
+            for field in model._meta.local_fields:
+                assert str(field.verbose_name) == (field._verbose_name or field.name.replace("_", " "))
+
+
+def test_every_model_of_the_translated_texts_is_edited_here():
+    assert set(EDITED_ON) == set(languages.TRANSLATED)
+
+
+@pytest.mark.parametrize(("model", "where"), [(m, w) for m, pages in EDITED_ON.items() for w in pages])
+def test_each_bilingual_text_is_edited_side_by_side(client, editor, model, where):
+    tree = page(client, f"/ru/admin/defections/{where}/add/")
+    prefix = PREFIX.get((model, where), "")
+    for field in languages.TRANSLATED[model]:
+        english, russian = (prefix + column for column in languages.columns(field))
+        row = row_of(tree, english)
+        assert row.xpath(f'.//*[@name="{russian}"]'), f"{russian} is not beside {english} on {where}"
+
+
+ADMIN_PAGES = [f"{model}/{view}" for model in ["case", "person", "agency", "period", "motive",
+                                               "response", "account", "citation", "source",
+                                               "affiliation", "personalias"]
+               for view in ["add/", ""]]
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_every_label_heading_and_help_is_russian(client, editor, path):
+    CaseFactory(status="draft", summary="A summary.")
+    tree = page(client, f"/ru/admin/defections/{path}")
+    texts = [" ".join(node.text_content().split()) for node in tree.xpath(
+        '//label | //div[contains(@class, "help")] | //fieldset/h2 | //thead//th | //h1'
+        ' | //div[@id="changelist-filter"]//h3 | //ul[contains(@class, "object-tools")]//a')]
+    english = [text for text in texts if text and not CYRILLIC.search(text)
+               and not text.isdigit()]
+    assert not english, f"English on /ru/admin/defections/{path}: {english}"
+
+
+def test_the_index_and_the_app_are_russian(client, editor):
+    text = page(client, "/ru/admin/").text_content()
+    assert "Случаи разрыва с государством" in text
+    assert "Defection cases" not in text
+
+
+def test_a_refused_publication_says_why_in_russian(client, editor):
+    case = CaseFactory(status="draft", summary="A summary.")
+    response = client.post(f"/ru/admin/defections/case/{case.pk}/change/",
+                           case_post(case, status="published"))
+    assert response.status_code == 200
+    text = html.fromstring(response.content.decode()).text_content()
+    assert "Опубликованный случай ссылается хотя бы на один источник." in text
+    case.refresh_from_db()
+    assert case.status == "draft"
+
+
+def messages_of(response) -> str:
+    return " ".join(html.fromstring(response.content.decode()).xpath(
+        'string(//ul[@class="messagelist"])').split())
+
+
+def test_a_bulk_refusal_and_success_speak_russian(client, editor):
+    unsourced, summaryless, sourced = (CaseFactory(status="draft", summary=summary)
+                                       for summary in ["A summary.", "", "A summary."])
+    for case in (summaryless, sourced):
+        Citation.objects.create(case=case, source=SourceFactory(), locator="p. 1")
+    response = client.post("/ru/admin/defections/case/", {
+        "action": "publish", "_selected_action": [unsourced.pk, summaryless.pk, sourced.pk]},
+        follow=True)
+    text = messages_of(response)
+    assert "не опубликован. Опубликованный случай ссылается хотя бы на один источник." in text
+    assert "не опубликован. Опубликованному случаю нужно краткое изложение." in text
+    assert "Опубликовано случаев: 1." in text
+    assert Case.objects.get(pk=sourced.pk).status == "published"
+
+
+def test_a_researcher_is_refused_in_russian(client):
+    client.force_login(make_user("rita", "Researcher"))
+    case = CaseFactory(status="published", summary="A summary.")
+    response = client.post("/ru/admin/defections/case/", {
+        "action": "submit_for_review", "_selected_action": [case.pk]}, follow=True)
+    text = messages_of(response)
+    assert "не отправлен на проверку. Только редактор может публиковать и отзывать случаи" in text
+    assert Case.objects.get(pk=case.pk).status == "published"

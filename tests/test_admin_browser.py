@@ -68,3 +68,44 @@ def test_researcher_enters_a_case_and_an_editor_publishes_it(page):
     page.goto(page.base_url + "/cases/")
     assert NAME in page.locator("main").inner_text()
     screenshot(page, "admin-published-case-on-public-list")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_writes_a_russian_summary_in_the_russian_admin(page):
+    """The admin at /ru/admin/ over HTTP: Russian labels and messages, the Russian summary beside
+    the English one, saved into its own column."""
+    from defections.models import Case
+    from tests.factories import CaseFactory
+
+    make_user("ed", "Editor", password="ed-secret-1")
+    case = CaseFactory(status="draft", summary="A diplomat resigned over the war.")
+    page.context.clear_cookies()
+    page.goto(page.base_url + "/ru/admin/login/?next=/ru/admin/")
+    assert page.locator("html").get_attribute("lang") == "ru"
+    page.fill("#id_username", "ed")
+    page.fill("#id_password", "ed-secret-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/ru/admin/")
+    assert "Случаи разрыва с государством" in page.locator("#content").text_content()
+
+    page.goto(f"{page.base_url}/ru/admin/defections/case/{case.pk}/change/")
+    row = page.locator(".form-row.field-summary")
+    assert row.locator("label[for=id_summary]").inner_text().startswith("Краткое изложение")
+    assert row.locator("label[for=id_summary_ru]").inner_text().startswith("Краткое изложение (по-русски)")
+    page.fill("#id_summary_ru", "Дипломат ушёл в отставку в знак протеста против войны.")
+    screenshot(page, "admin-russian-summary")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    assert "успешно" in page.locator(".messagelist").inner_text()
+
+    case.refresh_from_db()
+    assert case.summary_ru == "Дипломат ушёл в отставку в знак протеста против войны."
+    assert case.summary == "A diplomat resigned over the war."
+
+    page.fill("#id_summary", "")
+    page.select_option("#id_status", "published")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".errornote")
+    errors = page.locator("#content").inner_text()
+    assert "Опубликованный случай ссылается хотя бы на один источник." in errors
+    assert Case.objects.get(pk=case.pk).status == "draft"

@@ -144,3 +144,17 @@ def test_a_researcher_is_refused_in_russian(client):
     text = messages_of(response)
     assert "не отправлен на проверку. Только редактор может публиковать и отзывать случаи" in text
     assert Case.objects.get(pk=case.pk).status == "published"
+
+
+def test_the_history_reads_in_russian(client, editor):
+    case = CaseFactory(status="draft", summary="A summary.")
+    case.summary_ru = "Краткое изложение случая."
+    case.save()
+    tree = page(client, f"/ru/admin/defections/case/{case.pk}/history/")
+    text = " ".join(tree.text_content().split())
+    assert "Когда Кто Что Изменения" in text
+    assert f"Случай #{case.pk}: изменение" in text
+    rows = tree.xpath('//table[@class="history-diff"]//tr')
+    diff = [tuple(cell.text_content() for cell in row) for row in rows]
+    assert ("краткое изложение (по-русски)", "—", "→", "Краткое изложение случая.") in diff
+    assert "Восстановить эту версию" in text

@@ -33,9 +33,10 @@ publicity, and the latest period is the best reported. The page says so.
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from django.utils.translation import gettext, ngettext
 from scipy.stats import binomtest
 
-from defections import facets, stats, withholding
+from defections import facets, languages, stats, withholding
 from defections.choices import Form
 from defections.models import Period
 
@@ -155,7 +156,7 @@ def _test(rows, mask: np.ndarray, first: int, verdict: str | None) -> Result:
     ratio, low, high, _ = _ratio(spread_in, dated - spread_in, years_in, years_out)
     result.spread = Spread(round(spread_in, 2), round(dated - spread_in, 2), ratio, low, high)
     if m == 0:
-        result.note = "No placed case falls outside the periods: the ratio has no upper bound."
+        result.note = gettext("No placed case falls outside the periods: the ratio has no upper bound.")
     return result
 
 
@@ -190,7 +191,8 @@ def analyse(cases, first: int | None = None, last: int | None = None,
         span = [y for y in years_of(period, today) if first <= y <= last]
         if span:
             mask[span[0] - first:span[-1] - first + 1] = True
-            drawn.append({"slug": period.slug, "name": period.name, "first": span[0], "last": span[-1]})
+            drawn.append({"slug": period.slug, "name": str(languages.text(period, "name")),
+                          "first": span[0], "last": span[-1]})
 
     undated = outside_window = 0
     rows: dict[str, list] = {form: [] for form in Form.values}
@@ -215,32 +217,52 @@ def analyse(cases, first: int | None = None, last: int | None = None,
 
 
 def _number(x: float) -> str:
-    return f"{x:.1f}" if x < 10 else f"{x:.0f}"
+    """A ratio as a reader writes it: "2.3", "12"; a Russian reader's decimal comma ("2,3")."""
+    written = f"{x:.1f}" if x < 10 else f"{x:.0f}"
+    return written.replace(".", ",") if languages.current() == "ru" else written
+
+
+def _years(a: Analysis) -> str:
+    if a.first != WINDOW_START:
+        return gettext("the years %(first)s–%(last)s") % {"first": a.first, "last": a.last}
+    return gettext("the years since %(first)s") % {"first": a.first}
 
 
 def sentence(a: Analysis) -> str:
-    """The answer as one sentence a journalist can quote (and what it leaves out)."""
+    """The answer as one sentence a journalist can quote (and what it leaves out), in the
+    reader's language."""
     r = a.overall
-    share = f"{a.share:.0%}"
-    years = f"the years {a.first}–{a.last}" if a.first != WINDOW_START else f"the years since {a.first}"
+    words = {"share": f"{a.share:.0%}", "years": _years(a), "first": a.first, "last": a.last,
+             "placed": r.placed, "in_periods": r.in_periods, "min": MIN_CASES}
     if r.verdict == "filtered_by_period":
-        return ("These cases are chosen by their period of instability, which decides where they "
-                "fall: remove the period filter to test whether cases cluster in the periods.")
+        return gettext("These cases are chosen by their period of instability, which decides where "
+                       "they fall: remove the period filter to test whether cases cluster in the periods.")
     if r.verdict == "no_contrast":
-        inside = "wholly inside" if a.period_years else "wholly outside"
-        return (f"The years {a.first}–{a.last} lie {inside} the periods of instability: there is "
-                "nothing to compare them with.")
+        if a.period_years:
+            return gettext("The years %(first)s–%(last)s lie wholly inside the periods of instability: "
+                           "there is nothing to compare them with.") % words
+        return gettext("The years %(first)s–%(last)s lie wholly outside the periods of instability: "
+                       "there is nothing to compare them with.") % words
     if r.verdict == "too_few":
-        return (f"Only {r.placed} case{'s' if r.placed != 1 else ''} can be placed in or outside the "
-                f"periods of instability ({r.in_periods} in them, which cover {share} of {years}): "
-                f"too few to say whether cases cluster in them (at least {MIN_CASES} are needed).")
+        return ngettext(
+            "Only %(placed)s case can be placed in or outside the periods of instability (%(in_periods)s "
+            "in them, which cover %(share)s of %(years)s): too few to say whether cases cluster in them "
+            "(at least %(min)s are needed).",
+            "Only %(placed)s cases can be placed in or outside the periods of instability (%(in_periods)s "
+            "in them, which cover %(share)s of %(years)s): too few to say whether cases cluster in them "
+            "(at least %(min)s are needed).", r.placed) % words
     if r.ratio is None:
-        ratio = f"none fall outside them (95% CI: at least {_number(r.ci_low)} times the rate outside)"
+        ratio = gettext("none fall outside them (95%% CI: at least %(low)s times the rate outside)") % {
+            "low": _number(r.ci_low)}
     else:
-        ratio = (f"{_number(r.ratio)} times the rate outside them (95% CI "
-                 f"{_number(r.ci_low)}–{_number(r.ci_high) if r.ci_high is not None else '∞'})")
-    return (f"Of {r.placed} dated cases, {r.in_periods} fall in periods of instability covering "
-            f"{share} of {years}: {ratio}.")
+        ratio = gettext("%(ratio)s times the rate outside them (95%% CI %(low)s–%(high)s)") % {
+            "ratio": _number(r.ratio), "low": _number(r.ci_low),
+            "high": _number(r.ci_high) if r.ci_high is not None else "∞"}
+    return ngettext(
+        "Of %(placed)s dated case, %(in_periods)s fall in periods of instability covering %(share)s of "
+        "%(years)s: %(ratio)s.",
+        "Of %(placed)s dated cases, %(in_periods)s fall in periods of instability covering %(share)s of "
+        "%(years)s: %(ratio)s.", r.placed) % {**words, "ratio": ratio}
 
 
 def caveats(a: Analysis) -> list[str]:
@@ -248,14 +270,15 @@ def caveats(a: Analysis) -> list[str]:
     notes = []
     left = []
     if r.imprecise:
-        left.append(f"{r.imprecise} dated too loosely to place")
+        left.append(gettext("%(n)s dated too loosely to place") % {"n": r.imprecise})
     if a.undated:
-        left.append(f"{a.undated} undated")
+        left.append(gettext("%(n)s undated") % {"n": a.undated})
     if a.outside_window:
-        left.append(f"{a.outside_window} dated outside {a.first}–{a.last}")
+        left.append(gettext("%(n)s dated outside %(first)s–%(last)s") % {
+            "n": a.outside_window, "first": a.first, "last": a.last})
     if left:
-        notes.append("Left out: " + ", ".join(left) + ".")
+        notes.append(gettext("Left out: %(cases)s.") % {"cases": ", ".join(left)})
     if r.spread is not None and r.spread.ratio is not None and r.imprecise:
-        notes.append(f"Spreading every dated case over the years it touches gives "
-                     f"{_number(r.spread.ratio)} times the rate instead.")
+        notes.append(gettext("Spreading every dated case over the years it touches gives %(ratio)s "
+                             "times the rate instead.") % {"ratio": _number(r.spread.ratio)})
     return notes

@@ -16,23 +16,24 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from defections import changes
 
 
 class WithheldField(models.TextChoices):
-    ROLE = "role", "Role"
-    PLACE = "place", "Place"
-    DATE = "date", "Date"
-    COUNTRY_FROM = "country_from", "Country left"
-    DESTINATION_COUNTRY = "destination_country", "Destination"
-    NARRATIVE = "narrative", "Narrative"
-    NATIVE_NAME = "native_name", "Native name"
-    BIRTH = "birth", "Birth"
-    DEATH = "death", "Death"
-    BIO = "bio", "Biography"
-    CITIZENSHIP = "citizenship", "Citizenship"
+    ROLE = "role", _("Role")
+    PLACE = "place", _("Place")
+    DATE = "date", _("Date")
+    COUNTRY_FROM = "country_from", _("Country left")
+    DESTINATION_COUNTRY = "destination_country", _("Destination")
+    NARRATIVE = "narrative", _("Narrative")
+    NATIVE_NAME = "native_name", _("Native name")
+    BIRTH = "birth", _("Birth")
+    DEATH = "death", _("Death")
+    BIO = "bio", _("Biography")
+    CITIZENSHIP = "citizenship", _("Citizenship")
 
 
 # What each field withholds, by kind of record: the model's attributes, which are also
@@ -100,10 +101,10 @@ class Withholding(models.Model):
     person = models.ForeignKey("defections.Person", null=True, blank=True, on_delete=models.CASCADE,
                                related_name="withholdings")
     field = models.CharField(max_length=24, choices=WithheldField,
-                             help_text="The field the public is not shown.")
-    reason = models.TextField(max_length=2000, help_text="Why it is withheld (staff only).")
+                             help_text=_("The field the public is not shown."))
+    reason = models.TextField(max_length=2000, help_text=_("Why it is withheld (staff only)."))
     reason_ru = models.TextField(_("reason (Russian)"), max_length=2000, blank=True)
-    until = models.DateField(null=True, blank=True, help_text=(
+    until = models.DateField(null=True, blank=True, help_text=_(
         "The day from which the field is public again, with no further edit; empty: until "
         "an editor lifts it."))
 
@@ -116,27 +117,31 @@ class Withholding(models.Model):
                 condition=Q(case__isnull=False, person__isnull=True, field__in=list(CASE_FIELDS))
                 | Q(case__isnull=True, person__isnull=False, field__in=list(PERSON_FIELDS)),
                 name="withholding_field_of_its_record",
-                violation_error_message="A withholding is of one field of a case or of a person.",
+                violation_error_message=_("A withholding is of one field of a case or of a person."),
             ),
             models.UniqueConstraint(fields=["case", "field"], name="withholding_once_per_case_field",
-                                    violation_error_message="This field of the case is withheld already."),
-            models.UniqueConstraint(fields=["person", "field"], name="withholding_once_per_person_field",
-                                    violation_error_message="This field of the person is withheld already."),
+                                    violation_error_message=_("This field of the case is withheld already.")),
+            models.UniqueConstraint(
+                fields=["person", "field"], name="withholding_once_per_person_field",
+                violation_error_message=_("This field of the person is withheld already.")),
             models.CheckConstraint(condition=~Q(reason=""), name="withholding_has_reason",
-                                   violation_error_message="A withholding says why."),
+                                   violation_error_message=_("A withholding says why.")),
         ]
         triggers = [touches_record, changes.marks("withholding_marks", ("case", "case_id"),
                                                   ("person", "person_id"))]
 
     def __str__(self):
-        until = f" until {self.until:%Y-%m-%d}" if self.until else ""
-        return f"{self.get_field_display()} withheld{until}"
+        if self.until:
+            return gettext("%(field)s withheld until %(until)s") % {
+                "field": self.get_field_display(), "until": f"{self.until:%Y-%m-%d}"}
+        return gettext("%(field)s withheld") % {"field": self.get_field_display()}
 
     def clean(self):
         fields = CASE_FIELDS if self.case_id is not None or self.person_id is None else PERSON_FIELDS
         if self.field and self.field not in fields:
-            kind = "case" if fields is CASE_FIELDS else "person"
-            raise ValidationError({"field": f"A {kind}'s withheld field is one of: {', '.join(fields)}."})
+            message = (gettext("A case's withheld field is one of: %(fields)s.") if fields is CASE_FIELDS
+                       else gettext("A person's withheld field is one of: %(fields)s."))
+            raise ValidationError({"field": message % {"fields": ", ".join(fields)}})
 
     @property
     def in_force(self) -> bool:

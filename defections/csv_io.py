@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from defections import choices
 from defections.csv_safe import cell, uncell
@@ -26,12 +27,12 @@ from defections.workflow import check_sources
 COLUMNS = [
     "id", "person", "agency", "role", "form", "date", "country_from", "destination_country",
     "place", "motives", "visibility", "verification", "classification", "status", "summary",
-    "narrative", "citations",
+    "summary_ru", "narrative", "narrative_ru", "citations",
 ]
 REQUIRED = {"person", "form"}
 # Plain columns copied to the case as they are; blank means the model's default.
 PLAIN = ["role", "form", "country_from", "destination_country", "place", "visibility",
-         "verification", "classification", "status", "summary", "narrative"]
+         "verification", "classification", "status", "summary", "summary_ru", "narrative", "narrative_ru"]
 LIST_SEPARATOR = ";"       # between motive slugs typed by hand (the export writes a JSON array)
 LOCATOR_SEPARATOR = " | "  # between a citation's URL and its locator; one citation per line
 
@@ -67,7 +68,9 @@ def case_row(case) -> dict:
         "classification": case.classification,
         "status": case.status,
         "summary": case.summary,
+        "summary_ru": case.summary_ru,
         "narrative": case.narrative,
+        "narrative_ru": case.narrative_ru,
         "citations": citations_cell(case),
     }
 
@@ -131,9 +134,11 @@ def import_cases(data: bytes | str, user, *, dry_run: bool) -> ImportReport:
         header, reader = read_rows(data)
         missing, unknown = REQUIRED - set(header), set(header) - set(COLUMNS)
         if missing:
-            report.errors.append(f"Missing columns: {', '.join(sorted(missing))}.")
+            report.errors.append(gettext("Missing columns: %(columns)s.")
+                                 % {"columns": ", ".join(sorted(missing))})
         if unknown:
-            report.errors.append(f"Unknown columns: {', '.join(sorted(unknown))}.")
+            report.errors.append(gettext("Unknown columns: %(columns)s.")
+                                 % {"columns": ", ".join(sorted(unknown))})
         if report.errors:
             return report
         with transaction.atomic():
@@ -148,13 +153,13 @@ def import_cases(data: bytes | str, user, *, dry_run: bool) -> ImportReport:
                     transaction.savepoint_rollback(savepoint)
                     result.errors.extend(messages_of(error))
             if not report.rows:
-                report.errors.append("The file has no rows.")
+                report.errors.append(gettext("The file has no rows."))
             if dry_run or not report.ok:
                 transaction.set_rollback(True)
             else:
                 report.written = True
     except (UnicodeDecodeError, csv.Error) as error:
-        report.errors.append(f"Not a readable UTF-8 CSV file: {error}.")
+        report.errors.append(gettext("Not a readable UTF-8 CSV file: %(error)s.") % {"error": error})
     return report
 
 
@@ -169,15 +174,15 @@ def find_person(name: str, result: RowResult, user) -> Person:
         Q(name__iexact=name) | Q(native_name__iexact=name) | Q(aliases__name__iexact=name)
     ).distinct()[:2])
     if len(matches) > 1:
-        raise ValidationError(f"“{name}” names more than one person: rename one, or add the case "
-                              "in the admin.")
+        raise ValidationError(gettext("“%(name)s” names more than one person: rename one, or add the "
+                                      "case in the admin.") % {"name": name})
     if matches:
         return matches[0]
     person = Person(name=name)
     authorize_save(user, person)
     person.full_clean()
     person.save()
-    result.notes.append(f"new person “{name}”")
+    result.notes.append(gettext("new person “%(name)s”") % {"name": name})
     return person
 
 
@@ -187,9 +192,10 @@ def find_agency(text: str) -> Agency | None:
     matches = list(Agency.objects.filter(
         Q(slug__iexact=text) | Q(name__iexact=text) | Q(acronym__iexact=text))[:2])
     if len(matches) != 1:
-        problem = "is not a known agency (slug, name or acronym)" if not matches else \
-            "matches more than one agency: use its slug"
-        raise ValidationError(f"agency: “{text}” {problem}.")
+        problem = (gettext("agency: “%(text)s” is not a known agency (slug, name or acronym).")
+                   if not matches else
+                   gettext("agency: “%(text)s” matches more than one agency: use its slug."))
+        raise ValidationError(problem % {"text": text})
     return matches[0]
 
 
@@ -199,16 +205,19 @@ def find_motives(text: str) -> list[Motive]:
         try:
             given = json.loads(text)
         except ValueError as error:
-            raise ValidationError(f"motives: not a JSON array ({error}).") from error
+            raise ValidationError(gettext("motives: not a JSON array (%(error)s).")
+                                  % {"error": error}) from error
         if not isinstance(given, list) or not all(isinstance(slug, str) for slug in given):
-            raise ValidationError("motives: a JSON array of motive slugs, e.g. [\"corruption-probe\"].")
+            raise ValidationError(gettext(
+                "motives: a JSON array of motive slugs, e.g. [\"corruption-probe\"]."))
     else:
         given = text.split(LIST_SEPARATOR)
     wanted = [part.strip() for part in given if part.strip()]
     found = {m.slug: m for m in Motive.objects.filter(slug__in=wanted)}
     unknown = [slug for slug in wanted if slug not in found]
     if unknown:
-        raise ValidationError(f"motives: unknown {', '.join(unknown)} (use the motive slugs).")
+        raise ValidationError(gettext("motives: unknown %(slugs)s (use the motive slugs).")
+                              % {"slugs": ", ".join(unknown)})
     return [found[slug] for slug in wanted]
 
 
@@ -229,7 +238,8 @@ def read_citations(text: str) -> list[Cited]:
         try:
             given = json.loads(text)
         except ValueError as error:
-            raise ValidationError(f"citations: not a JSON list ({error}).") from error
+            raise ValidationError(gettext("citations: not a JSON list (%(error)s).")
+                                  % {"error": error}) from error
     else:
         given = []
         for line in text.splitlines():
@@ -239,7 +249,7 @@ def read_citations(text: str) -> list[Cited]:
     citations, problems = [], []
     for n, item in enumerate(given, 1):
         if not isinstance(item, dict) or not isinstance(item.get("source"), str | int):
-            problems.append(f"citation {n} needs a source (its URL or id)")
+            problems.append(gettext("citation %(n)s needs a source (its URL or id)") % {"n": n})
             continue
         ref = item["source"]
         source = (Source.objects.filter(pk=ref).first() if isinstance(ref, int) and 0 < ref < 2**63
@@ -248,17 +258,19 @@ def read_citations(text: str) -> list[Cited]:
                       for key in ("locator", "claim", "quote")}
         cited = Cited(source, (given_text["locator"] or "").strip(), given_text["claim"], given_text["quote"])
         if source is None:
-            what = "id" if isinstance(ref, int) else "URL"
-            problems.append(f"no source has the {what} {ref} (add the source first)")
+            missing = (gettext("no source has the id %(ref)s (add the source first)") if isinstance(ref, int)
+                       else gettext("no source has the URL %(ref)s (add the source first)"))
+            problems.append(missing % {"ref": ref})
         elif cited.claim is not None and cited.claim not in choices.Claim.values:
-            problems.append(f"citation {n}: “{cited.claim}” is not a claim "
-                            f"({', '.join(choices.Claim.values)})")
+            problems.append(gettext("citation %(n)s: “%(claim)s” is not a claim (%(claims)s)")
+                            % {"n": n, "claim": cited.claim, "claims": ", ".join(choices.Claim.values)})
         elif len(cited.locator) > 100 or len(cited.quote or "") > 1000:
-            problems.append(f"citation {n}: a locator has at most 100 characters, a quote 1000")
+            problems.append(gettext("citation %(n)s: a locator has at most 100 characters, a quote 1000")
+                            % {"n": n})
         else:
             citations.append(cited)
     if problems:
-        raise ValidationError(f"citations: {'; '.join(problems)}.")
+        raise ValidationError(gettext("citations: %(problems)s.") % {"problems": "; ".join(problems)})
     return citations
 
 
@@ -268,7 +280,7 @@ def import_row(row: dict, user, result: RowResult) -> None:
     if case_id:
         if parse_id(case_id) is None or not (case := Case.objects.select_for_update()
                                              .filter(pk=parse_id(case_id)).first()):
-            raise ValidationError(f"id: there is no case {case_id}.")
+            raise ValidationError(gettext("id: there is no case %(id)s.") % {"id": case_id})
         result.action = "update"
         before = copy.copy(case)
         authorize_save(user, before, before=before)  # may this user change it at all?
@@ -278,7 +290,7 @@ def import_row(row: dict, user, result: RowResult) -> None:
 
     name = value(row, "person")
     if not name:
-        raise ValidationError("person: a case needs a person.")
+        raise ValidationError(gettext("person: a case needs a person."))
     if "agency" in row:
         try:
             case.agency = find_agency(value(row, "agency"))

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 from django.test import RequestFactory
+from django.utils import translation
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 from rest_framework.request import Request
@@ -216,7 +217,9 @@ def readme(manifest: dict) -> str:
              "CSV file; Datasette opens it as it is), datapackage.json (Frictionless Data Package:",
              "the CSV columns and their types), CHANGES.md (what changed since the previous release)",
              "and manifest.json (every file's size and SHA-256 checksum).",
-             "Columns holding several values are JSON arrays in CSV and SQLite.", ""]
+             "Columns holding several values are JSON arrays in CSV and SQLite.",
+             "Texts written in English and Russian have the English in the column itself and the",
+             "Russian beside it, with _ru added to the name (summary, summary_ru).", ""]
     return "\n".join(lines)
 
 
@@ -226,9 +229,13 @@ def licence_text() -> str:
             f"{licence['url']}\nLegal code: {licence['url']}legalcode\n")
 
 
+@translation.override("en")
 def export(directory, version: str, base_url: str = "http://localhost:8000", previous=None) -> dict:
     """Write the release into directory, with its changes since the release in the folder
-    `previous` (None: a first release); return its manifest (also written as manifest.json)."""
+    `previous` (None: a first release); return its manifest (also written as manifest.json).
+
+    In English whoever asks (a release is one set of files): its dates as written in English
+    and its descriptions; the Russian texts are in their own _ru columns."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     request = anonymous_request(base_url)

@@ -306,3 +306,35 @@ def test_motives_are_a_json_array_and_the_hand_typed_form_still_reads(editor, wo
                        ('["no-such-motive"]', "unknown no-such-motive")]:
         report = csv_io.import_cases(to_csv([good_row(motives=bad)]), editor, dry_run=False)
         assert any(error in message for message in report.rows[0].errors), report
+
+
+def test_the_russian_texts_go_out_and_come_back_beside_the_english(editor, world):
+    row = good_row(summary_ru="Ушёл и выступил публично.", narrative_ru="Подробности.")
+    report = csv_io.import_cases(to_csv([row]), editor, dry_run=False)
+    assert report.ok and report.written, report
+    case = Case.objects.get()
+    assert (case.summary, case.summary_ru, case.narrative_ru) == (
+        "Left and spoke out.", "Ушёл и выступил публично.", "Подробности.")
+    out = io.StringIO()
+    csv_io.export_cases(Case.objects.all(), out)
+    exported = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert exported[0]["summary"] == "Left and spoke out."
+    assert exported[0]["summary_ru"] == "Ушёл и выступил публично."
+    assert exported[0]["narrative_ru"] == "Подробности."
+    # a file written before the Russian columns existed leaves them as they are
+    old = [c for c in csv_io.COLUMNS if not c.endswith("_ru")]
+    again = {**good_row(summary="Changed."), "id": case.pk}
+    report = csv_io.import_cases(to_csv([again], columns=old), editor, dry_run=False)
+    assert report.ok, report
+    case.refresh_from_db()
+    assert (case.summary, case.summary_ru) == ("Changed.", "Ушёл и выступил публично.")
+
+
+def test_import_errors_read_in_russian(editor, world):
+    from django.utils import translation
+
+    with translation.override("ru"):
+        report = csv_io.import_cases(to_csv([good_row(agency="no-such-agency")]), editor, dry_run=True)
+    assert not report.ok
+    message = report.rows[0].errors[0]
+    assert "no-such-agency" in message and "is not a known agency" not in message

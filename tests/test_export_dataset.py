@@ -53,10 +53,23 @@ def test_nothing_private_in_any_file(release):
     assert CONTROL in texts["cases.json"] and CONTROL in texts["cases.csv"]
 
 
+def as_stored(value):
+    """An API record read with ?lang=all as the release holds it: each translated text as its
+    columns (F in English, F_ru), with no `fallback`."""
+    if isinstance(value, list):
+        return [as_stored(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    english = {key[:-3] for key in value if key.endswith("_en") and f"{key[:-3]}_ru" in value}
+    return {key: as_stored(value[f"{key}_en"] if key in english else item)
+            for key, item in value.items()
+            if key != "fallback" and not (key.endswith("_en") and key[:-3] in english)}
+
+
 def test_records_are_the_anonymous_apis(release, api):
     manifest = json.loads((release / "manifest.json").read_text())
     for endpoint in ENDPOINTS:
-        from_api = all_pages(api, f"/api/v1/{endpoint}/", page_size=500)
+        from_api = as_stored(all_pages(api, f"/api/v1/{endpoint}/", page_size=500, lang="all"))
         exported = json.loads((release / f"{endpoint}.json").read_text())
         assert manifest["counts"][endpoint] == len(from_api) > 0, endpoint
         assert exported == from_api, endpoint
@@ -68,3 +81,23 @@ def test_records_are_the_anonymous_apis(release, api):
 def test_bad_base_url_is_a_command_error(db, tmp_path):
     with pytest.raises(CommandError):
         call_command("export_dataset", "--output", str(tmp_path), "--base-url", "not a url")
+
+
+def test_the_russian_texts_are_released_beside_the_english_and_in_english(canary, tmp_path):
+    from django.utils import translation
+
+    case = (Case.objects.public().filter(person__at_risk=False, withholdings=None)
+            .exclude(date_start=None).first())
+    Case.objects.filter(pk=case.pk).update(summary_ru="Краткое изложение для выпуска.")
+    with translation.override("ru"):  # a release made while Russian is active is the same
+        call_command("export_dataset", "--output", str(tmp_path / "r"), "--version", "2026.2",
+                     "--base-url", "http://testserver", stdout=io.StringIO())
+    released = {row["id"]: row for row in json.loads((tmp_path / "r" / "cases.json").read_text())}
+    assert released[case.pk]["summary"] == case.summary
+    assert released[case.pk]["summary_ru"] == "Краткое изложение для выпуска."
+    assert released[case.pk]["date"] == case.date  # as written in English
+    with (tmp_path / "r" / "cases.csv").open(newline="", encoding="utf-8") as file:
+        header = next(csv.reader(file))
+    assert {"summary", "summary_ru", "narrative", "narrative_ru"} <= set(header)
+    assert "fallback" not in header and "summary_en" not in header
+    assert "_ru" in (tmp_path / "r" / "README.txt").read_text()

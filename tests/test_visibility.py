@@ -6,7 +6,8 @@ from defections.models import PersonAlias
 from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory
 
 PARAMS_THAT_REVEAL = ["agency={agency}", "motive={motive}", "destination_country=FR",
-                      "q=Тайный", "q=Secretalias", "verification=reported"]
+                      "q=Тайный", "q=Secretalias", "verification=reported",
+                      "q=засекреченный", "q=Женеве"]  # words of its Russian summary and narrative
 PARAMS_THAT_MAY_SHOW = ["form=geographic", "year_min=2023&year_max=2023", "q=Guarded Person"]
 
 
@@ -14,9 +15,11 @@ PARAMS_THAT_MAY_SHOW = ["form=geographic", "year_min=2023&year_max=2023", "q=Gua
 def at_risk(db):
     agency = AgencyFactory(slug="hidden-agency")
     motive = MotiveFactory(slug="hidden-motive")
-    person = PersonFactory(name="Guarded Person", native_name="Тайный Человек", at_risk=True)
+    person = PersonFactory(name="Guarded Person", native_name="Тайный Человек", at_risk=True,
+                           bio="Hidden biography.", bio_ru="Скрытая биография.")
     PersonAlias.objects.create(person=person, name="Secretalias")
-    case = CaseFactory(person=person, agency=agency, destination_country="FR", date="March 2023")
+    case = CaseFactory(person=person, agency=agency, destination_country="FR", date="March 2023",
+                       summary_ru="Засекреченного офицера вывезли.", narrative_ru="Жил в Женеве.")
     case.motives.add(motive)
     return {"case": case, "agency": agency.slug, "motive": motive.slug}
 
@@ -53,3 +56,22 @@ def test_stats_do_not_count_the_hidden_agency(client, at_risk):
     stats = client.get("/api/v1/stats/").json()
     assert stats["count"] == 1  # form and year are public: the case counts
     assert stats["by_agency"] == []  # its agency is not
+
+
+def test_the_russian_texts_of_an_at_risk_case_are_redacted_as_the_english(client, at_risk):
+    from django.contrib.auth.models import AnonymousUser
+
+    from defections.models import Case
+    from defections.visibility import redact
+
+    anonymous = AnonymousUser()
+    case = redact(Case.objects.visible_to(anonymous).get(pk=at_risk["case"].pk), anonymous)
+    assert (case.summary, case.summary_ru, case.narrative_ru) == ("", "", "")
+    assert (case.person.bio, case.person.bio_ru) == ("", "")
+    for url in [at_risk["case"].get_absolute_url(), at_risk["case"].person.get_absolute_url()]:
+        for page in [url, "/ru" + url]:
+            text = client.get(page).content.decode()
+            for word in ["Засекреченного", "Женеве", "Скрытая биография", "Hidden biography"]:
+                assert word not in text, (page, word)
+    answer = client.get(f"/api/v1/people/{at_risk['case'].person_id}/?lang=all").content.decode()
+    assert "Скрытая" not in answer and "Hidden biography" not in answer

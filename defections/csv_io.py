@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext
 
 from defections import choices
@@ -75,7 +76,10 @@ def case_row(case) -> dict:
     }
 
 
+@translation.override("en")
 def export_cases(queryset, out) -> None:
+    """The same file whoever exports it: dates as written in English (the import reads both
+    languages), the Russian texts in their own columns."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     for case in queryset.select_related("person", "agency").prefetch_related(

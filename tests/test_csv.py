@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from defections import csv_io, csv_safe
 from defections.models import Case, Citation, Person
@@ -316,8 +317,10 @@ def test_the_russian_texts_go_out_and_come_back_beside_the_english(editor, world
     assert (case.summary, case.summary_ru, case.narrative_ru) == (
         "Left and spoke out.", "Ушёл и выступил публично.", "Подробности.")
     out = io.StringIO()
-    csv_io.export_cases(Case.objects.all(), out)
+    with translation.override("ru"):  # from /ru/admin/: the same file
+        csv_io.export_cases(Case.objects.all(), out)
     exported = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert exported[0]["date"] == "April 2022"
     assert exported[0]["summary"] == "Left and spoke out."
     assert exported[0]["summary_ru"] == "Ушёл и выступил публично."
     assert exported[0]["narrative_ru"] == "Подробности."
@@ -331,8 +334,6 @@ def test_the_russian_texts_go_out_and_come_back_beside_the_english(editor, world
 
 
 def test_import_errors_read_in_russian(editor, world):
-    from django.utils import translation
-
     with translation.override("ru"):
         report = csv_io.import_cases(to_csv([good_row(agency="no-such-agency")]), editor, dry_run=True)
     assert not report.ok

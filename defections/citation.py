@@ -5,7 +5,9 @@ The item is built only from what the public is shown: a case must come through t
 and year alone, and a withheld date is not in its title. The author is the publisher, as
 an institution; the version is the latest release's. BibTeX values are LaTeX-escaped
 (specials and braces) with UTF-8 left as it is, which biber and bibtexparser read; every
-value is one line (RIS allows no line breaks inside a value).
+value is one line (RIS allows no line breaks inside a value). A citation is written in the
+reader's language (the page's: /ru/… cites in Russian), the record's text in it or marked
+as the other's.
 """
 
 import json
@@ -13,11 +15,14 @@ import re
 from datetime import date, datetime
 
 from django.db.models import OuterRef, Subquery
+from django.utils import dateformat
+from django.utils.translation import gettext as _
 
-from defections import publisher, releases
+from defections import languages, publisher, releases
 from defections.models import CaseEvent
+from defections.names import display_name
 
-LANGUAGE = "en"
+BIBTEX_LANGUAGES = {"en": "english", "ru": "russian"}  # biblatex's (babel's) names
 # CSL type -> (RIS type, BibTeX entry type). A case is a record in a database (CSL
 # "entry"), a release a dataset; BibTeX's @misc is the type both BibTeX and biblatex read
 # with a URL, a version and an access date.
@@ -55,6 +60,10 @@ def _item(**fields) -> dict:
     return item
 
 
+def licence_label() -> str:
+    return _("Licence:")
+
+
 def licence_text(licence: dict) -> str:
     return f"{licence['title']} ({licence['url']})"
 
@@ -62,11 +71,13 @@ def licence_text(licence: dict) -> str:
 def case_title(case) -> str:
     """What the case page's heading says: the shown name, the form and the shown date."""
     when = f", {case.date}" if case.date else ""
-    return f"{case.person.name}: {case.get_form_display().lower()} defection{when}"
+    return _("%(name)s: %(form)s defection") % {
+        "name": display_name(case.person), "form": case.get_form_display().lower()} + when
 
 
 def long_date(day) -> str:
-    return f"{day.day} {day:%B %Y}"
+    """"22 June 1941", "22 июня 1941"."""
+    return dateformat.format(day, _("j F Y"))
 
 
 def shown_dates(case) -> tuple:
@@ -81,13 +92,15 @@ def for_case(case, url: str, accessed: date) -> dict:
     """The CSL item of a case as its reader was shown it (case: already redacted)."""
     name = publisher.publisher()["name"]
     issued, changed = shown_dates(case)
-    note = f"Record {case.pk}" + (f"; last changed {long_date(changed)}" if changed else "")
+    note = _("Record %(id)s") % {"id": case.pk} + (
+        _("; last changed %(day)s") % {"day": long_date(changed)} if changed else "")
+    summary = "" if getattr(case, "redacted", False) else languages.text(case, "summary")
     return _item(
         id=f"defection-case-{case.pk}", type="entry", title=case_title(case),
-        author=[{"literal": name}], publisher=name, container_title=publisher.TITLE,
+        author=[{"literal": name}], publisher=name, container_title=_(publisher.TITLE),
         version=latest_version(), issued=parts(issued) if issued else None,
         accessed=parts(accessed), URL=url, number=str(case.pk), note=note,
-        abstract="" if getattr(case, "redacted", False) else case.summary, language=LANGUAGE,
+        abstract=str(summary), language=languages.current(),
         license=licence_text(publisher.DATA_LICENCE))
 
 
@@ -101,9 +114,10 @@ def for_release(manifest: dict) -> dict:
     version = manifest["version"]
     return _item(
         id=f"defection-dataset-{version}", type="dataset",
-        title=manifest.get("title") or publisher.TITLE, author=[{"literal": name}],
+        title=manifest.get("title") or _(publisher.TITLE), author=[{"literal": name}],
         publisher=name, version=version, issued=parts(created), URL=url,
-        note=f"Release {version}", language=LANGUAGE, license=licence_text(licence))
+        note=_("Release %(version)s") % {"version": version}, language=languages.current(),
+        license=licence_text(licence))
 
 
 # --- the formats --------------------------------------------------------------------------
@@ -134,7 +148,7 @@ def bibtex(item: dict) -> str:
     fields = [
         ("author", "{" + latex(item["author"][0]["literal"]) + "}"),
         ("title", "{" + latex(item["title"]) + "}"),
-        ("howpublished", latex(item.get("container-title", "Dataset"))),
+        ("howpublished", latex(item.get("container-title", _("Dataset")))),
         ("publisher", latex(item["publisher"])),
         ("year", str(issued.year) if issued else None),
         ("date", issued.isoformat() if issued else None),
@@ -142,8 +156,8 @@ def bibtex(item: dict) -> str:
         ("url", item.get("URL")),  # verbatim in biblatex and the url package
         ("urldate", accessed.isoformat() if accessed else None),
         ("abstract", latex(item.get("abstract", ""))),
-        ("note", latex(f"{item['note']}. Licence: {item['license']}")),
-        ("language", "english"),
+        ("note", latex(f"{item['note']}. {licence_label()} {item['license']}")),
+        ("language", BIBTEX_LANGUAGES.get(item.get("language"), "english")),
     ]
     body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields if value)
     return f"@{kind}{{{item['id']},\n{body}\n}}\n"
@@ -167,7 +181,7 @@ def ris(item: dict) -> str:
         ("Y2", f"{accessed:%Y/%m/%d}" if accessed else None),
         ("AB", item.get("abstract")),
         ("N1", item["note"]),
-        ("N1", f"Licence: {item['license']}"),
+        ("N1", f"{licence_label()} {item['license']}"),
         ("LA", item.get("language")),
     ]
     body = "".join(f"{tag}  - {one_line(value)}\r\n" for tag, value in lines if value)
@@ -188,10 +202,11 @@ def text(item: dict, changed=None) -> str:
     """The citation as a sentence, up to the URL (the page adds the link and access date)."""
     issued = _day(item.get("issued"))
     bits = [f"{item['author'][0]['literal']}. “{item['title']}.” {item.get('container-title', '')}".strip(),
-            f"record {item['number']}" if "number" in item else None,
-            f"version {item['version']}" if "version" in item else None]
-    dates = "; ".join(d for d in [f"first published {long_date(issued)}" if issued else None,
-                                  f"last changed {long_date(changed)}" if changed else None] if d)
+            _("record %(id)s") % {"id": item["number"]} if "number" in item else None,
+            _("version %(version)s") % {"version": item["version"]} if "version" in item else None]
+    dates = "; ".join(d for d in [
+        _("first published %(day)s") % {"day": long_date(issued)} if issued else None,
+        _("last changed %(day)s") % {"day": long_date(changed)} if changed else None] if d)
     sentence = ", ".join(b for b in bits if b) + "."
     return f"{sentence} {dates[:1].upper()}{dates[1:]}." if dates else sentence
 

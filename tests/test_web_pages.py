@@ -105,9 +105,9 @@ def test_about_is_generated_from_the_codebook(client, seeded):
                  choices.ResponseKind, choices.AgencyKind, choices.SourceKind, choices.Reliability,
                  choices.Claim, Precision]:
         for value, definition in enum.definitions.items():
-            assert definition in html, (enum, value)
-    assert "<code>form=geographic</code>" in html
-    assert "<code>motive=corruption-probe</code>" in html
+            assert str(definition) in html, (enum, value)
+    assert '<code lang="en">form=geographic</code>' in html  # the same on the Russian page
+    assert '<code lang="en">motive=corruption-probe</code>' in html
 
 
 def test_pages_have_landmarks_and_labels(client, seeded):

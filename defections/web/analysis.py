@@ -3,8 +3,9 @@ string as /cases/, with its chart and its method."""
 
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from defections import analysis, stats
+from defections import analysis, languages, stats
 from defections.choices import Form
 from defections.filtersets import CaseFilterSet
 from defections.models import Case
@@ -22,16 +23,20 @@ def analysis_page(request):
     cases, active = analysis.selected(filterset)  # the valid filters: the others are reported
     spans = stats.year_spans(cases)  # one scan for the test and its chart
     result = analysis.of_filterset(filterset, spans=spans)
+    periods = list(filterset.form.fields["period"].queryset)
+    names = {period.slug: languages.text(period, "name") for period in periods}
+    for period in result.periods:  # named in the page's language
+        period["name"] = names.get(period["slug"], period["name"])
     params = [(name, value) for name, values in sorted(data.lists()) if name in filterset.filters
               for value in values]
     chart = timeline.build(stats.by_year_and_form(cases, result.first, result.last, spans),
-                           filterset.form.fields["period"].queryset, reverse("case-list"), params,
+                           periods, reverse("case-list"), params,
                            undated=result.undated, first=result.first, last=result.last)
     query = data.urlencode()
     others = data.copy()
     others.pop("form", None)  # a form's row links to the same filters with that form alone
     others = others.urlencode()
-    forms = [{"label": "All forms", "result": result.overall, "value": ""}] + [
+    forms = [{"label": _("All forms"), "result": result.overall, "value": ""}] + [
         {"label": form.label, "result": result.by_form[form.value], "value": form.value}
         for form in Form]
     return render(request, "analysis.html", {

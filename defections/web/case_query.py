@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
-from defections import facets
+from defections import facets, languages
 from defections.filtersets import CaseFilterSet
 from defections.models import Case
 
@@ -46,7 +47,8 @@ class CaseSelection:
                          for name, messages in self.filterset.form.errors.items())
 
     def title(self) -> str:
-        """What the filters in use select, in a few words: "Cases: Geographic, FSB, 2022–2026"."""
+        """What the filters in use select, in a few words: "Cases: Geographic, FSB, 2022–2026"
+        (in the page's language)."""
         words, fields = [], self.filterset.form.fields
         low, high = self.active.get("year_min"), self.active.get("year_max")
         for name, value in self.active.items():
@@ -56,18 +58,19 @@ class CaseSelection:
                 words.append(f"“{value}”")
             elif name in ("year_min", "year_max"):
                 words.append(f"{low}–{high}" if low is not None and high is not None
-                             else f"from {low}" if high is None else f"to {high}")
+                             else _("from %(year)s") % {"year": low} if high is None
+                             else _("to %(year)s") % {"year": high})
             elif isinstance(value, QuerySet | list):  # agencies, periods, motives; coded values
                 words += [label(fields[name], v) for v in value]
             else:
                 words.append(f"{fields[name].label or name}: {value}")
-        return "Cases: " + ", ".join(words) if words else "Cases"
+        return _("Cases: %(filters)s") % {"filters": ", ".join(words)} if words else _("Cases")
 
 
 def label(field, value) -> str:
     """An agency by its acronym, a period or motive by its name, a coded value by its label."""
     if isinstance(value, Model):
-        return getattr(value, "acronym", "") or value.name
+        return getattr(value, "acronym", "") or languages.text(value, "name")
     return str(dict(getattr(field, "choices", ())).get(value, value))
 
 

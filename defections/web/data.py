@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from defections import publisher, releases
@@ -22,6 +23,24 @@ from defections import publisher, releases
 MAX_AGE = 300
 # json.dumps in a <script> block: nothing in it may close the block or open a comment.
 SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+# A release's tables (defections/dataset.py) as the page names them, in the page's language.
+TABLE_NAMES = {"cases": pgettext_lazy("release table", "cases"),
+               "people": pgettext_lazy("release table", "people"),
+               "agencies": pgettext_lazy("release table", "agencies"),
+               "sources": pgettext_lazy("release table", "sources"),
+               "periods": pgettext_lazy("release table", "periods"),
+               "affiliations": pgettext_lazy("release table", "affiliations")}
+
+
+def counted(table: str, n: int) -> str:
+    """"12 cases": a table's record count, in the page's language."""
+    forms = {"cases": ngettext("%(n)s case", "%(n)s cases", n),
+             "people": ngettext("%(n)s person", "%(n)s people", n),
+             "agencies": ngettext("%(n)s agency", "%(n)s agencies", n),
+             "sources": ngettext("%(n)s source", "%(n)s sources", n),
+             "periods": ngettext("%(n)s period", "%(n)s periods", n),
+             "affiliations": ngettext("%(n)s affiliation", "%(n)s affiliations", n)}
+    return forms[table] % {"n": n} if table in forms else f"{n} {table}"
 
 
 def json_ld(request, release: dict) -> str:
@@ -60,8 +79,9 @@ def data_list(request):
         release["withdrawn"] = releases.withdrawn(release)
         release["published"] = parse_datetime(release["created_at"])
         release["changed_tables"] = [
-            {"table": table, **{kind: len(ids) for kind, ids in change.items()}}
+            {"table": TABLE_NAMES.get(table, table), **{kind: len(ids) for kind, ids in change.items()}}
             for table, change in release["changes"].items() if any(change.values())]
+        release["counted"] = [counted(table, n) for table, n in release["counts"].items()]
     served = [release for release in listed if not release["withdrawn"]]
     return render(request, "data/list.html", {
         "releases": listed,
@@ -73,11 +93,11 @@ def data_list(request):
 def release_file(request, version, filename):
     found = releases.served(version, filename)
     if found is None:
-        raise Http404("No such file in this release.")
+        raise Http404(gettext("No such file in this release."))
     path, media_type = found
     if filename != releases.MANIFEST and releases.withdrawn(releases.load(version)):
-        return HttpResponse("This release is withdrawn: something it shows has since been kept from the "
-                            "public. Download a later release from /data/.\n",
+        return HttpResponse(gettext("This release is withdrawn: something it shows has since been kept "
+                                    "from the public. Download a later release from /data/.") + "\n",
                             status=410, content_type="text/plain; charset=utf-8")
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"

@@ -14,9 +14,12 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from defections import publisher, visibility
+from defections import languages, publisher, visibility
 from defections.web.case_query import PAGING, select_cases
+from defections.web.pages import person_name
 from defections.web.views import cached_page
 
 ENTRIES = 50
@@ -31,14 +34,15 @@ def case_feed(request):
     selection = select_cases(request)
     if not selection.valid:
         # Escaped, though plain text: a message may echo the value given.
-        return HttpResponse(f"Invalid filter values:\n{escape(selection.errors())}\n", status=400,
+        heading = _("Invalid filter values:")
+        return HttpResponse(f"{heading}\n{escape(selection.errors())}\n", status=400,
                             content_type="text/plain; charset=utf-8")
     return CaseFeed(selection, request.user)(request)
 
 
 class CaseFeed(Feed):
     feed_type = Atom1Feed
-    subtitle = "Cases newly published or changed, newest change first."
+    subtitle = gettext_lazy("Cases newly published or changed, newest change first.")
 
     def __init__(self, selection, user):
         super().__init__()
@@ -65,7 +69,7 @@ class CaseFeed(Feed):
         return publisher.publisher()["url"] or None
 
     def feed_copyright(self):
-        return f"{publisher.DATA_LICENCE['name']} ({publisher.DATA_LICENCE['url']})"
+        return f"{_(publisher.DATA_LICENCE['name'])} ({publisher.DATA_LICENCE['url']})"
 
     def items(self, selection):
         ordering = selection.filterset.filters["ordering"]
@@ -76,12 +80,14 @@ class CaseFeed(Feed):
 
     def item_title(self, case):
         """What the list's row shows (cases/_row.html): name, form, date, agency."""
-        when = "date withheld" if "date" in getattr(case, "withheld", ()) else case.date or "date unknown"
-        agency = f" · {case.agency.acronym or case.agency.name}" if case.agency else ""
-        return text(f"{case.person.name}: {case.get_form_display()}, {when}{agency}")
+        withheld = "date" in getattr(case, "withheld", ())
+        when = _("date withheld") if withheld else case.date or _("date unknown")
+        agency = f" · {case.agency.acronym or languages.text(case.agency, 'name')}" if case.agency else ""
+        return text(f"{person_name(case.person)}: {case.get_form_display()}, {when}{agency}")
 
     def item_description(self, case):
-        return escape(text(case.summary))  # an Atom summary of type html: the text, escaped
+        # an Atom summary of type html: the text in the feed's language (else the other), escaped
+        return escape(text(languages.text(case, "summary")))
 
     def item_updateddate(self, case):
         return case.updated_at

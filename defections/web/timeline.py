@@ -6,7 +6,10 @@ so that it needs no JavaScript and follows whatever filters made the queryset.
 
 from urllib.parse import urlencode
 
-from defections import withholding
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from defections import languages, withholding
 from defections.analysis import WINDOW_START, years_of
 from defections.choices import Form
 
@@ -74,12 +77,13 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=(), undated=N
                                  "x": x + (step - bar_w) / 2, "y": y, "w": bar_w, "h": h})
         parts = ", ".join(f"{s['n']} {s['label'].lower()}" for s in segments)
         spanning = row.get("spanning", 0)
+        cases = ngettext("%(n)s case", "%(n)s cases", row["total"]) % {"n": row["total"]}
         bars.append({"year": row["year"], "total": row["total"], "segments": segments,
                      "counts": [row[f] for f in Form.values], "spanning": spanning,
                      "href": year_link(base, params, row["year"]),
-                     "label": f"{row['year']}: {row['total']} case{'s' if row['total'] != 1 else ''}"
-                              f" ({parts})"
-                              + (f", {spanning} of them dated to several years" if spanning else ""),
+                     "label": f"{row['year']}: {cases} ({parts})"
+                              + (_(", %(n)s of them dated to several years") % {"n": spanning}
+                                 if spanning else ""),
                      "hit_x": x, "hit_w": step})
 
     shaded, row_ends = [], [-1e9] * LABEL_ROWS
@@ -92,12 +96,13 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=(), undated=N
             continue
         x = LEFT + (start - first) * step
         w = (end - start + 1) * step
-        text_w = len(period.name) * CHAR_WIDTH
+        name = languages.text(period, "name")
+        text_w = len(name) * CHAR_WIDTH
         anchor, tx = ("end", x + w) if x + text_w > WIDTH - RIGHT else ("start", x)
         left = tx - text_w if anchor == "end" else tx
         row = next((i for i, end_x in enumerate(row_ends) if left > end_x + 8), LABEL_ROWS - 1)
         row_ends[row] = left + text_w
-        shaded.append({"name": period.name, "slug": period.slug, "x": x, "w": w,
+        shaded.append({"name": name, "slug": period.slug, "x": x, "w": w,
                        "y": TOP - 4, "h": plot_h + 4, "tx": tx, "ty": 14 + row * 14,
                        "anchor": anchor,
                        "dates": f"{period.start.year}–{period.end.year if period.end else ''}"})
@@ -108,10 +113,12 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=(), undated=N
     gridlines = [{"y": TOP + plot_h - v * scale, "value": v} for v in range(0, top + 1, grid_step)]
 
     busiest = max(rows, key=lambda r: r["total"], default=None)
-    desc = (f"Stacked bars of the cases in each year from {first} to {last}, by form "
-            "(articulated, final, geographic); a case dated to several years is in each of them"
-            + (f"; the most in {busiest['year']} ({busiest['total']})" if busiest else "")
-            + ". Shaded bands mark the periods of instability: "
+    desc = (_("Stacked bars of the cases in each year from %(first)s to %(last)s, by form "
+              "(articulated, final, geographic); a case dated to several years is in each of them")
+            % {"first": first, "last": last}
+            + (_("; the most in %(year)s (%(n)s)") % {"year": busiest["year"], "n": busiest["total"]}
+               if busiest else "")
+            + _(". Shaded bands mark the periods of instability: ")
             + "; ".join(f"{p['name']} ({p['dates']})" for p in shaded) + ".")
     return {"width": WIDTH, "height": HEIGHT, "bars": bars, "periods": shaded, "ticks": ticks,
             "gridlines": gridlines, "axis_y": TOP + plot_h, "left": LEFT, "right": WIDTH - RIGHT,

@@ -5,7 +5,9 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       var text = document.getElementById(button.dataset.copy).innerText;
-      navigator.clipboard.writeText(text).then(function () { button.textContent = "Copied"; });
+      navigator.clipboard.writeText(text).then(function () {
+        button.textContent = button.dataset.copied || "Copied";
+      });
     });
   });
 })();

@@ -23,7 +23,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from defections import changes, choices, field_names, invariants
+from defections import changes, choices, field_names, invariants, languages
 from defections.choices import help_text
 from defections.dates import Precision, check_interval, format_partial_date, parse_partial_date
 
@@ -165,7 +165,7 @@ class Motive(models.Model):
         triggers = [changes.MOTIVE_MARKS]
 
     def __str__(self):
-        return self.name
+        return str(languages.text(self, "name"))  # in the reader's language
 
 
 @tracked()
@@ -202,7 +202,7 @@ class Period(models.Model):
         triggers = [invariants.periods_place_cases, changes.PERIOD_MARKS]
 
     def __str__(self):
-        return self.name
+        return str(languages.text(self, "name"))  # in the reader's language
 
     def clean(self):
         # Said here too, so that the overlap check never sees a backwards range.
@@ -423,7 +423,10 @@ class Agency(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+        name = languages.text(self, "name")  # in the reader's language
+        if name.lang == languages.DEFAULT and self.acronym:
+            return f"{name} ({self.acronym})"
+        return str(name)  # a Russian name carries its own acronym (МГБ)
 
     def get_absolute_url(self):
         return reverse("agency-detail", args=[self.pk])

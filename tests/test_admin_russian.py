@@ -87,16 +87,40 @@ ADMIN_PAGES = [f"{model}/{view}" for model in ["case", "person", "agency", "peri
                for view in ["add/", ""]]
 
 
+def english_labels(tree) -> list[str]:
+    """Labels, headings, help, column heads, buttons and tools of an admin page with no Russian
+    (not the records' own names: an option's label, the object's title)."""
+    texts = [" ".join(node.text_content().split()) for node in tree.xpath(
+        '//label[not(.//input)] | //div[contains(@class, "help")] | //fieldset/h2 | //thead//th | //h1'
+        ' | //div[@id="changelist-filter"]//h3 | //ul[contains(@class, "object-tools")]//a'
+        ' | //div[contains(@class, "submit-row")]//a')]
+    texts += tree.xpath('//input[@type="submit"]/@value')
+    return [text for text in texts if text and not CYRILLIC.search(text) and not text.isdigit()]
+
+
 @pytest.mark.parametrize("path", ADMIN_PAGES)
 def test_every_label_heading_and_help_is_russian(client, editor, path):
     CaseFactory(status="draft", summary="A summary.")
     tree = page(client, f"/ru/admin/defections/{path}")
-    texts = [" ".join(node.text_content().split()) for node in tree.xpath(
-        '//label | //div[contains(@class, "help")] | //fieldset/h2 | //thead//th | //h1'
-        ' | //div[@id="changelist-filter"]//h3 | //ul[contains(@class, "object-tools")]//a')]
-    english = [text for text in texts if text and not CYRILLIC.search(text)
-               and not text.isdigit()]
-    assert not english, f"English on /ru/admin/defections/{path}: {english}"
+    assert not english_labels(tree), f"English on /ru/admin/defections/{path}"
+
+
+def test_every_change_history_and_tool_page_is_russian(client, editor, seeded):
+    from defections import models
+
+    models.Account.objects.create(case=models.Case.objects.first(), claim="general", holder="official",
+                                  statement="The ministry says he resigned.")
+    models.Affiliation.objects.create(person=models.Person.objects.first(),
+                                      agency=models.Agency.objects.first(), role="Attaché")
+    paths = ["/ru/admin/defections/case/import/"]
+    for model in [models.Case, models.Person, models.Agency, models.Period, models.Motive,
+                  models.Response, models.Account, models.Citation, models.Source,
+                  models.Affiliation, models.PersonAlias]:
+        pk = model.objects.order_by("pk").values_list("pk", flat=True).first()
+        name = model._meta.model_name
+        paths += [f"/ru/admin/defections/{name}/{pk}/change/", f"/ru/admin/defections/{name}/{pk}/history/"]
+    found = {path: english_labels(page(client, path)) for path in paths}
+    assert not {path: texts for path, texts in found.items() if texts}
 
 
 def test_the_index_and_the_app_are_russian(client, editor):

@@ -11,7 +11,7 @@ from django.utils.text import camel_case_to_spaces
 from lxml import html
 
 from defections import languages
-from defections.models import Case, Citation
+from defections.models import Case, Citation, Person
 from tests.factories import CaseFactory, SourceFactory
 from tests.test_admin_support import case_post, make_user
 
@@ -182,3 +182,16 @@ def test_the_history_reads_in_russian(client, editor):
     diff = [tuple(cell.text_content() for cell in row) for row in rows]
     assert ("краткое изложение (по-русски)", "—", "→", "Краткое изложение случая.") in diff
     assert "Восстановить эту версию" in text
+
+
+def test_a_new_person_is_saved_with_both_bios_and_a_russian_message(client, editor):
+    from tests.test_admin import person_post
+
+    response = client.post("/ru/admin/defections/person/add/", person_post(
+        name="Ilya Remeslo", native_name="Илья Ремесло", bio="A lawyer.", bio_ru="Юрист.",
+        save_anyway="on"), follow=True)
+    assert "Запись «Ilya Remeslo» (лицо) успешно добавлена." in messages_of(response)
+    person = Person.objects.get(name="Ilya Remeslo")
+    assert (person.bio, person.bio_ru) == ("A lawyer.", "Юрист.")
+    duplicate = client.post("/ru/admin/defections/person/add/", person_post(name="Ilja Remeslo"))
+    assert "Возможные дубликаты" in duplicate.content.decode()

@@ -23,6 +23,15 @@ from defections.models import Account, Agency, Case, Motive, Period, Person, Res
 from defections.search import matching_people, search_cases
 
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
+# The orderings' labels, in a context of their own ("Name" here means "by name").
+BY = {
+    "date": pgettext_lazy("ordering", "Date"),
+    "-date": pgettext_lazy("ordering", "Date (descending)"),
+    "name": pgettext_lazy("ordering", "Name"),
+    "-name": pgettext_lazy("ordering", "Name (descending)"),
+    "updated": pgettext_lazy("ordering", "Updated"),
+    "-updated": pgettext_lazy("ordering", "Updated (descending)"),
+}
 # A search longer than this is no search: refused at once (a 30 KB one took seconds a page).
 Q_MAX_LENGTH = 200
 
@@ -163,9 +172,8 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
                   "person at risk have no public change time and never match."))
     ordering = StableOrderingFilter(
         fields=(("date_start", "date"), ("person__name", "name"), ("updated_at", "updated")),
-        field_labels={"date_start": _("Date"), "-date": _("Date (descending)"),
-                      "person__name": _("Name"), "-name": _("Name (descending)"),
-                      "updated_at": _("Updated"), "-updated": _("Updated (descending)")},
+        field_labels={"date_start": BY["date"], "-date": BY["-date"], "person__name": BY["name"],
+                      "-name": BY["-name"], "updated_at": BY["updated"], "-updated": BY["-updated"]},
         label=_("Ordering"),
         help_text=_("date, name or updated; a leading minus reverses. "
                   "Default: by date, or by relevance when searching. A case of a person at "
@@ -226,9 +234,8 @@ class PersonFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label=_("Search"), max_length=Q_MAX_LENGTH)
     updated_after = ChangedSinceFilter(label=_("Changed since"))
     ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated")),
-                                    field_labels={"name": _("Name"), "-name": _("Name (descending)"),
-                                                  "updated_at": _("Updated"),
-                                                  "-updated": _("Updated (descending)")},
+                                    field_labels={"name": BY["name"], "-name": BY["-name"],
+                                                  "updated_at": BY["updated"], "-updated": BY["-updated"]},
                                     label=_("Ordering"))
 
     class Meta:

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from defections import changes
@@ -29,7 +29,7 @@ class WithheldField(models.TextChoices):
     COUNTRY_FROM = "country_from", _("Country left")
     DESTINATION_COUNTRY = "destination_country", _("Destination")
     NARRATIVE = "narrative", _("Narrative")
-    NATIVE_NAME = "native_name", _("Native name")
+    NATIVE_NAME = "native_name", pgettext_lazy("person", "Native name")
     BIRTH = "birth", _("Birth")
     DEATH = "death", _("Death")
     BIO = "bio", _("Biography")

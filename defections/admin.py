@@ -725,10 +725,11 @@ class AffiliationAdmin(HistoryMixin, DoorAdmin):
 
 @admin.register(models.Agency)
 class AgencyAdmin(HistoryMixin, DoorAdmin):
-    list_display = ["name", "acronym", "kind", "parent", "predecessor", "active_from", "active_until"]
+    list_display = ["name", "name_ru", "acronym", "kind", "parent", "predecessor", "active_from",
+                    "active_until"]
     list_filter = ["kind"]
     list_select_related = ["parent", "predecessor"]
-    search_fields = ["name", "acronym", "native_name", "slug"]
+    search_fields = ["name", "name_ru", "acronym", "native_name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent", "predecessor"]
     readonly_fields = ["successors_list"]
@@ -787,7 +788,7 @@ class SourceAdmin(HistoryMixin, DoorAdmin):
 
 @admin.register(models.Motive)
 class MotiveAdmin(DoorAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "name_ru", "slug"]
     search_fields = ["name", "name_ru", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["slug", languages.columns("name"), languages.columns("description")]
@@ -795,7 +796,7 @@ class MotiveAdmin(DoorAdmin):
 
 @admin.register(models.Period)
 class PeriodAdmin(DoorAdmin):
-    list_display = ["name", "start", "end"]
+    list_display = ["name", "name_ru", "start", "end"]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["slug", languages.columns("name"), ("start", "end"), languages.columns("description")]
 

@@ -20,6 +20,7 @@ from django.db.models import F, Func, Q, Value
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -473,7 +474,8 @@ class Affiliation(Dated):
         constraints = partial_date_constraints("affiliation")
 
     def __str__(self):
-        return f"{self.person}: {self.role or 'member'}, {self.agency}"
+        role = self.role or gettext("member")
+        return f"{self.person}: {role}, {self.agency}"
 
 
 # --- sources ------------------------------------------------------------------------------

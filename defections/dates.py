@@ -91,14 +91,17 @@ def _either(*written: str) -> str:
 
 class DateForm(NamedTuple):
     """One way of writing a date: examples (alternatives joined by " or "), and what they are
-    stored as, in words; both in the reader's language (lazy)."""
+    stored as, in words; both in the reader's language (lazy). `examples` are the alternatives."""
 
     written: str
     stored: str
+    examples: tuple[str, ...] = ()
 
     @property
     def lang(self) -> str:
-        return "ru" if re.search(r"[а-яё]", str(self.written), re.IGNORECASE) else "en"
+        """The language the examples are written in (not the "or" between them)."""
+        sample = self.examples[0] if self.examples else str(self.written)
+        return "ru" if re.search(r"[а-яё]", sample, re.IGNORECASE) else "en"
 
 
 # A day written out in the reader's language ("1 March 2026", "1 марта 2026"), when shown.
@@ -109,7 +112,7 @@ def _form(written: tuple[str, ...], stored, start: date, end: date | None = None
     """A row of ACCEPTED: stored is a message naming the interval's {start} and {end}."""
     return DateForm(lazy(_either, str)(*written),
                     format_lazy(stored, start=_long(start), end=_long(end) if end else "",
-                                years=CIRCA_YEARS))
+                                years=CIRCA_YEARS), written)
 
 
 _DAY = _("the day, {start}")

@@ -370,6 +370,8 @@ def test_the_table_of_date_forms_in_russian(frozen):
                 for day in [parsed.start, parsed.end]:
                     if day != TODAY:
                         assert format_partial_date(day, day, "day") in str(row.stored), (example, row.stored)
+        assert [row.lang for row in ACCEPTED].count("en") == 17  # not Russian for its "или"
     assert "июнь 1941 или июня 1941" in html
+    assert '>24 February 2022 или February 24, 2022' in html and 'lang="ru">24 February' not in html
     assert "день, 22 июня 1941" in html
     assert "the day" not in html and " or " not in html

@@ -349,7 +349,7 @@ def test_errors_in_russian(frozen):
             assert words in excinfo.value.messages[0], excinfo.value.messages[0]
             assert not re.search(r"\b(?:date|before|after|the)\b", excinfo.value.messages[0])
         assert Precision.CIRCA.label == "Приблизительно"
-        assert "2 года" in str(Precision.definitions["circa"])
+        assert "в пределах 2 лет" in str(Precision.definitions["circa"])
 
 
 def test_russian_examples_are_read():

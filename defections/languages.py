@@ -64,6 +64,9 @@ class Text(str):
         text.lang, text.fallback = lang, fallback
         return text
 
+    def __reduce__(self):  # kept in the cache whole, its language and fallback with it
+        return Text, (str(self), self.lang, self.fallback)
+
 
 def text(record, field: str, lang: str | None = None) -> Text:
     """record's field in lang (the current language by default), else in the other language."""

@@ -238,3 +238,13 @@ def test_english_stays_where_it_was(client, seeded):
         html = response.content.decode()
         assert '<html lang="en">' in html
         assert "Cases" in shown_text(html, "en")
+
+
+def test_a_record_text_keeps_its_language_in_the_cache():
+    """A cached page part may hold a record's text: unpickled, it still says what it is."""
+    import pickle
+
+    from defections.languages import Text
+
+    kept = pickle.loads(pickle.dumps(Text("Шпион", "ru", True)))
+    assert (kept, kept.lang, kept.fallback, type(kept)) == ("Шпион", "ru", True, Text)

@@ -56,11 +56,30 @@ def perm(opts, action: str) -> str:
     return f"{opts.app_label}.{get_permission_codename(action, opts)}"
 
 
+# The texts written in both languages, by model: each English column is edited beside its
+# Russian one (on one row of the form), in text boxes narrow enough to sit side by side.
+BILINGUAL = {model: {column for field in fields for column in languages.columns(field)}
+             for model, fields in languages.TRANSLATED.items()}
+
+
+def bilingual(db_field, formfield):
+    if (formfield is not None and isinstance(formfield.widget, forms.Textarea)
+            and db_field.name in BILINGUAL.get(db_field.model.__name__, ())):
+        formfield.widget.attrs["class"] = f"{formfield.widget.attrs.get('class', '')} bilingual".strip()
+    return formfield
+
+
 class DoorAdmin(admin.ModelAdmin):
     """Change and delete are asked of the door (defections/permissions.py) with the object;
     saves and deletes are asked again as they happen, whatever page or action made them."""
 
     form = DoorForm
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return bilingual(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm(perm(self.opts, "change"), obj)
@@ -109,6 +128,9 @@ class DoorInline:
 
     form = DoorForm
     formset = DoorFormSet
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return bilingual(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def parent_allows(self, request, obj):
         return obj is None or request.user.has_perm(perm(obj._meta, "change"), obj)

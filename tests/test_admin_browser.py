@@ -92,6 +92,8 @@ def test_an_editor_writes_a_russian_summary_in_the_russian_admin(page):
     row = page.locator(".form-row.field-summary")
     assert row.locator("label[for=id_summary]").inner_text().startswith("Краткое изложение")
     assert row.locator("label[for=id_summary_ru]").inner_text().startswith("Краткое изложение (по-русски)")
+    english, russian = (box.bounding_box() for box in row.locator(".fieldBox").all())
+    assert english["y"] == russian["y"] and english["x"] < russian["x"]  # side by side
     page.fill("#id_summary_ru", "Дипломат ушёл в отставку в знак протеста против войны.")
     screenshot(page, "admin-russian-summary")
     page.click("input[name=_continue]")

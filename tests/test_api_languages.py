@@ -276,6 +276,11 @@ def test_the_schema_is_served_in_russian(api, db):
     errors = russian["paths"]["/api/v1/cases/"]["get"]["responses"]["404"]["description"]
     assert cyrillic(errors)
     assert api.get("/api/v1/schema/?format=json", HTTP_ACCEPT_LANGUAGE="ru").json() == russian
+    # objects are described for readers, never by their serializers' docstrings
+    components = russian["components"]["schemas"]
+    assert cyrillic(components["Withholding"]["description"])
+    assert "description" not in components["AgencyBrief"]
+    assert cyrillic(russian["paths"]["/api/v1/cases/{id}/"]["delete"]["responses"]["204"]["description"])
 
 
 def test_writable_models_keep_their_english_and_russian_columns(keeper, db):
@@ -285,3 +290,22 @@ def test_writable_models_keep_their_english_and_russian_columns(keeper, db):
     agency = Agency.objects.get(pk=created.json()["id"])
     assert (agency.name, agency.name_ru, agency.slug) == ("New Agency", "Новое ведомство", "new-agency")
     assert created.json()["name"] == "Новое ведомство"
+
+
+def test_an_unknown_address_answers_in_the_language_asked(api, db):
+    english = api.get("/api/v1/cases/0.5/")
+    russian = api.get("/api/v1/cases/0.5/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert english.status_code == russian.status_code == 404
+    assert english.json() == {"detail": "Not found."}
+    assert cyrillic(russian.json()["detail"]) and russian["Content-Language"] == "ru"
+    assert "Accept-Language" in russian["Vary"]
+
+
+def test_our_own_messages_read_in_russian(api, editor, bilingual):
+    page = api.get("/api/v1/cases/?format=csv&page=0&lang=ru")
+    assert page.status_code == 400 and cyrillic(page.json()["page"][0])
+    refused = editor.patch(f"/api/v1/cases/{bilingual.pk}/?lang=ru", {"summary": "Текст."}, format="json")
+    assert cyrillic(refused.json()["summary"][0]) and "summary_ru" in refused.json()["summary"][0]
+    stale = editor.patch(f"/api/v1/cases/{bilingual.pk}/?lang=ru", {"role": "x"}, format="json",
+                         HTTP_IF_MATCH='"not-the-version"')
+    assert stale.status_code == 412 and cyrillic(stale.json()["detail"])

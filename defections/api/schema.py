@@ -1,7 +1,7 @@
 """The OpenAPI schema: error responses on every operation, enums with the codebook's
 definitions, brief objects read / ids written, and what an at-risk case leaves out."""
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -40,11 +40,23 @@ OPERATIONS = {
     ("AnalysisView", None): _(
         "Do defections cluster in the periods of instability? The rate of cases per year in the "
         "periods against outside them, under the case filters (as on /analysis/)."),
+    ("TokenView", None): _(
+        "A username and password for an API token: send it as `Authorization: Token …`."),
     ("ChangesView", None): _(
         "Created, updated, retracted and deleted records, as the caller reads them, oldest first. "
         "Mirror the API: read the lists, then follow this feed from the `until` of a first call "
         "(made before reading them); on created, updated and retracted read the record again (a "
         "retracted case answers the public 410 with its notice: drop it), on deleted drop it."),
+}
+
+# drf-spectacular's own words, which it translates through our catalogue.
+SPECTACULAR = [gettext_noop("No response body"),
+               gettext_noop('Token-based authentication with required prefix "%s"')]
+# What each object is, for readers (its serializer's docstring is for maintainers).
+COMPONENTS = {
+    "Affiliation": _("A post a person held in an agency (career history)."),
+    "Career": _("A post in a person's career, as the person's JSON lists it (written at /affiliations/)."),
+    "Withholding": _("A withheld field: the public reads only which (`field`); staff the reason and expiry."),
 }
 
 DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
@@ -243,6 +255,16 @@ def bilingual_fields(result, generator, request, public):
 
 
 def info_in_language(result, generator, request, public):
-    """The schema's title and description in the request's language."""
+    """The schema's title and description in the request's language, and its objects' (not
+    their serializers' docstrings, and not an enum's list of values)."""
     result.setdefault("info", {}).update(title=str(TITLE), description=str(DESCRIPTION))
+    described = {model.__name__ for model in visibility.SHOWN_AT_RISK}  # by at_risk_fields
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if "enum" in component or name in described or "description" not in component:
+            continue
+        base = name.removeprefix("Patched").removesuffix("Request")
+        if base in COMPONENTS:
+            component["description"] = str(COMPONENTS[base])
+        else:
+            del component["description"]
     return result

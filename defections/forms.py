@@ -4,8 +4,10 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -161,7 +163,8 @@ class CaseForm(DatedForm):
             gettext("Not saved: %(who)s changed this case at %(when)s, after you opened it. Your "
                     "input is kept below. Open the case in another tab to see their version; save "
                     "again to overwrite it with yours."),
-            code="stale", params={"who": who, "when": current.updated_at.strftime("%H:%M:%S %d %b %Y")},
+            code="stale", params={"who": who, "when": date_format(localtime(current.updated_at),
+                                                                  "H:i:s d M Y")},
         )
 
 

@@ -7,7 +7,9 @@ import re
 import pytest
 from django.apps import apps
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.text import camel_case_to_spaces
+from django.utils.timezone import localtime
 from lxml import html
 
 from defections import languages
@@ -195,3 +197,18 @@ def test_a_new_person_is_saved_with_both_bios_and_a_russian_message(client, edit
     assert (person.bio, person.bio_ru) == ("A lawyer.", "Юрист.")
     duplicate = client.post("/ru/admin/defections/person/add/", person_post(name="Ilja Remeslo"))
     assert "Возможные дубликаты" in duplicate.content.decode()
+
+
+def test_a_stale_save_is_refused_in_russian_with_the_time_in_russian(client, editor):
+    case = CaseFactory(status="draft", summary="A summary.")
+    loaded = case_post(case, summary_ru="Моя правка.")
+    other = Case.objects.get(pk=case.pk)
+    other.summary, other.updated_by = "Someone else's edit.", make_user("other", "Researcher")
+    other.save()
+    response = client.post(f"/ru/admin/defections/case/{case.pk}/change/", loaded)
+    text = " ".join(html.fromstring(response.content.decode()).text_content().split())
+    with translation.override("ru"):  # the month as a Russian reader abbreviates it
+        when = date_format(localtime(Case.objects.get(pk=case.pk).updated_at), "H:i:s d M Y")
+    assert f"Не сохранено: other изменил(а) этот случай в {when}" in text
+    assert "Моя правка." in text  # the input is kept
+    assert Case.objects.get(pk=case.pk).summary_ru == ""

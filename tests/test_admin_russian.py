@@ -212,3 +212,15 @@ def test_a_stale_save_is_refused_in_russian_with_the_time_in_russian(client, edi
     assert f"Не сохранено: other изменил(а) этот случай в {when}" in text
     assert "Моя правка." in text  # the input is kept
     assert Case.objects.get(pk=case.pk).summary_ru == ""
+
+
+def test_the_review_queue_and_the_sign_off_speak_russian(client, editor):
+    from tests.test_codebook import confirmed_case
+
+    cases = [confirmed_case(1) for _ in range(2)]
+    dashboard = " ".join(page(client, "/ru/admin/").text_content().split())
+    assert "2 случая требуют повторной проверки: закодированы по прежнему определению" in dashboard
+    response = client.post("/ru/admin/defections/case/?codebook=review", {
+        "action": "sign_off", "_selected_action": [case.pk for case in cases]}, follow=True)
+    assert "Утверждено случаев по версии кодификатора" in messages_of(response)
+    assert not Case.objects.needing_review().exists()

@@ -201,7 +201,8 @@ FORMATS = {  # fmt in the URL -> (render, content type, file extension)
 def text(item: dict, changed=None) -> str:
     """The citation as a sentence, up to the URL (the page adds the link and access date)."""
     issued = _day(item.get("issued"))
-    bits = [f"{item['author'][0]['literal']}. “{item['title']}.” {item.get('container-title', '')}".strip(),
+    title = _("“%(title)s.”") % {"title": item["title"]}
+    bits = [f"{item['author'][0]['literal']}. {title} {item.get('container-title', '')}".strip(),
             _("record %(id)s") % {"id": item["number"]} if "number" in item else None,
             _("version %(version)s") % {"version": item["version"]} if "version" in item else None]
     dates = "; ".join(d for d in [

@@ -75,15 +75,16 @@ def build(rows: list[dict], periods, base: str = "/cases/", params=(), undated=N
                 y -= h
                 segments.append({"form": form.value, "label": form.label, "n": n,
                                  "x": x + (step - bar_w) / 2, "y": y, "w": bar_w, "h": h})
-        parts = ", ".join(f"{s['n']} {s['label'].lower()}" for s in segments)
+        parts = ", ".join(_("%(n)s %(form)s") % {"n": s["n"], "form": s["label"].lower()} for s in segments)
         spanning = row.get("spanning", 0)
         cases = ngettext("%(n)s case", "%(n)s cases", row["total"]) % {"n": row["total"]}
         bars.append({"year": row["year"], "total": row["total"], "segments": segments,
                      "counts": [row[f] for f in Form.values], "spanning": spanning,
                      "href": year_link(base, params, row["year"]),
                      "label": f"{row['year']}: {cases} ({parts})"
-                              + (_(", %(n)s of them dated to several years") % {"n": spanning}
-                                 if spanning else ""),
+                              + (ngettext(", %(n)s of them dated to several years",
+                                          ", %(n)s of them dated to several years", spanning)
+                                 % {"n": spanning} if spanning else ""),
                      "hit_x": x, "hit_w": step})
 
     shaded, row_ends = [], [-1e9] * LABEL_ROWS

@@ -291,7 +291,7 @@ class AffiliationInline(DoorInline, admin.TabularInline):
     model = models.Affiliation
     form = DatedForm
     extra = 0
-    fields = ["agency", "role", "date"]
+    fields = ["agency", *languages.columns("role"), "date"]
     autocomplete_fields = ["agency"]
     show_change_link = True
 
@@ -455,8 +455,8 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
                        "created_by", "updated_at", "updated_by"]
     # Each text researchers write in both languages: English and Russian side by side.
     fieldsets = [
-        (None, {"fields": ["person", ("agency", "role"), "form", "date", languages.columns("summary"),
-                           "status", "version"]}),
+        (None, {"fields": ["person", "agency", languages.columns("role"), "form", "date",
+                           languages.columns("summary"), "status", "version"]}),
         (_("Where and why"), {"fields": [("country_from", "destination_country"), "place", "motives"]}),
         (_("Certainty"), {"fields": ["verification", "classification", "visibility"]}),
         (_("Narrative and staff notes"), {"fields": [languages.columns("narrative"), "restricted_notes"],
@@ -735,9 +735,9 @@ class AffiliationAdmin(HistoryMixin, DoorAdmin):
     form = DatedForm
     list_display = ["person", "role", "agency", "affiliation_date"]
     list_select_related = ["person", "agency"]
-    search_fields = ["person__name", "role", "agency__name", "agency__acronym"]
+    search_fields = ["person__name", "role", "role_ru", "agency__name", "agency__acronym"]
     autocomplete_fields = ["person", "agency"]
-    fields = ["person", "agency", "role", "date"]
+    fields = ["person", "agency", languages.columns("role"), "date"]
     inlines = [CitationOfAffiliationInline]
 
     @admin.display(description=_("date"), ordering="date_start")

@@ -123,8 +123,8 @@ class CaseForm(DatedForm):
 
     class Meta:
         model = models.Case
-        fields = ["person", "agency", "role", "form", "country_from", "destination_country", "place",
-                  "motives", "visibility", "verification", "classification", "summary", "summary_ru",
+        fields = ["person", "agency", "role", "role_ru", "form", "country_from", "destination_country",
+                  "place", "motives", "visibility", "verification", "classification", "summary", "summary_ru",
                   "narrative", "narrative_ru", "status", "restricted_notes", "retraction_note",
                   "retraction_note_ru"]
         widgets = {"motives": forms.CheckboxSelectMultiple}

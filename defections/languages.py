@@ -15,9 +15,10 @@ CODES = ("en", "ru")
 
 # The texts researchers write, by model name: each has an English and a Russian column.
 TRANSLATED = {
-    "Case": ("summary", "narrative", "retraction_note"),
+    "Case": ("role", "summary", "narrative", "retraction_note"),
     "Person": ("bio",),
     "Agency": ("name", "description"),
+    "Affiliation": ("role",),
     "Period": ("name", "description"),
     "Motive": ("name", "description"),
     "Response": ("description",),

@@ -465,6 +465,7 @@ class Affiliation(Dated):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="affiliations")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="affiliations")
     role = models.CharField(max_length=200, blank=True)
+    role_ru = models.CharField(_("role (Russian)"), max_length=200, blank=True)
 
     objects = AffiliationQuerySet.as_manager()
 
@@ -622,6 +623,7 @@ class Case(Dated, Authored):
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="cases", help_text=_("Where the person served then."))
     role = models.CharField(max_length=200, blank=True, help_text=_("Post or rank at the time."))
+    role_ru = models.CharField(_("role (Russian)"), max_length=200, blank=True)
     form = models.CharField(max_length=16, choices=choices.Form, help_text=help_text(choices.Form))
     country_from = CountryField(default="RU", help_text=_("The state they broke with."))
     destination_country = CountryField(blank=True, help_text=_("Where they went (geographic cases)."))
@@ -663,6 +665,7 @@ class Case(Dated, Authored):
         expression=SearchVector("role", weight="B", config="english")
         + SearchVector("summary", weight="B", config="english")
         + SearchVector("narrative", weight="C", config="english")
+        + SearchVector("role_ru", weight="B", config="russian")
         + SearchVector("summary_ru", weight="B", config="russian")
         + SearchVector("narrative_ru", weight="C", config="russian"),
         output_field=SearchVectorField(),

@@ -108,6 +108,7 @@ def shown_vector():
     return (SearchVector(unless("withheld_role", "role"), weight="B", config="english")
             + SearchVector("summary", weight="B", config="english")
             + SearchVector(unless("withheld_narrative", "narrative"), weight="C", config="english")
+            + SearchVector(unless("withheld_role", "role_ru"), weight="B", config="russian")
             + SearchVector("summary_ru", weight="B", config="russian")
             + SearchVector(unless("withheld_narrative", "narrative_ru"), weight="C", config="russian"))
 

@@ -49,6 +49,17 @@ AGENCIES = {
     "gazprombank": "Газпромбанк",
 }
 
+# A case's role (post or rank at the time), by its English.
+ROLES = {
+    "Deputy minister, recently dismissed": "Заместитель министра, незадолго до того уволенный",
+    "Lawyer long associated with pro-Kremlin causes": "Юрист, давно связанный с прокремлёвскими делами",
+    "Reality television star and influencer": "Звезда реалити-шоу и блогер",
+    "Executive": "Руководитель",
+    "Diplomat": "Дипломат",
+    "Former spy": "Бывший разведчик",
+    "Helicopter pilot": "Пилот вертолёта",
+}
+
 # (person, form): {"summary": ..., "narrative": ..., "responses": {kind: description}}
 CASES = {
     ("Denis Butsayev", "geographic"): {

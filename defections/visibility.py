@@ -376,7 +376,7 @@ def _blank(record, fields):
 def _withhold_case(case):
     year = case.date_start.year if case.date_start else None
     case.set_date(*((date(year, 1, 1), date(year, 12, 31), "year") if year else (None, None, "")))
-    for name in ("role", "place", "summary", "summary_ru", "narrative", "narrative_ru",
+    for name in ("role", "role_ru", "place", "summary", "summary_ru", "narrative", "narrative_ru",
                  "country_from", "destination_country",
                  "visibility", "verification", "classification"):
         setattr(case, name, "")

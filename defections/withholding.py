@@ -39,7 +39,7 @@ class WithheldField(models.TextChoices):
 # What each field withholds, by kind of record: the model's attributes, which are also
 # the API's field names (beside the field's own name).
 CASE_FIELDS = {
-    "role": ("role",),
+    "role": ("role", "role_ru"),
     "place": ("place",),
     "date": ("date_start", "date_end", "date_precision", "period"),
     "country_from": ("country_from",),

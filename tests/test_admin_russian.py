@@ -30,10 +30,12 @@ EDITED_ON = {
     "Motive": ["motive"],
     "Response": ["response", "case"],
     "Withholding": ["case", "person"],
+    "Affiliation": ["affiliation", "person"],
 }
 PREFIX = {("Response", "case"): "responses-__prefix__-",
           ("Withholding", "case"): "withholdings-__prefix__-",
-          ("Withholding", "person"): "withholdings-__prefix__-"}
+          ("Withholding", "person"): "withholdings-__prefix__-",
+          ("Affiliation", "person"): "affiliations-__prefix__-"}
 
 
 @pytest.fixture

@@ -248,3 +248,20 @@ def test_a_record_text_keeps_its_language_in_the_cache():
 
     kept = pickle.loads(pickle.dumps(Text("Шпион", "ru", True)))
     assert (kept, kept.lang, kept.fallback, type(kept)) == ("Шпион", "ru", True, Text)
+
+
+def test_a_role_reads_in_russian_and_is_withheld_in_both(client, seeded):
+    from defections.withholding import Withholding
+
+    case = Case.objects.public().exclude(role="").order_by("pk").first()
+    Case.objects.filter(pk=case.pk).update(role="Deputy minister", role_ru="Замминистра")
+    path = case.get_absolute_url()
+    assert "Замминистра" in client.get(f"/ru{path}").content.decode()
+    english = client.get(path).content.decode()
+    assert "Deputy minister" in english and "Замминистра" not in english
+    Withholding.objects.create(case=case, field="role", reason="Safety")
+    for url in [path, f"/ru{path}", "/api/v1/cases/?lang=all"]:
+        html = client.get(url).content.decode()
+        assert "Замминистра" not in html and "Deputy minister" not in html, url
+    found = client.get("/ru/cases/", {"q": "Замминистра"}).context["page"]
+    assert case.pk not in [shown.pk for shown in found]

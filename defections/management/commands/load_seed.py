@@ -157,7 +157,8 @@ class Loader:
                 "summary": entry["summary"],
                 "narrative": entry.get("narrative", ""),
                 "status": "published",
-            }, russian={"summary_ru": russian["summary"], "narrative_ru": russian.get("narrative")},
+            }, russian={"role_ru": seed_ru.ROLES.get(entry["role"], ""), "summary_ru": russian["summary"],
+                        "narrative_ru": russian.get("narrative")},
                 after=lambda case, entry=entry: case.motives.set(
                 [motives[slug] for slug in entry["motives"] if motives.get(slug)]))
             self.cite(source, key, {"case": case}, entry["citations"])

@@ -26,13 +26,13 @@ from defections.permissions import authorize_save
 from defections.workflow import check_sources
 
 COLUMNS = [
-    "id", "person", "agency", "role", "form", "date", "country_from", "destination_country",
+    "id", "person", "agency", "role", "role_ru", "form", "date", "country_from", "destination_country",
     "place", "motives", "visibility", "verification", "classification", "status", "summary",
     "summary_ru", "narrative", "narrative_ru", "citations",
 ]
 REQUIRED = {"person", "form"}
 # Plain columns copied to the case as they are; blank means the model's default.
-PLAIN = ["role", "form", "country_from", "destination_country", "place", "visibility",
+PLAIN = ["role", "role_ru", "form", "country_from", "destination_country", "place", "visibility",
          "verification", "classification", "status", "summary", "summary_ru", "narrative", "narrative_ru"]
 LIST_SEPARATOR = ";"       # between motive slugs typed by hand (the export writes a JSON array)
 LOCATOR_SEPARATOR = " | "  # between a citation's URL and its locator; one citation per line
@@ -58,6 +58,7 @@ def case_row(case) -> dict:
         "person": case.person.name,
         "agency": case.agency.slug if case.agency else "",
         "role": case.role,
+        "role_ru": case.role_ru,
         "form": case.form,
         "date": case.date,
         "country_from": case.country_from.code or "",

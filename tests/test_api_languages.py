@@ -81,7 +81,7 @@ def test_each_text_reads_in_the_language_and_a_fallback_is_named(api, bilingual)
 
     russian = api.get(f"/api/v1/cases/{bilingual.pk}/?lang=ru").json()
     assert russian["summary"] == "Он бежал в марте."
-    assert russian["narrative"] == "Only in English." and russian["fallback"] == ["narrative"]
+    assert russian["narrative"] == "Only in English." and russian["fallback"] == ["role", "narrative"]
     assert russian["agency"]["name"] == "Федеральная служба безопасности"
     assert russian["responses"][0]["description"] == "Заочный арест."
     assert "fallback" not in russian["responses"][0]

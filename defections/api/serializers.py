@@ -341,7 +341,7 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
         model = Case
         fields = [
             "id", "api_url", "person", "form", "date", "date_start", "date_end", "date_precision",
-            "agency", "role", "country_from", "destination_country", "place", "motives",
+            "agency", "role", "role_ru", "country_from", "destination_country", "place", "motives",
             "responses", "visibility", "verification", "classification", "status", "summary",
             "summary_ru", "narrative", "narrative_ru", "citations", "origin_count", "accounts", "period",
             "withheld",
@@ -446,7 +446,7 @@ class AliasesField(serializers.ListField):
         return [alias.name for alias in instance.aliases.all()]
 
 
-class CareerSerializer(serializers.ModelSerializer):
+class CareerSerializer(Bilingual, serializers.ModelSerializer):
     """A post in a person's career, as the person's JSON lists it (written at /affiliations/)."""
 
     api_url = SelfLinkField(view_name="api:affiliation-detail")
@@ -454,7 +454,7 @@ class CareerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Affiliation
-        fields = ["id", "api_url", "agency", "role", "date"]
+        fields = ["id", "api_url", "agency", "role", "role_ru", "date"]
 
 
 class PersonSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSerializer):
@@ -556,7 +556,7 @@ class PeriodSerializer(Bilingual, DerivedSlugMixin, CleanModelSerializer):
             "Its address in filters (`period=war-since-2022`); derived from the name when not given.")}}
 
 
-class AffiliationSerializer(PartialDateMixin, CleanModelSerializer):
+class AffiliationSerializer(Bilingual, PartialDateMixin, CleanModelSerializer):
     """A post a person held in an agency (career history)."""
 
     api_url = SelfLinkField(view_name="api:affiliation-detail")
@@ -567,7 +567,7 @@ class AffiliationSerializer(PartialDateMixin, CleanModelSerializer):
 
     class Meta:
         model = Affiliation
-        fields = ["id", "api_url", "person", "agency", "role", "date", "date_start", "date_end",
+        fields = ["id", "api_url", "person", "agency", "role", "role_ru", "date", "date_start", "date_end",
                   "date_precision"]
         extra_kwargs = {"date_start": {"required": False}, "date_end": {"required": False}}
 

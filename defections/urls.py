@@ -12,3 +12,5 @@ urlpatterns = [
         prefix_default_language=False,
     ),
 ]
+
+handler500 = "defections.web.errors.server_error"

@@ -265,3 +265,18 @@ def test_a_role_reads_in_russian_and_is_withheld_in_both(client, seeded):
         assert "Замминистра" not in html and "Deputy minister" not in html, url
     found = client.get("/ru/cases/", {"q": "Замминистра"}).context["page"]
     assert case.pk not in [shown.pk for shown in found]
+
+
+def test_the_server_error_page_speaks_the_address_language(rf, settings):
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    settings.PUBLISHER_NAME = "Example Publisher"
+    handler = get_resolver().resolve_error_handler(500)
+    with translation.override("ru"):
+        response = handler(rf.get("/ru/cases/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert '<html lang="ru">' in html and "Example Publisher" in html
+    assert 'hreflang="en"' in html  # the switch, to the same address in English
+    assert not untranslated(html, english_phrases())

@@ -11,10 +11,10 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from defections.models import Affiliation, Case, Citation, Person, Withholding
+from tests.canary import CONTROL, DRAFT, RETRACTED, REVIEW, body_of, leaks
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory, SourceFactory
 from tests.test_admin_support import ensure_groups, make_user
 from tests.test_api_fixtures import all_pages, client_for, read_csv
-from tests.test_leak_canary import CONTROL, DRAFT, RETRACTED, REVIEW, body_of, leaks
 from tests.test_release import release, releases_dir  # noqa: F401 (a fixture)
 
 pytest_plugins = ["tests.test_api_fixtures", "tests.test_leak_canary"]  # api, canary

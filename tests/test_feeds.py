@@ -15,12 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from defections import publisher
 from defections.models import Case, Citation, Withholding
+from tests.canary import AT_RISK, AT_RISK_NAME, CHANGED, WITHHELD_NAME, leaks
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory, SourceFactory
-
-try:  # the canary's markers, in their own module since the Russian canary shares them
-    from tests.canary import AT_RISK, AT_RISK_NAME, CHANGED, WITHHELD_NAME, leaks
-except ImportError:  # before that move
-    from tests.test_leak_canary import AT_RISK, AT_RISK_NAME, CHANGED, WITHHELD_NAME, leaks
 
 pytest_plugins = ["tests.test_leak_canary"]  # its canary fixture
 

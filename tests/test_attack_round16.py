@@ -242,3 +242,33 @@ def test_the_russian_feed_marks_an_english_summary_standing_in(client, db):
     body = client.get("/ru/cases/feed/").content.decode()
     assert "Left for the West." in body
     assert "Перевода пока нет; показано на английском." in body or 'lang="en"' in body
+
+
+@pytest.mark.parametrize("url", ["/api/v1/schema/", "/api/v1/stats/", "/api/v1/analysis/",
+                                 "/api/v1/changes/", "/api/v1/periods/", "/api/v1/cases/999999/"])
+@pytest.mark.parametrize("lang", ["xx", "all", "ru"])
+def test_every_api_address_takes_lang_without_a_500(api, db, url, lang):
+    """Guard: ?lang= on the endpoints beside the viewsets (a bad one a 400, never a 500)."""
+    response = api.get(url, {"lang": lang})
+    assert response.status_code < 500, (url, lang, response.status_code)
+    if lang == "xx":
+        assert response.status_code == 400, (url, response.status_code)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/", "/api/v1/nowhere/", "/api/v1/cases/0.5/"])
+def test_lang_wins_on_every_api_address(api, db, url):
+    """?lang=ru wins over Accept-Language on the whole API (README), but the API root and the
+    catch-all 404 ignore it and answer in English."""
+    response = api.get(url, {"lang": "ru"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.get("Content-Language") == "ru", (url, response.get("Content-Language"))
+
+
+def test_a_bad_lang_on_the_api_root_is_a_400(api, db):
+    response = api.get("/api/v1/", {"lang": "xx"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("lang", ["xx", "ru", "all"])
+def test_the_token_endpoint_takes_lang_without_a_500(api, db, lang):
+    response = api.post(f"/api/v1/auth/token/?lang={lang}", {"username": "nobody", "password": "x"})
+    assert response.status_code == 400, response.status_code

@@ -272,3 +272,17 @@ def test_a_bad_lang_on_the_api_root_is_a_400(api, db):
 def test_the_token_endpoint_takes_lang_without_a_500(api, db, lang):
     response = api.post(f"/api/v1/auth/token/?lang={lang}", {"username": "nobody", "password": "x"})
     assert response.status_code == 400, response.status_code
+
+
+@pytest.mark.parametrize("path", ["//evil.example/x/", "//evil.example/cases/"])
+def test_the_language_switch_never_links_off_the_site(client, db, path):
+    """The switch (web/context.py) links to translate_url(request.get_full_path()): for an
+    address that starts with // (https://site//evil.example/cases/, a 404) that is a
+    protocol-relative link to another host, on our own error page ("//evil.example/ru/cases/"
+    for Русский)."""
+    import re
+
+    response = client.get("/", PATH_INFO=path)
+    assert response.status_code == 404
+    links = re.findall(r'href="([^"]*)"', response.content.decode())
+    assert [link for link in links if link.startswith("//")] == []

@@ -286,3 +286,21 @@ def test_the_language_switch_never_links_off_the_site(client, db, path):
     assert response.status_code == 404
     links = re.findall(r'href="([^"]*)"', response.content.decode())
     assert [link for link in links if link.startswith("//")] == []
+
+
+@pytest.mark.parametrize("prefix", ["", "/ru"])
+def test_an_at_risk_persons_withholding_reasons_stay_staff_only(client, db, prefix):
+    """Guard (the canary gives an at-risk record no withholdings): _withhold_case and
+    _withhold_person replace the redacted copy's prefetched relations wholesale, so the
+    pages' `record.withholdings.all` must still not reach the stored reasons."""
+    person = PersonFactory(at_risk=True, name="Probe Guarded Reasons")
+    case = CaseFactory(person=person)
+    Withholding.objects.create(case=case, field="destination_country", reason="CASEREASON-x9",
+                               reason_ru="ПРИЧИНАдела-x9")
+    Withholding.objects.create(person=person, field="bio", reason="PERSONREASON-x9",
+                               reason_ru="ПРИЧИНАлица-x9")
+    body = client.get(f"{prefix}/cases/{case.pk}/").content.decode() + \
+        client.get(f"{prefix}/people/{person.pk}/").content.decode()
+    assert "Probe Guarded Reasons" in body
+    assert [m for m in ["CASEREASON-x9", "ПРИЧИНАдела-x9", "PERSONREASON-x9", "ПРИЧИНАлица-x9"]
+            if m in body] == []

@@ -95,6 +95,8 @@ def for_case(case, url: str, accessed: date) -> dict:
     note = _("Record %(id)s") % {"id": case.pk} + (
         _("; last changed %(day)s") % {"day": long_date(changed)} if changed else "")
     summary = "" if getattr(case, "redacted", False) else languages.text(case, "summary")
+    if getattr(summary, "fallback", False):
+        summary = ""  # the item is in the reader's language: another language's text is no abstract of it
     return _item(
         id=f"defection-case-{case.pk}", type="entry", title=case_title(case),
         author=[{"literal": name}], publisher=name, container_title=_(publisher.TITLE),

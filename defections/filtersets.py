@@ -259,8 +259,8 @@ class AgencyFilterSet(SlugFilterMixin, filters.FilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        return (queryset.filter(name__icontains=value) | queryset.filter(acronym__iexact=value)
-                | queryset.filter(native_name__icontains=value))
+        return (queryset.filter(name__icontains=value) | queryset.filter(name_ru__icontains=value)
+                | queryset.filter(acronym__iexact=value) | queryset.filter(native_name__icontains=value))
 
 
 class SourceFilterSet(filters.FilterSet):

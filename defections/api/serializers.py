@@ -300,11 +300,15 @@ def save_withholdings(record, items, **owner):
     if items is None:
         return
     stored = {w.field: w for w in Withholding.objects.filter(**owner)}
-    wanted = {item["field"]: {"reason": item["reason"], "until": item.get("until")} for item in items}
+    # A Russian reason left out of the write is kept as it is; given, it is written.
+    wanted = {item["field"]: {
+        "reason": item["reason"], "until": item.get("until"),
+        "reason_ru": item.get("reason_ru", getattr(stored.get(item["field"]), "reason_ru", "")),
+    } for item in items}
     for field, withholding in stored.items():
         if field not in wanted:
             withholding.delete()
-        elif {"reason": withholding.reason, "until": withholding.until} != wanted[field]:
+        elif {key: getattr(withholding, key) for key in wanted[field]} != wanted[field]:
             Withholding.objects.filter(pk=withholding.pk).update(**wanted[field])
     Withholding.objects.bulk_create(Withholding(**owner, field=field, **values)
                                     for field, values in wanted.items() if field not in stored)

@@ -10,18 +10,25 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from defections.api import views
 from defections.api.analysis import AnalysisView
 from defections.api.changes import ChangesView
-from defections.api.languages import LanguageMixin, from_header
+from defections.api.languages import PARAMETER, LanguageMixin, from_header, normalize
 from defections.api.parsers import JSONParser
 from defections.api.serializers import TokenRequestSerializer
 
 app_name = "api"
 
+
+
+class RootView(LanguageMixin, APIRootView):
+    """The API's index, answering in the request's language like the rest."""
+
+
 router = DefaultRouter()
+router.APIRootView = RootView
 router.register("cases", views.CaseViewSet, basename="case")
 router.register("people", views.PersonViewSet, basename="person")
 router.register("agencies", views.AgencyViewSet, basename="agency")
@@ -48,7 +55,7 @@ class SchemaView(LanguageMixin, SpectacularAPIView):
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     """Any other address under /api/v1/ (a bad id such as 0.5): a 404 in JSON, like the rest."""
-    language = from_header(request)
+    language = normalize(request.GET.get(PARAMETER)) or from_header(request)
     with translation.override(language):
         response = JsonResponse({"detail": gettext("Not found.")}, status=404)
     response["Content-Language"] = language

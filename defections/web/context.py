@@ -17,7 +17,8 @@ def publisher(request):
 def languages_of(request):
     """[{code, name, url, current}] for this page: the same address and query string in each
     language, so a switch keeps the filters and a permalink works in either."""
-    here = request.get_full_path()
+    # One leading slash: "//host/…" would be a link to another site.
+    here = "/" + request.get_full_path().lstrip("/")
     now = languages.current()
     return [{"code": code, "name": get_language_info(code)["name_local"],
              "url": translate_url(here, code), "current": code == now}

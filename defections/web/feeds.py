@@ -13,13 +13,14 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from defections import languages, publisher, visibility
 from defections.web.case_query import PAGING, select_cases
 from defections.web.pages import person_name
+from defections.web.records import translated
 from defections.web.views import cached_page
 
 ENTRIES = 50
@@ -86,8 +87,9 @@ class CaseFeed(Feed):
         return text(f"{person_name(case.person)}: {case.get_form_display()}, {when}{agency}")
 
     def item_description(self, case):
-        # an Atom summary of type html: the text in the feed's language (else the other), escaped
-        return escape(text(languages.text(case, "summary")))
+        # an Atom summary of type html: the text in the feed's language, else the other's marked
+        # as standing in (its lang and a note), escaped as on the pages
+        return text(conditional_escape(translated(case, "summary")))
 
     def item_updateddate(self, case):
         return case.updated_at

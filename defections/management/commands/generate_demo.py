@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 from psycopg2 import sql
 
-from defections import choices, invariants, seed
+from defections import choices, invariants, languages, seed
 from defections.dates import CIRCA_YEARS
 from defections.models import (
     Agency,
@@ -195,7 +195,12 @@ class Command(BaseCommand):
                            f'(SELECT coalesce(max(id), 0) + 1 FROM "{table}"), false)', [table])
 
     def copy(self, cursor, model, columns: list[str], rows) -> int:
-        """COPY rows (tuples, in `columns` order) into the model's table, CHUNK at a time."""
+        """COPY rows (tuples, in `columns` order) into the model's table, CHUNK at a time.
+        The Russian texts are left empty (the columns have no database default)."""
+        russian = [languages.column(field, "ru") for field in languages.translated_fields(model)
+                   if languages.column(field, "ru") not in columns]
+        columns = [*columns, *russian]
+        rows = (tuple(row) + ("",) * len(russian) for row in rows)
         names = ", ".join(f'"{column}"' for column in columns)
         statement = f'COPY "{model._meta.db_table}" ({names}) FROM STDIN'
         count, buffer = 0, io.StringIO()

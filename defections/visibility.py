@@ -52,11 +52,11 @@ from defections.models import (
     Case,
     Citation,
     Motive,
+    NameKey,
     Person,
     PersonAlias,
     Response,
     Source,
-    Unaccented,
     Withholding,
 )
 from defections.search import EqualsAny, name_variants, similar
@@ -280,7 +280,7 @@ def tombstones(pks, user) -> dict:
 def people_named(q: str):
     """People whose display name (only: not native name, not aliases) is close to q."""
     condition = similar("u_name", name_variants(" ".join(q.split())))
-    return Person.objects.alias(u_name=Unaccented("name")).filter(condition).values("pk")
+    return Person.objects.alias(u_name=NameKey("name")).filter(condition).values("pk")
 
 
 def narrow(queryset, names, q: str = "", counted: str | None = None):
@@ -360,25 +360,36 @@ def withheld_fields(record) -> list[str]:
 
 def _blank(record, fields):
     """Empty the attributes of the withheld fields (a date with its precision and period)."""
-    spec = withholding.CASE_FIELDS if isinstance(record, Case) else withholding.PERSON_FIELDS
+    for name, value in blanks(type(record), fields).items():
+        setattr(record, name, value)
+
+
+def blanks(model, fields) -> dict:
+    """{attribute: its empty value} for the withheld fields of a model's record."""
+    spec = withholding.CASE_FIELDS if model is Case else withholding.PERSON_FIELDS
+    empty = {}
     for field in fields:
         for name in spec.get(field, ()):
-            model_field = record._meta.get_field(name)
+            model_field = model._meta.get_field(name)
             if getattr(model_field, "multiple", False):
-                value = []
+                empty[name] = []
             elif model_field.is_relation or model_field.null:
-                value = None
+                empty[name] = None
             else:
-                value = ""
-            setattr(record, name, value)
+                empty[name] = ""
+    return empty
+
+
+# What the public is not shown of an at-risk person's case and of the person: emptied.
+AT_RISK_CASE_BLANK = ("role", "role_ru", "place", "summary", "summary_ru", "narrative", "narrative_ru",
+                      "country_from", "destination_country", "visibility", "verification", "classification")
+AT_RISK_PERSON_BLANK = ("native_name", "bio", "bio_ru", "wikidata_qid", "birth_precision", "death_precision")
 
 
 def _withhold_case(case):
     year = case.date_start.year if case.date_start else None
     case.set_date(*((date(year, 1, 1), date(year, 12, 31), "year") if year else (None, None, "")))
-    for name in ("role", "role_ru", "place", "summary", "summary_ru", "narrative", "narrative_ru",
-                 "country_from", "destination_country",
-                 "visibility", "verification", "classification"):
+    for name in AT_RISK_CASE_BLANK:
         setattr(case, name, "")
     case.agency = case.period = case.created_by = case.updated_by = None
     case.created_at = case.updated_at = None
@@ -390,7 +401,7 @@ def _withhold_case(case):
 
 
 def _withhold_person(person):
-    for name in ("native_name", "bio", "bio_ru", "wikidata_qid", "birth_precision", "death_precision"):
+    for name in AT_RISK_PERSON_BLANK:
         setattr(person, name, "")
     person.birth_start = person.birth_end = person.death_start = person.death_end = None
     person.citizenship = []
@@ -407,18 +418,48 @@ def strip(record, data: dict) -> dict:
     shown = getattr(record, "shown", ...)
     if shown is ...:  # not redacted: a staff reader, or no rule for this kind of record
         return data
+    return strip_data(type(record), data, shown, record.withheld)
+
+
+def strip_data(model, data: dict, shown, withheld) -> dict:
+    """strip() for a record redacted as a row (redact_row): its `shown` and `withheld`."""
     if shown is None:
-        hidden = STAFF_ONLY[type(record)]
+        hidden = STAFF_ONLY[model]
         data = {key: value for key, value in data.items() if key not in hidden}
-        spec = withholding.CASE_FIELDS if isinstance(record, Case) else withholding.PERSON_FIELDS
-        for field in record.withheld:
+        spec = withholding.CASE_FIELDS if model is Case else withholding.PERSON_FIELDS
+        for field in withheld:
             for key in (field, *spec[field]):
                 if key in data:
                     data[key] = None
         if "withheld" in data:
-            data["withheld"] = [{"field": field} for field in record.withheld]
+            data["withheld"] = [{"field": field} for field in withheld]
         return data
     return {key: value for key, value in data.items() if key in shown}
+
+
+def redact_row(row: dict, user) -> dict:
+    """redact() for a case read as a row (defections/rows.py): attributes as keys, the
+    person, agency and period as dicts, relations as lists. Marks the row as redact()
+    marks its copy (`shown`, `redacted`, `withheld`), for strip_data."""
+    if is_staff(user):
+        return row
+    row.update(shown=None, redacted=False, withheld=[], withholdings=[], restricted_notes="",
+               retraction_note="", retraction_note_ru="", signed_off_by=None)
+    person = row["person"]
+    if person["at_risk"]:
+        year = row["date_start"].year if row["date_start"] else None
+        whole = (date(year, 1, 1), date(year, 12, 31), "year") if year else (None, None, "")
+        row.update(zip(("date_start", "date_end", "date_precision"), whole, strict=True))
+        row.update(agency=None, period=None, updated_at=None, motives=[], responses=[], accounts=[],
+                   citations=[], shown=SHOWN_AT_RISK[Case], redacted=True)
+        row.update(dict.fromkeys(AT_RISK_CASE_BLANK, ""))
+        person.update(dict.fromkeys(AT_RISK_PERSON_BLANK, ""))
+        return row
+    row["withheld"] = sorted(row["withheld_now"])
+    row.update(blanks(Case, row["withheld"]))
+    person.update({name: empty for name, empty in blanks(Person, person["withheld_now"]).items()
+                   if name in person})
+    return row
 
 
 def hidden_columns(model, user) -> set[str]:

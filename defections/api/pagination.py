@@ -63,7 +63,9 @@ class BoundedCountPaginator(Paginator):
 
     def __init__(self, object_list, per_page, rows=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.rows = rows  # what to fetch for the ids of a page; None: read the page at once
+        # what to fetch for the ids of a page (a queryset, or a function of the ids); None:
+        # read the page at once
+        self.rows = rows
 
     def page(self, number):
         number = self.validate_number(number)
@@ -71,7 +73,8 @@ class BoundedCountPaginator(Paginator):
         if self.rows is None:
             rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         else:
-            rows = rows_of(ids_of(self.object_list)[bottom : bottom + self.per_page + 1], self.rows)
+            ids = ids_of(self.object_list)[bottom : bottom + self.per_page + 1]
+            rows = self.rows(list(ids)) if callable(self.rows) else rows_of(ids, self.rows)
         if not rows and number > 1:
             raise EmptyPage(gettext("That page contains no results."))
         page = BoundedPage(rows[: self.per_page], number, self)
@@ -84,7 +87,10 @@ class Pagination(PageNumberPagination):
         # A view with `page_by_ids` has its page's ids read first, then their rows from its
         # unfiltered queryset (defections/paging.py): the filters, a search among them,
         # run once, on the narrowest rows.
-        self.rows = view.get_queryset() if getattr(view, "page_by_ids", False) else None
+        # A view with `page_rows` reads them as plain rows instead (defections/rows.py).
+        self.rows = None
+        if getattr(view, "page_by_ids", False):
+            self.rows = getattr(view, "page_rows", None) or view.get_queryset()
         return super().paginate_queryset(queryset, request, view)
 
     def django_paginator_class(self, object_list, per_page):

@@ -213,3 +213,37 @@ END; $$;
 CREATE TRIGGER defections_motives_touch_case AFTER INSERT OR UPDATE OR DELETE
 ON defections_case_motives FOR EACH ROW EXECUTE FUNCTION defections_motives_touch_case();
 """
+
+
+# --- one address, one source ------------------------------------------------------------------
+# The key a source's URL is unique by: the address without what does not change which page it
+# is (http or https, the host's case, `www.`, a default port, a trailing slash, the fragment,
+# utm_* tracking parameters). PostgreSQL computes it (Source.url_key, a generated column), so
+# every path meets the same unique constraint. Migration 0032 installs it.
+URL_KEY_FUNCTION = "defections_url_key"
+
+URL_KEY = f"""
+CREATE OR REPLACE FUNCTION {URL_KEY_FUNCTION}(url text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    _parts text[];
+    _scheme text;
+    _host text;
+    _query text[];
+BEGIN
+    url := btrim(url);
+    _parts := regexp_match(url, '^(?:([A-Za-z][A-Za-z0-9+.-]*):)?//([^/?#]*)([^?#]*)(?:\\?([^#]*))?');
+    IF _parts IS NULL THEN
+        RETURN url;  -- not a web address: kept as written
+    END IF;
+    _scheme := lower(coalesce(_parts[1], ''));
+    _host := regexp_replace(rtrim(lower(_parts[2]), '.'), ':(80|443)?$', '');
+    _host := regexp_replace(_host, '^www\\.', '');
+    SELECT array_agg(param ORDER BY n) INTO _query
+      FROM unnest(string_to_array(coalesce(_parts[4], ''), '&')) WITH ORDINALITY AS p(param, n)
+     WHERE param <> '' AND lower(param) NOT LIKE 'utm\\_%';
+    RETURN CASE WHEN _scheme IN ('', 'http', 'https') THEN '' ELSE _scheme || ':' END
+        || '//' || _host || regexp_replace(_parts[3], '/+$', '')
+        || coalesce('?' || array_to_string(_query, '&'), '');
+END; $$;
+"""

@@ -55,6 +55,21 @@ def choices_constraint(model: str, field: str, enum, *, blank: bool = False):
     )
 
 
+# What a published case must have chosen: blank on a draft, never defaulted.
+PUBLISH_NEEDS_CHOSEN = ("country_from", "verification", "classification")
+
+
+def published_chose(model: str, field: str):
+    """A published record has field chosen (not blank)."""
+    label = field.replace("_", " ")
+    return models.CheckConstraint(
+        condition=~Q(status=choices.Status.PUBLISHED) | ~Q(**{field: ""}),
+        name=f"{model}_published_chose_{field}",
+        violation_error_message=format_lazy(_("A published case needs a value for “{field}”."),
+                                            field=field_names.FIELDS.get(label, label)),
+    )
+
+
 DATE_LABELS = {"date": _("date"), "birth": _("birth"), "death": _("death")}
 
 
@@ -145,6 +160,15 @@ class Unaccented(Func):
     """
 
     function = "defections_unaccent"
+    output_field = models.TextField()
+
+
+class NameKey(Func):
+    """A name as search compares it: unaccented, lower case, with the Latin spellings of one
+    Cyrillic letter folded to one (Bonya, Bonia, Boniya: "bonia"). Migration 0033 defines
+    the IMMUTABLE function, so trigram indexes can be built on it (defections/search.py)."""
+
+    function = "defections_name_key"
     output_field = models.TextField()
 
 
@@ -299,8 +323,8 @@ class Person(Timestamped):
             ),
         ]
         indexes = [
-            GinIndex(OpClass(Unaccented("name"), name="gin_trgm_ops"), name="person_name_trgm"),
-            GinIndex(OpClass(Unaccented("native_name"), name="gin_trgm_ops"),
+            GinIndex(OpClass(NameKey("name"), name="gin_trgm_ops"), name="person_name_trgm"),
+            GinIndex(OpClass(NameKey("native_name"), name="gin_trgm_ops"),
                      name="person_native_name_trgm"),
         ]
 
@@ -341,7 +365,7 @@ class PersonAlias(models.Model):
             models.UniqueConstraint(fields=["person", "name"], name="alias_unique_per_person",
                                     violation_error_message=_("This person already has this alias.")),
         ]
-        indexes = [GinIndex(OpClass(Unaccented("name"), name="gin_trgm_ops"), name="alias_name_trgm")]
+        indexes = [GinIndex(OpClass(NameKey("name"), name="gin_trgm_ops"), name="alias_name_trgm")]
 
     def __str__(self):
         return self.name
@@ -490,12 +514,18 @@ class SourceQuerySet(models.QuerySet):
         return visibility.sources(self, user)
 
 
-@tracked(exclude=["origin"])  # derived: the database sets it from derived_from
+@tracked(exclude=["origin", "url_key"])  # derived by the database
 class Source(Timestamped):
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=200, blank=True)
     outlet = models.CharField(max_length=200, blank=True)
     url = models.URLField("URL", max_length=1000, blank=True)
+    # The URL as one address however it is written (http or https, host case, `www.`, port,
+    # trailing slash, fragment, utm_* parameters): the database's own function
+    # (invariants.URL_KEY), so that one article is one source by every path.
+    url_key = models.GeneratedField(
+        expression=Func(F("url"), function=invariants.URL_KEY_FUNCTION),
+        output_field=models.CharField(max_length=1000), db_persist=True)
     archived_url = models.URLField("archived URL", max_length=1000, blank=True)
     published_on = models.DateField(null=True, blank=True)
     language = models.CharField(max_length=8, blank=True, help_text=_("ISO 639-1, e.g. “en”, “ru”."))
@@ -521,7 +551,8 @@ class Source(Timestamped):
         triggers = [invariants.source_origin, invariants.source_origin_passes_down,
                     invariants.origins_keep_cases_confirmed, changes.SOURCE_MARKS]
         constraints = [
-            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique",
+            models.UniqueConstraint(fields=["url_key"], condition=~Q(url_key=""),
+                                    name="source_url_key_unique",
                                     violation_error_message=_("A source with this URL exists.")),
             choices_constraint("source", "kind", choices.SourceKind, blank=True),
             choices_constraint("source", "reliability", choices.Reliability),
@@ -625,18 +656,18 @@ class Case(Dated, Authored):
     role = models.CharField(max_length=200, blank=True, help_text=_("Post or rank at the time."))
     role_ru = models.CharField(_("role (Russian)"), max_length=200, blank=True)
     form = models.CharField(max_length=16, choices=choices.Form, help_text=help_text(choices.Form))
-    country_from = CountryField(default="RU", help_text=_("The state they broke with."))
+    # Blank until chosen (a default would be a claim no source made); publishing needs them
+    # (the case_published_chose_* constraints).
+    country_from = CountryField(blank=True, help_text=_("The state they broke with."))
     destination_country = CountryField(blank=True, help_text=_("Where they went (geographic cases)."))
     place = models.CharField(max_length=200, blank=True)
     motives = models.ManyToManyField(Motive, blank=True, related_name="cases")
     visibility = models.CharField(max_length=16, choices=choices.Visibility,
                                   default=choices.Visibility.UNKNOWN,
                                   help_text=help_text(choices.Visibility))
-    verification = models.CharField(max_length=16, choices=choices.Verification,
-                                    default=choices.Verification.REPORTED,
+    verification = models.CharField(max_length=16, choices=choices.Verification, blank=True,
                                     help_text=help_text(choices.Verification))
-    classification = models.CharField(max_length=16, choices=choices.Classification,
-                                      default=choices.Classification.CERTAIN,
+    classification = models.CharField(max_length=16, choices=choices.Classification, blank=True,
                                       help_text=help_text(choices.Classification))
     period = models.ForeignKey(Period, null=True, blank=True, editable=False,
                                on_delete=models.SET_NULL, related_name="cases",
@@ -681,8 +712,9 @@ class Case(Dated, Authored):
             *partial_date_constraints("case"),
             choices_constraint("case", "form", choices.Form),
             choices_constraint("case", "visibility", choices.Visibility),
-            choices_constraint("case", "verification", choices.Verification),
-            choices_constraint("case", "classification", choices.Classification),
+            choices_constraint("case", "verification", choices.Verification, blank=True),
+            choices_constraint("case", "classification", choices.Classification, blank=True),
+            *(published_chose("case", field) for field in PUBLISH_NEEDS_CHOSEN),
             choices_constraint("case", "status", choices.Status),
             models.CheckConstraint(
                 condition=~Q(status=choices.Status.PUBLISHED) | ~Q(summary=""),
@@ -780,7 +812,7 @@ tracked(model_name="CaseMotiveEvent", obj_field=pghistory.ObjForeignKey(
     related_name="+", db_constraint=False))(Case.motives.through)
 
 
-@tracked()
+@tracked(exclude=["search_vector"])
 class Response(Dated):
     """What the state did to the person."""
 
@@ -789,6 +821,13 @@ class Response(Dated):
                             help_text=help_text(choices.ResponseKind))
     description = models.TextField(blank=True)
     description_ru = models.TextField(_("description (Russian)"), blank=True)
+    # The description's words, for the case search (defections/search.py: `said`).
+    search_vector = models.GeneratedField(
+        expression=SearchVector("description", config="english")
+        + SearchVector("description_ru", config="russian"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["date_start", "pk"]
@@ -797,6 +836,7 @@ class Response(Dated):
             choices_constraint("response", "kind", choices.ResponseKind),
         ]
         triggers = [invariants.responses_touch_case, changes.RESPONSE_MARKS]
+        indexes = [GinIndex(fields=["search_vector"], name="response_search_vector")]
 
     def __str__(self):
         when = f" ({self.date})" if self.date_start else ""

@@ -44,6 +44,9 @@ class CaseFactory(DjangoModelFactory):
     form = "geographic"
     summary = "A test case."
     status = "published"
+    country_from = "RU"  # what publishing needs chosen (no defaults: tests/test_invariants.py)
+    verification = "reported"
+    classification = "certain"
 
     @factory.post_generation
     def sourced(obj, create, extracted, **kwargs):

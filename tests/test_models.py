@@ -73,8 +73,14 @@ def bad_rows():
         "case_verification_valid": (lambda: case_with(verification="sure"), CHOICE),
         "case_classification_valid": (lambda: case_with(classification="x"), CHOICE),
         "case_status_valid": (lambda: case_with(status="live"), CHOICE),
+        **{f"case_published_chose_{field}": (
+            lambda field=field: Case(person=person, form="final", status="published", summary="s",
+                                     **{"country_from": "SU", "verification": "claimed",
+                                        "classification": "possible", field: ""}),
+            "needs a value for") for field in ("country_from", "verification", "classification")},
         "case_published_has_summary": (
-            lambda: Case(person=person, form="final", status="published", summary=""),
+            lambda: Case(person=person, form="final", status="published", summary="",
+                         country_from="RU", verification="reported", classification="certain"),
             "needs a summary"),
         "response_date_complete": (
             lambda: Response(case=case, kind="arrest", date_precision="year"), "together"),
@@ -123,8 +129,8 @@ def bad_rows():
         "agency_not_own_parent": (lambda: changed(agency, parent_id=agency.pk), "own parent"),
         "agency_not_own_predecessor": (lambda: changed(agency, predecessor_id=agency.pk),
                                        "own predecessor"),
-        "source_url_unique": (
-            lambda: Source(title="Copy", url="https://example.org/taken", kind="news"),
+        "source_url_key_unique": (
+            lambda: Source(title="Copy", url="http://www.Example.org/taken/#top", kind="news"),
             "URL exists"),
         "source_kind_valid": (lambda: Source(title="S", kind="rumour"), CHOICE),
         "source_reliability_valid": (lambda: Source(title="S", kind="news", reliability="meh"),

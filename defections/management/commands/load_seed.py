@@ -3,7 +3,8 @@
 `make run` and the container start run it every time; a second run writes nothing, and an
 editor's edits, retractions and deletions of seeded rows stay as they are. The one write to a
 row it added before: a database seeded before the seed had Russian gets it once, in the rows
-whose English is still the seed's and whose Russian nobody wrote.
+whose English is still the seed's and whose Russian nobody wrote; likewise each correction of
+seed.CORRECTIONS, once, where the value is still the one the seed wrote.
 """
 
 from datetime import date
@@ -45,7 +46,7 @@ class Loader:
     """
 
     def __init__(self):
-        self.added = self.skipped = self.translated = 0
+        self.added = self.skipped = self.translated = self.corrected = 0
         self.ledger = set(SeedRecord.objects.values_list("key", flat=True))
 
     def add(self, key: str, model, lookup: dict, values: dict, after=None, russian=None):
@@ -57,8 +58,10 @@ class Loader:
             self.skipped += 1
             if key not in self.ledger:
                 self._record(key)  # adopted, never changed
-            elif russian:
-                self.translate(f"{key}/ru", existing, values, russian)
+            else:
+                self.correct(key, existing)
+                if russian:
+                    self.translate(f"{key}/ru", existing, values, russian)
             return existing
         obj = model(**lookup, **values, **russian)
         # Field checks here; uniqueness and the named constraints are the database's to refuse
@@ -69,6 +72,8 @@ class Loader:
             after(obj)
         self.added += 1
         self._record(key)
+        for field in seed.CORRECTIONS.get(key, {}):
+            self._record(f"{key}/fix:{field}")  # added as corrected: nothing to correct later
         if russian:
             self._record(f"{key}/ru")
         return obj
@@ -87,6 +92,20 @@ class Loader:
             setattr(row, column, text)
         row.save()
         self.translated += 1
+
+    def correct(self, key: str, row):
+        """Once per field: the seed's correction of a value it wrote before, if nobody changed it."""
+        changed = []
+        for field, (was, now) in seed.CORRECTIONS.get(key, {}).items():
+            if row is None or f"{key}/fix:{field}" in self.ledger:
+                continue
+            self._record(f"{key}/fix:{field}")
+            if getattr(row, field) == was:
+                setattr(row, field, now)
+                changed.append(field)
+        if changed:
+            row.save()
+            self.corrected += 1
 
     def _record(self, key):
         SeedRecord.objects.create(key=key)
@@ -150,6 +169,8 @@ class Loader:
                 **date_fields(entry["date"]),
                 "agency": agencies.get(entry["agency"]) if entry["agency"] else None,
                 "role": entry["role"],
+                # Every seed case is of the Russian Federation's service unless it says otherwise.
+                "country_from": entry.get("country_from", "RU"),
                 "destination_country": entry.get("destination_country", ""),
                 "visibility": entry["visibility"],
                 "verification": entry["verification"],
@@ -185,5 +206,6 @@ class Command(BaseCommand):
             loader.load()
         self.stdout.write(f"Seed: {loader.added} rows added, {loader.skipped} skipped (added "
                           f"before, or already there: the seed never changes or revives a row); "
-                          f"{loader.translated} seeded rows given their Russian; "
+                          f"{loader.translated} seeded rows given their Russian, "
+                          f"{loader.corrected} corrected; "
                           f"{Case.objects.count()} cases in the database.")

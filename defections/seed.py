@@ -4,7 +4,9 @@ Riehle, "Why an Official's Flight to the West Should Worry the Kremlin", The Mos
 Times, 4 May 2026. Paragraphs are numbered from the first paragraph of the body
 ("The reported flight…") to the last ("Their actions amount…"), not counting the
 "Related article" link; a paragraph broken across lines in our copy counts once.
-Summaries are ours. Facts the article does not give stay blank.
+Summaries are ours. Facts the article does not give stay blank. Each case's certainty
+(classification) is coded from the article's own wording, noted beside it where it is not
+"certain"; tests/test_seed.py pins every one.
 """
 
 ARTICLE = {
@@ -47,12 +49,15 @@ PERIODS = [
 ]
 
 # slug: (name, acronym, native name, kind, country, parent slug, predecessor slug, from, until)
+# The article gives no agency's years: they stay blank until an editor enters them from a
+# source of their own (the seed once had the MGB ending in 1954; it was merged into the MVD in
+# March 1953).
 AGENCIES = {
     "nkvd": ("People's Commissariat for Internal Affairs", "NKVD", "НКВД", "intelligence", "SU",
-             None, None, 1934, 1946),
-    "mgb": ("Ministry of State Security", "MGB", "МГБ", "intelligence", "SU", None, "nkvd", 1946, 1954),
-    "kgb": ("Committee for State Security", "KGB", "КГБ", "intelligence", "SU", None, "mgb", 1954, 1991),
-    "fsb": ("Federal Security Service", "FSB", "ФСБ", "intelligence", "RU", None, "kgb", 1995, None),
+             None, None, None, None),
+    "mgb": ("Ministry of State Security", "MGB", "МГБ", "intelligence", "SU", None, "nkvd", None, None),
+    "kgb": ("Committee for State Security", "KGB", "КГБ", "intelligence", "SU", None, "mgb", None, None),
+    "fsb": ("Federal Security Service", "FSB", "ФСБ", "intelligence", "RU", None, "kgb", None, None),
     "mod": ("Ministry of Defence", "MO", "Министерство обороны", "military", "RU", None, None, None,
             None),
     "gru": ("Main Intelligence Directorate", "GRU", "ГРУ", "intelligence", "RU", "mod", None, None,
@@ -83,7 +88,8 @@ PEOPLE = {
 CASES = [
     {
         # The article places the flight after the invasion (paras. 1, 17) and before its own
-        # date, 4 May 2026: that span is all it says.
+        # date, 4 May 2026: that span is all it says. Possible: he "may now belong" to the
+        # geographic defectors, and whether politics played a part is unclear (para. 16).
         "person": "Denis Butsayev", "form": "geographic", "date": "2022–2026",
         "agency": "minprirody", "role": "Deputy minister, recently dismissed",
         "destination_country": "US", "visibility": "discreet", "verification": "reported",
@@ -116,6 +122,8 @@ CASES = [
         ],
     },
     {
+        # Probable: the article counts her complaint among its examples (para. 13), though what she
+        # said was that the president was kept uninformed, not that he was to blame.
         "person": "Viktoria Bonya", "form": "articulated", "date": "April 2026",
         "agency": None, "role": "Reality television star and influencer",
         "visibility": "public", "verification": "reported", "classification": "probable",
@@ -134,9 +142,12 @@ CASES = [
         ],
     },
     {
+        # Probable, not certain: what the article has him denounce is the Defence Ministry's
+        # handling of the war and the military leadership (para. 11), not the regime, to which
+        # he professed loyalty throughout.
         "person": "Yevgeny Prigozhin", "form": "articulated", "date": "June 2023",
         "agency": None, "role": "",
-        "visibility": "public", "verification": "reported", "classification": "certain",
+        "visibility": "public", "verification": "reported", "classification": "probable",
         "motives": ["conflict-with-superiors"],
         "summary": "Attacked the Defence Ministry's conduct of the war in public, then led an armed "
         "“march of justice” on Moscow in June 2023 to force out the military leadership.",
@@ -162,6 +173,8 @@ CASES = [
         "responses": [],
     },
     {
+        # Probable: one of the "high-profile exits" of the article's geographic section
+        # (para. 17), which does not say in so many words that he left the country.
         "person": "Igor Volobuyev", "form": "geographic", "date": "2022",
         "agency": "gazprombank", "role": "Executive",
         "visibility": "public", "verification": "reported", "classification": "probable",
@@ -183,6 +196,8 @@ CASES = [
         "responses": [],
     },
     {
+        # Probable: one of the "high-profile exits" of the article's geographic section
+        # (para. 17), which does not say in so many words that he left the country.
         "person": "Boris Bondarev", "form": "geographic", "date": "2022",
         "agency": "un-geneva-mission", "role": "Diplomat",
         "visibility": "public", "verification": "reported", "classification": "probable",
@@ -194,9 +209,12 @@ CASES = [
         "responses": [],
     },
     {
+        # Possible: the article names him only as a former spy attacked in Britain (para. 19),
+        # an example of the defectors abroad that Russia has targeted; it says nothing of his
+        # leaving.
         "person": "Sergei Skripal", "form": "geographic", "date": "",
         "agency": None, "role": "Former spy", "destination_country": "GB",
-        "visibility": "unknown", "verification": "reported", "classification": "probable",
+        "visibility": "unknown", "verification": "reported", "classification": "possible",
         "motives": ["unknown"],
         "summary": "A former Russian spy living in Britain, where he survived an attempt on his "
         "life in 2018: an example of why defectors abroad keep out of sight.",
@@ -210,9 +228,10 @@ CASES = [
         ],
     },
     {
+        # Possible, as Skripal: named in the same sentence, only as a pilot killed in Spain.
         "person": "Maxim Kuzminov", "form": "geographic", "date": "",
         "agency": None, "role": "Helicopter pilot",
-        "visibility": "unknown", "verification": "reported", "classification": "probable",
+        "visibility": "unknown", "verification": "reported", "classification": "possible",
         "motives": ["unknown"],
         "summary": "A helicopter pilot who left Russia and was killed in Spain in 2024, one of the "
         "cases that have taught defectors abroad to disappear quietly.",
@@ -225,3 +244,16 @@ CASES = [
         ],
     },
 ]
+
+# What an earlier seed wrote that the review above corrected: load_seed writes each correction
+# once into a database seeded before it, and only where the value is still the old seed's (an
+# editor's own value stays). Keyed as load_seed keys rows: {key: {field: (was, now)}}.
+CORRECTIONS = {
+    "agency:nkvd": {"active_from": (1934, None), "active_until": (1946, None)},
+    "agency:mgb": {"active_from": (1946, None), "active_until": (1954, None)},
+    "agency:kgb": {"active_from": (1954, None), "active_until": (1991, None)},
+    "agency:fsb": {"active_from": (1995, None)},
+    "case:Yevgeny Prigozhin:articulated": {"classification": ("certain", "probable")},
+    "case:Sergei Skripal:geographic": {"classification": ("probable", "possible")},
+    "case:Maxim Kuzminov:geographic": {"classification": ("probable", "possible")},
+}

@@ -186,3 +186,75 @@ def test_a_database_seeded_before_the_russian_gets_it_once_where_no_editor_wrote
     call_command("load_seed")
     assert "0 rows added" in capsys.readouterr().out
     assert snapshot() == before
+
+
+# --- the seed's codes, reviewed against the article -------------------------------------------
+
+# (person, form): (date as written, verification, classification, visibility), each read off
+# the article's wording (the reasons are beside each case in defections/seed.py).
+REVIEWED = {
+    ("Denis Butsayev", "geographic"): ("2022–2026", "reported", "possible", "discreet"),
+    ("Ilya Remeslo", "articulated"): ("March 2026", "reported", "certain", "public"),
+    ("Viktoria Bonya", "articulated"): ("April 2026", "reported", "probable", "public"),
+    ("Yevgeny Prigozhin", "articulated"): ("June 2023", "reported", "probable", "public"),
+    ("Igor Volobuyev", "articulated"): ("2022", "reported", "certain", "public"),
+    ("Igor Volobuyev", "geographic"): ("2022", "reported", "probable", "public"),
+    ("Boris Bondarev", "articulated"): ("2022", "reported", "certain", "public"),
+    ("Boris Bondarev", "geographic"): ("2022", "reported", "probable", "public"),
+    ("Sergei Skripal", "geographic"): ("", "reported", "possible", "unknown"),
+    ("Maxim Kuzminov", "geographic"): ("", "reported", "possible", "unknown"),
+}
+
+
+def test_every_seed_case_carries_its_reviewed_codes(seeded):
+    cases = {(c.person.name, c.form): c for c in Case.objects.select_related("person")}
+    assert set(cases) == set(REVIEWED)
+    for key, (when, verification, classification, visibility) in REVIEWED.items():
+        case = cases[key]
+        assert (str(case.date or ""), case.verification, case.classification, case.visibility) == (
+            when, verification, classification, visibility), key
+
+
+def test_agency_years_the_article_does_not_give_stay_blank(seeded):
+    """The article dates no agency; the MGB's old end (1954) was wrong besides (merged into the
+    MVD in March 1953). Years come with a source an editor enters, or not at all."""
+    from defections.models import Agency
+
+    assert Agency.objects.count() == len(seed.AGENCIES)
+    dated = Agency.objects.exclude(active_from=None, active_until=None)
+    assert list(dated.values_list("slug", flat=True)) == []
+    chain = Agency.objects.get(slug="fsb")
+    assert [chain.predecessor.slug, chain.predecessor.predecessor.slug] == ["kgb", "mgb"]
+
+
+@pytest.mark.django_db
+def test_a_database_seeded_before_the_review_gets_its_corrections_once(capsys):
+    """Rows still as the old seed wrote them are corrected once; a value an editor set is kept,
+    and a second run writes nothing."""
+    from defections.models import Agency, SeedRecord
+
+    call_command("load_seed")
+    # The database as the old seed left it, before the corrections existed.
+    Agency.objects.filter(slug="mgb").update(active_from=1946, active_until=1954)
+    Agency.objects.filter(slug="fsb").update(active_from=1995)
+    Case.objects.filter(person__name="Yevgeny Prigozhin").update(classification="certain")
+    Case.objects.filter(person__name="Maxim Kuzminov").update(classification="probable")
+    SeedRecord.objects.filter(key__contains="/fix:").delete()
+    # An editor's own value: not the old seed's, so not corrected.
+    Case.objects.filter(person__name="Sergei Skripal").update(classification="contested")
+
+    capsys.readouterr()
+    call_command("load_seed")
+    assert "0 rows added" in capsys.readouterr().out
+    mgb = Agency.objects.get(slug="mgb")
+    assert (mgb.active_from, mgb.active_until) == (None, None)
+    assert Agency.objects.get(slug="fsb").active_from is None
+    assert Case.objects.get(person__name="Yevgeny Prigozhin").classification == "probable"
+    assert Case.objects.get(person__name="Maxim Kuzminov").classification == "possible"
+    assert Case.objects.get(person__name="Sergei Skripal").classification == "contested"
+
+    # Once: an editor who sets the old value again keeps it.
+    Case.objects.filter(person__name="Yevgeny Prigozhin").update(classification="certain")
+    before = snapshot()
+    call_command("load_seed")
+    assert snapshot() == before

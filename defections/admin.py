@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from defections import choices, codebook, csv_io, history, invariants, languages, models
@@ -443,8 +444,8 @@ CASE_FILTERS = [
 class CaseAdmin(HistoryMixin, DoorAdmin):
     form = CaseForm
     change_list_template = "admin/defections/case/change_list.html"
-    list_display = ["person", "form", "case_date", "agency", "verification", "status", "updated_at",
-                    "updated_by"]
+    # Narrow enough to show every column beside the navigation and the filters at 1280 px.
+    list_display = ["person", "form", "case_date", "agency_cut", "verified", "status", "updated"]
     list_select_related = ["person", "agency", "updated_by"]
     list_filter = CASE_FILTERS
     search_fields = ["person__name"]  # the search itself is search.search_cases
@@ -478,6 +479,23 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
     def case_date(self, case):
         return case.date or "—"
 
+    @admin.display(description=_("agency"), ordering="agency__name")
+    def agency_cut(self, case):
+        return cut(str(case.agency)) if case.agency else "—"
+
+    @admin.display(description=pgettext_lazy("case list column", "verified"), ordering="verification")
+    def verified(self, case):
+        """The verification, under a header short enough in Russian too."""
+        return case.get_verification_display() or "—"
+
+    @admin.display(description=_("updated"), ordering="updated_at")
+    def updated(self, case):
+        """The day; the time and who, on hover."""
+        when = localtime(case.updated_at)
+        who = f" — {case.updated_by}" if case.updated_by else ""
+        return format_html('<span title="{}">{}</span>', date_format(when, "DATETIME_FORMAT") + who,
+                           date_format(when, "SHORT_DATE_FORMAT"))
+
     def has_publish_permission(self, request):
         return can_publish(request.user)
 
@@ -504,8 +522,7 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
                 authorize_save(request.user, case, before=before)
                 check_sources(new_status, case.verification,
                               case.citations.values_list("source_id", flat=True))
-                if new_status == choices.Status.PUBLISHED and not case.summary.strip():
-                    raise ValidationError(gettext("A published case needs a summary."))
+                case.validate_constraints()  # what the database would refuse (a summary, the codes)
             except (PermissionDenied, ValidationError) as refusal:
                 reason = "; ".join(refusal.messages) if isinstance(refusal, ValidationError) \
                     else str(refusal)
@@ -605,6 +622,14 @@ class CaseAdmin(HistoryMixin, DoorAdmin):
             "columns": csv_io.COLUMNS,
         }
         return TemplateResponse(request, "admin/defections/case/import.html", context)
+
+
+def cut(text: str, href: str = ""):
+    """A long text (a link if href) cut short by the stylesheet, whole in its title."""
+    if href:
+        return format_html('<a class="cut" href="{}" title="{}" rel="noopener noreferrer">{}</a>',
+                           href, href, text)
+    return format_html('<span class="cut" title="{}">{}</span>', text, text)
 
 
 def csv_response(queryset):
@@ -778,7 +803,7 @@ class SourceForm(DoorForm):
 @admin.register(models.Source)
 class SourceAdmin(HistoryMixin, DoorAdmin):
     form = SourceForm
-    list_display = ["title", "outlet", "published_on", "kind", "reliability", "url", "origin_of"]
+    list_display = ["title", "outlet", "published_on", "kind", "reliability", "link", "origin_of"]
     list_filter = ["kind", "reliability", "language"]
     search_fields = ["title", "outlet", "author", "url"]
     date_hierarchy = "published_on"
@@ -786,7 +811,11 @@ class SourceAdmin(HistoryMixin, DoorAdmin):
     readonly_fields = ["origin_of"]
     list_select_related = ["origin"]
 
-    @admin.display(description=_("origin"))
+    @admin.display(description=_("URL"), ordering="url")
+    def link(self, source):
+        return cut(source.url.split("://", 1)[-1], href=source.url) if source.url else "—"
+
+    @admin.display(description=pgettext_lazy("source list column", "origin"))
     def origin_of(self, source):
         """Set by the database from "derived from": sources of one origin count once."""
         if source.pk is None or source.origin_id in (None, source.pk):

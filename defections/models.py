@@ -757,6 +757,20 @@ class Case(Dated, Authored):
         self.period_id, self.retracted_at = Case.objects.filter(pk=self.pk).values_list(
             "period_id", "retracted_at").first()
 
+    def validate_constraints(self, exclude=None):
+        """Django's check of the constraints, with what a published case has not chosen said
+        of its field: the admin form marks the field, the API's 400 is keyed by it."""
+        try:
+            super().validate_constraints(exclude)
+        except ValidationError as error:
+            unchosen = {str(c.get_violation_error_message()): c.name.removeprefix("case_published_chose_")
+                        for c in self._meta.constraints if c.name.startswith("case_published_chose_")}
+            errors: dict[str, list] = {}
+            for name, items in error.error_dict.items():
+                for item in items:
+                    errors.setdefault(unchosen.get(str(item.message), name), []).append(item)
+            raise ValidationError(errors) from error
+
     def stored_status(self) -> str | None:
         if self._state.adding:
             return None

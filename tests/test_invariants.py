@@ -101,3 +101,55 @@ def test_the_api_says_why(published):
     response = editor.patch(f"/api/v1/cases/{published.pk}/", {"citations": []}, format="json")
     assert response.status_code == 400 and "citations" in response.json()
     assert published.citations.count() == 1
+
+
+# --- a published case has chosen what it claims (no defaults that claim) ------------------------
+
+CHOSEN = ("country_from", "verification", "classification")
+
+
+def test_a_new_case_starts_with_nothing_claimed():
+    case = Case()
+    assert (case.country_from, case.verification, case.classification) == ("", "", "")
+
+
+def test_the_admin_add_form_shows_them_blank(client):
+    client.force_login(make_user("ed", "Editor"))
+    page = client.get(reverse("admin:defections_case_add")).content.decode()
+    for field in CHOSEN:
+        select = page.split(f'name="{field}"', 1)[1].split("</select>", 1)[0]
+        assert '<option value="" selected>' in select, field
+
+
+def test_publishing_an_unchosen_case_is_refused_naming_the_field(client):
+    """In the database, by the admin's bulk action and by the API alike."""
+    for field in CHOSEN:
+        draft = CaseFactory(status="draft", **{field: ""})
+        Citation.objects.create(case=draft, source=SourceFactory(), locator="p. 1")
+        assert f"case_published_chose_{field}" in refused(
+            lambda draft=draft: Case.objects.filter(pk=draft.pk).update(status="published"))
+    client.force_login(make_user("ed", "Editor"))
+    page = client.post(reverse("admin:defections_case_changelist"),
+                       {"action": "publish", "_selected_action": [draft.pk]}, follow=True)
+    assert "not published" in page.content.decode() and "classification" in page.content.decode()
+    assert Case.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_the_api_makes_a_blank_draft_and_refuses_to_publish_it_naming_the_fields():
+    editor = client_for(make_user("ed", "Editor"))
+    person = CaseFactory().person
+    made = editor.post("/api/v1/cases/", {"person": person.pk, "form": "geographic",
+                                          "summary": "Left."}, format="json")
+    assert made.status_code == 201, made.json()
+    assert [made.json()[field] for field in CHOSEN] == ["", "", ""]
+    assert made.json()["status"] == "draft"
+    source = SourceFactory()
+    answer = editor.patch(f"/api/v1/cases/{made.json()['id']}/", {
+        "status": "published", "citations": [{"source": source.pk}]}, format="json")
+    assert answer.status_code == 400
+    assert set(CHOSEN) <= set(answer.json()), answer.json()
+    assert Case.objects.get(pk=made.json()["id"]).status == "draft"
+    chosen = editor.patch(f"/api/v1/cases/{made.json()['id']}/", {
+        "status": "published", "citations": [{"source": source.pk}], "country_from": "SU",
+        "verification": "reported", "classification": "probable"}, format="json")
+    assert chosen.status_code == 200, chosen.json()

@@ -370,8 +370,7 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
             source_ids = list(self.instance.citations.values_list("source_id", flat=True))
         else:
             source_ids = []
-        verification = attrs.get("verification", self.instance.verification if self.instance
-                                 else choices.Verification.REPORTED)
+        verification = attrs.get("verification", self.instance.verification if self.instance else "")
         for name in ("responses", "accounts"):
             given = [item["id"] for item in attrs.get(name, []) if "id" in item]
             known = set(getattr(self.instance, name).values_list("pk", flat=True)) if self.instance else set()

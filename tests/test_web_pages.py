@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from defections import choices
 from defections.dates import Precision
 from defections.models import Agency, Case, Period, Source
@@ -147,3 +149,43 @@ def test_corrections_fall_back_to_the_contact_address(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(project_settings)
+
+
+# --- sources (issue 18, item 4) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix,name", [("", "English"), ("/ru", "английский")])
+def test_a_source_names_its_language_in_the_readers_language(client, db, prefix, name):
+    case = CaseFactory()
+    source = case.citations.get().source
+    source.language = "en"
+    source.save()
+    html = client.get(prefix + source.get_absolute_url()).content.decode()
+    assert re.search(rf"<dd>{name}</dd>", html)
+    assert "<dd>en</dd>" not in html
+
+
+@pytest.mark.parametrize("prefix,title", [("", "“Defector says ‘I quit’ in Geneva”"),
+                                          ("/ru", "«Defector says „I quit“ in Geneva»")])
+def test_quotes_inside_a_quoted_title_become_inner_quotes(client, db, prefix, title):
+    case = CaseFactory()
+    source = case.citations.get().source
+    source.title = 'Defector says "I quit" in Geneva'
+    source.save()
+    for url in [case.get_absolute_url(), "/sources/"]:
+        html = client.get(prefix + url).content.decode()
+        assert title in html, url
+        assert "&quot;I quit&quot;" not in html and '"I quit"' not in html, url
+
+
+def test_the_archived_copy_is_linked(client, db):
+    case = CaseFactory()
+    source = case.citations.get().source
+    source.archived_url = "https://web.archive.org/web/2024/https://example.org/gone"
+    source.save()
+    for url in [case.get_absolute_url(), "/sources/", source.get_absolute_url()]:
+        html = client.get(url).content.decode()
+        assert re.search(r'<a href="https://web\.archive\.org/web/2024/https://example\.org/gone"[^>]*>'
+                         r'[^<]*(archived|web\.archive)', html, re.I), url
+    ru = client.get("/ru" + case.get_absolute_url()).content.decode()
+    assert ">архивная копия</a>" in ru

@@ -22,11 +22,11 @@ QUERIES = {
     "cases-search": 11,
     "case": 9,  # + the accounts (issue 13)
     "people": 3,
-    "person": 6,
+    "person": 7,  # + the sources of their cases (issue 18)
     "agencies": 2,
     "agency": 4,
     "sources": 4,
-    "source": 3,  # + its public copies (derived from it; issue 13)
+    "source": 4,  # + its public copies (derived from it; issue 13), the cases as the door shows them (18)
     "about": 2,
 }
 

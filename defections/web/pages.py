@@ -2,9 +2,12 @@
 (the Cyrillic one on a Russian page, when the reader is shown it: defections/names.py), an
 agency's, a text's first words, a form's label."""
 
+import re
+
 from django import template
 from django.template.defaultfilters import truncatewords
 from django.utils.html import format_html
+from django.utils.translation import get_language_info, pgettext
 
 from defections import choices, languages
 from defections.names import display_name
@@ -63,3 +66,65 @@ def agency_name(agency) -> str:
     if not name.fallback:
         return agency_label(agency)
     return format_html('<span class="untranslated" lang="{}">{}</span>', name.lang, agency_label(agency))
+
+
+def agency_short(agency) -> str:
+    """An agency in a word where there is one: its acronym (on a Russian page its native
+    name, "КГБ", when it has an acronym), else its name in the page's language."""
+    if agency is None:
+        return ""
+    if agency.acronym:
+        return agency.native_name if languages.current() == "ru" and agency.native_name else agency.acronym
+    return str(languages.text(agency, "name"))
+
+
+@register.filter
+def case_label(case) -> str:
+    """What a case is, for a link to it: "Geographic defection, 1954, KGB" (the form, the
+    years of the date shown, the agency), from a record that came through the door, so a
+    withheld date or an at-risk person's agency is blank there and left out here."""
+    parts = [pgettext("case label", "%(form)s defection") % {"form": case.get_form_display()}]
+    if case.date_start:
+        first, last = case.date_start.year, (case.date_end or case.date_start).year
+        parts.append(str(first) if first == last else f"{first}–{last}")
+    if case.agency_id and case.agency:
+        parts.append(agency_short(case.agency))
+    return ", ".join(parts)
+
+
+@register.filter
+def by_source(citations) -> list:
+    """Citations grouped under their source, each source once, in the order first cited:
+    [(source, [citation, …]), …]."""
+    groups: dict = {}
+    for citation in citations:
+        groups.setdefault(citation.source_id, (citation.source, []))[1].append(citation)
+    return list(groups.values())
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A language's name in the page's language ("English", "английский") from its ISO code;
+    the code itself when Django does not know it."""
+    try:
+        name = str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+    return name.lower() if languages.current() == "ru" else name
+
+
+# Outer and inner quotation marks by the page's language.
+QUOTES = {"ru": ("«", "»", "„", "“"), "en": ("“", "”", "‘", "’")}
+INNER = re.compile(r'"([^"]*)"|“([^”]*)”|«([^»]*)»')
+
+
+@register.filter
+def quoted(value: str) -> str:
+    """value in the page's quotation marks, the quotes inside it turned into the inner ones:
+    “a ‘b’ c” in English, «a „b“ c» in Russian."""
+    if not value:
+        return ""
+    start, end, inner_start, inner_end = QUOTES.get(languages.current(), QUOTES["en"])
+    inner = INNER.sub(lambda m: f"{inner_start}{next(g for g in m.groups() if g is not None)}{inner_end}",
+                      str(value))
+    return f"{start}{inner}{end}"

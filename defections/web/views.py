@@ -307,7 +307,10 @@ def case_detail(request, pk):
         related.append((_("Same period: %(period)s") % {"period": languages.text(case.period, "name")},
                         shown.known("date").filter(period_id=case.period_id),
                         f"{reverse('case-list')}?period={case.period.slug}"))
-    related = [(title, redacted(cases[:RELATED], user), more) for title, cases, more in related]
+    listed = set()  # a case is listed in one column only: the first that has it
+    for i, (title, cases, more) in enumerate(related):
+        related[i] = (title, redacted(cases.exclude(pk__in=listed)[:RELATED], user), more)
+        listed.update(c.pk for c in related[i][1])
     return render(request, "cases/detail.html", {
         "case": case,
         "related": [r for r in related if r[1]],
@@ -352,8 +355,12 @@ def person_detail(request, pk):
     cases = Case.objects.visible_to(user).for_list().filter(person=person).prefetch_related(
         Prefetch("responses", Response.objects.order_by("date_start", "pk")))
     person = visibility.redact(person, user)
+    # The sources of the cases whose details user sees (none of an at-risk person's: the door).
+    citations = (Citation.objects.visible_to(user).filter(case_ref__in=cases.values("pk"))
+                 .select_related("source").order_by("source__published_on", "source_id", "pk"))
     return render(request, "people/detail.html", {
         "person": person, "cases": redacted(cases, user), "affiliations": person.affiliations.all(),
+        "citations": citations,
     })
 
 
@@ -455,7 +462,7 @@ def supported_cases(source_ids, user) -> dict[int, list[Case]]:
     pairs = (Citation.objects.visible_to(user).filter(source_id__in=source_ids)
              .order_by().values_list("source_id", "case_ref").distinct())
     pairs = sorted(set(pairs))
-    found = Case.objects.visible_to(user).select_related("person").in_bulk({c for _, c in pairs})
+    found = Case.objects.visible_to(user).select_related("person", "agency").in_bulk({c for _, c in pairs})
     cases = {pk: visibility.redact(case, user) for pk, case in found.items()}  # by the date shown
     out: dict[int, list[Case]] = {}
     for source_id, case_id in pairs:
@@ -485,10 +492,12 @@ def source_list(request):
 def source_detail(request, pk):
     source = get_object_or_404(Source.objects.visible_to(request.user), pk=pk)
     citations = list(Citation.objects.visible_to(request.user).filter(source=source)
-                     .select_related("case__person", "response__case__person", "account__case__person")
-                     .order_by("pk"))
+                     .select_related("response", "account").order_by("pk"))
+    # The cases as the door shows them (a withheld date is not in a case's label).
+    cases = Case.objects.visible_to(request.user).select_related("person", "agency").in_bulk(
+        {c.case_ref for c in citations})
     for citation in citations:
-        citation.target = citation.case or (citation.response or citation.account).case
+        citation.target = visibility.redact(cases[citation.case_ref], request.user)
     derivatives = Source.objects.visible_to(request.user).filter(derived_from=source).order_by("title", "pk")
     return render(request, "sources/detail.html", {"source": source, "citations": citations,
                                                    "chain": source.chain(), "derivatives": derivatives})

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 
 from defections import choices
 from defections.csv_safe import cell, uncell
+from defections.duplicates import similar_people
 from defections.ids import parse_id
 from defections.models import Agency, Case, Citation, Motive, Person, Source
 from defections.permissions import authorize_save
@@ -183,6 +184,11 @@ def find_person(name: str, result: RowResult, user) -> Person:
                                       "case in the admin.") % {"name": name})
     if matches:
         return matches[0]
+    if close := similar_people([name]):  # the admin form's question: a decision, not a new person
+        raise ValidationError(gettext(
+            "person: “%(name)s” is not a known name, but close to %(people)s. Write their exact "
+            "name (or add it as an alias), or add the new person in the admin first.") % {
+            "name": name, "people": ", ".join(f"{p.name} (#{p.pk})" for p in close)})
     person = Person(name=name)
     authorize_save(user, person)
     person.full_clean()
@@ -258,7 +264,7 @@ def read_citations(text: str) -> list[Cited]:
             continue
         ref = item["source"]
         source = (Source.objects.filter(pk=ref).first() if isinstance(ref, int) and 0 < ref < 2**63
-                  else Source.objects.filter(url=ref).first() if isinstance(ref, str) and ref else None)
+                  else Source.objects.with_url(ref).first() if isinstance(ref, str) and ref else None)
         given_text = {key: None if item.get(key) is None else str(item[key])
                       for key in ("locator", "claim", "quote")}
         cited = Cited(source, (given_text["locator"] or "").strip(), given_text["claim"], given_text["quote"])

@@ -2,7 +2,6 @@
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -14,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from defections import models
 from defections.choices import Status
 from defections.dates import CIRCA_YEARS, EXAMPLES, format_partial_date, parse_partial_date
+from defections.duplicates import similar_people
 from defections.permissions import allowed_statuses, authorize_delete, authorize_save, stored
-from defections.search import matching_person_ids
 from defections.workflow import check_sources
 
 
@@ -223,22 +222,6 @@ def person_label(person) -> str:
     native = f" ({person.native_name})" if person.native_name else ""
     also = gettext(" — also %(aliases)s") % {"aliases": aliases} if aliases else ""
     return f"{person.name}{native}{also}"
-
-
-def similar_people(names, exclude=None, limit=10):
-    """People whose name, native name or an alias is close to any of the names."""
-    condition = Q()
-    for name in names:
-        name = " ".join((name or "").split())
-        if name:
-            people, aliases = matching_person_ids(name)
-            condition |= Q(pk__in=people) | Q(pk__in=aliases)
-    if not condition:
-        return []
-    found = models.Person.objects.filter(condition).prefetch_related("aliases")
-    if exclude is not None:
-        found = found.exclude(pk=exclude)
-    return list(found.distinct()[:limit])
 
 
 class CsvImportForm(forms.Form):

@@ -513,6 +513,10 @@ class SourceQuerySet(models.QuerySet):
 
         return visibility.sources(self, user)
 
+    def with_url(self, url: str):
+        """The source at this address however it is written (its URL key; see Source.url_key)."""
+        return self.filter(url_key=Func(Value(url), function=invariants.URL_KEY_FUNCTION))
+
 
 @tracked(exclude=["origin", "url_key"])  # derived by the database
 class Source(Timestamped):

@@ -45,7 +45,8 @@ def world():
 def good_row(**fields):
     row = {"person": "Gleb Karakulov", "agency": "fsb", "role": "captain", "form": "geographic",
            "date": "April 2022", "destination_country": "TR", "motives": "opposition-to-the-war",
-           "verification": "reported", "status": "draft", "summary": "Left and spoke out.",
+           "country_from": "RU", "verification": "reported", "classification": "certain",
+           "status": "draft", "summary": "Left and spoke out.",
            "citations": "https://example.org/a | para. 3"}
     row.update(fields)
     return row
@@ -84,6 +85,40 @@ def test_one_bad_row_writes_nothing_and_says_which(editor, world):
     assert "date:" in errors[3] and "agency: “nkvd-x”" in errors[3]
     assert "no source has the URL https://unknown.example/x" in errors[4]
     assert "at least one source" in errors[5]
+
+
+def test_a_published_row_chooses_country_verification_and_classification(editor, world):
+    """Blank is "not chosen", never a default: a draft keeps them blank; publishing is refused
+    naming each field."""
+    unchosen = {"country_from": "", "verification": "", "classification": ""}
+    report = csv_io.import_cases(to_csv([good_row(status="published", **unchosen)]), editor,
+                                 dry_run=False)
+    assert not report.written and not Case.objects.exists()
+    errors = " ".join(report.rows[0].errors)
+    assert all(f"{field}: " in errors for field in unchosen), errors
+    report = csv_io.import_cases(to_csv([good_row(**unchosen)]), editor, dry_run=False)
+    assert report.written, report
+    case = Case.objects.get()
+    assert (case.country_from, case.verification, case.classification) == ("", "", "")
+
+
+def test_a_close_name_is_a_decision_not_a_new_person(editor, world):
+    """The import asks the admin form's duplicate question (forms.similar_people): a close
+    name is reported, not made into a second person; an exact name or alias is that person."""
+    skripal = PersonFactory(name="Sergei Skripal")
+    report = csv_io.import_cases(to_csv([good_row(person="Sergej Skripal")]), editor, dry_run=False)
+    assert not report.written and Person.objects.count() == 1
+    errors = " ".join(report.rows[0].errors)
+    assert "Sergej Skripal" in errors and "Sergei Skripal" in errors and f"#{skripal.pk}" in errors
+    report = csv_io.import_cases(to_csv([good_row(person="sergei skripal")]), editor, dry_run=False)
+    assert report.written and Case.objects.get().person == skripal
+
+
+def test_a_citation_finds_its_source_however_the_url_is_written(editor, world):
+    row = good_row(citations="http://www.Example.org/a/?utm_source=feed | para. 3")
+    report = csv_io.import_cases(to_csv([row]), editor, dry_run=False)
+    assert report.written, report
+    assert [c.source for c in Case.objects.get().citations.all()] == [world["source"]]
 
 
 def test_a_researcher_cannot_publish_by_import(world):

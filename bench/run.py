@@ -108,7 +108,24 @@ def demo_database(db: dict) -> int:
         log(f"reusing {DEMO_DB} (REGENERATE=1 to rebuild it); applying new migrations")
         subprocess.run([str(PY), "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True,
                        env={**os.environ, "EMBEDDED_DB_NAME": DEMO_DB}, timeout=CAPTURE_TIMEOUT)
+        vacuum()
     return row[0]
+
+
+def vacuum() -> None:
+    """VACUUM ANALYZE the demo database, as generate_demo ends: a migration that rewrites its
+    rows (an UPDATE of every case) leaves the visibility map cleared and the statistics
+    stale, so index-only scans read the heap again and plans differ from a fresh load."""
+    import psycopg2
+
+    db = DB_SETTINGS
+    conn = psycopg2.connect(dbname=DEMO_DB, host=db["HOST"], port=db["PORT"], user=db["USER"])
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    finally:
+        conn.close()
 
 
 def active_queries() -> int:

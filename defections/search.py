@@ -1,23 +1,35 @@
 """Search, PostgreSQL's own: full text over the case's words, trigrams over names.
 
-"Skipal" finds Skripal and "prigozin" Prigozhin by trigram word similarity on
-unaccented names and aliases (GIN-indexed); "Бондарев" finds Bondarev through his
+Names are compared by their transliteration key (`NameKey`: the SQL function
+`defections_name_key` of migration 0033): unaccented, lower case, and the spellings of one
+Cyrillic letter in BGN/PCGN, ISO 9, passports (ICAO), the Library of Congress and German
+folded to one (kh/ch, tsch/ch, iy/y/j/i, zh/z/s, c/k, w/v, x/ks, doubled letters), so Bonya,
+Bonia and Boniya, Gordievsky and Gordievskij, Yurchenko and Jurtschenko share one key. The
+libraries made for transliteration (`transliterate`, `cyrtranslit`, `unidecode`) turn
+Cyrillic into one Latin system; none folds the Latin systems into each other, which is what
+a reader typing a name from another source needs, and the fold must run in SQL to be indexed.
+Keys are matched by trigram *strict* word similarity (whole words, GIN-indexed): "Skipal"
+still finds Skripal and "prigozin" Prigozhin, while "Bonia" no longer finds Bondarev (plain
+word similarity matched "bon" inside the longer word). "Бондарев" finds Bondarev through his
 native name, or through the query's Latin transliteration when none is recorded.
+
 The summary, narrative and role are matched as full text (websearch syntax), the English
 columns with the 'english' configuration and the Russian ones (`summary_ru`, `narrative_ru`)
 with 'russian': a query is read both ways, so "перебежчики" finds "перебежчик" and
-"defecting" finds "defected", in either language of the site.
+"defecting" finds "defected", in either language of the site. What the state did to the
+person is matched too, by its description in either language (`said`).
 """
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramStrictWordSimilarity
 from django.db.models import Case, F, FloatField, Lookup, Q, TextField, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
-from defections.models import Person, PersonAlias, Unaccented
+from defections.models import NameKey, Person, PersonAlias, Response
 
-# Trigram word similarity a name must reach to match; set on every connection (settings.py).
-WORD_SIMILARITY_THRESHOLD = 0.45
+# Trigram strict word similarity a name's key must reach to match: pg_trgm's default
+# (pg_trgm.strict_word_similarity_threshold).
+STRICT_WORD_SIMILARITY_THRESHOLD = 0.5
 
 CYRILLIC = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -42,10 +54,11 @@ def name_variants(q: str) -> list[str]:
 
 
 def similar(field: str, variants: list[str]) -> Q:
-    """field is close to any of the variants (trigram word similarity, GIN-indexed)."""
+    """field (a name's NameKey) is close to the key of any of the variants (trigram strict
+    word similarity, GIN-indexed)."""
     condition = Q()
     for variant in variants:
-        condition |= Q(**{f"{field}__trigram_word_similar": Unaccented(Value(variant))})
+        condition |= Q(**{f"{field}__trigram_strict_word_similar": NameKey(Value(variant))})
     return condition
 
 
@@ -53,9 +66,9 @@ def matching_people(q: str):
     """Subqueries of the people whose name, whose native name, or one of whose aliases is
     close to q (three, as a native name may be withheld: defections/visibility.py)."""
     variants = name_variants(q)
-    by_name = Person.objects.alias(u_name=Unaccented("name")).filter(similar("u_name", variants))
-    by_native = Person.objects.alias(u_native=Unaccented("native_name")).filter(similar("u_native", variants))
-    aliases = PersonAlias.objects.alias(u_name=Unaccented("name")).filter(similar("u_name", variants))
+    by_name = Person.objects.alias(u_name=NameKey("name")).filter(similar("u_name", variants))
+    by_native = Person.objects.alias(u_native=NameKey("native_name")).filter(similar("u_native", variants))
+    aliases = PersonAlias.objects.alias(u_name=NameKey("name")).filter(similar("u_name", variants))
     return (by_name.order_by().values("pk"), by_native.order_by().values("pk"),
             aliases.order_by().values("person_id"))
 
@@ -89,9 +102,9 @@ def text_query(q: str, config: str | None = None) -> SearchQuery:
 
 
 def closeness(q: str, *fields: str):
-    """How close q comes to the best of the name fields (trigram word similarity)."""
+    """How close q comes to the best of the name fields (their keys' strict word similarity)."""
     return Greatest(
-        *[TrigramWordSimilarity(Unaccented(Value(v)), Unaccented(F(field)))
+        *[TrigramStrictWordSimilarity(NameKey(Value(v)), NameKey(F(field)))
           for field in fields for v in name_variants(q)],
         Value(0.0),
         output_field=FloatField(),
@@ -111,6 +124,19 @@ def shown_vector():
             + SearchVector(unless("withheld_role", "role_ru"), weight="B", config="russian")
             + SearchVector("summary_ru", weight="B", config="russian")
             + SearchVector(unless("withheld_narrative", "narrative_ru"), weight="C", config="russian"))
+
+
+def said(q: str):
+    """The ids of the cases a response of which says q (its description, in English or in
+    Russian), as a subquery for `EqualsAny`.
+
+    Response.search_vector is a generated column with its own GIN index, and the match is
+    `case.id = ANY(ARRAY(matching responses))`: the responses are found once by the index,
+    and the array is an index condition on the cases, beside their own full-text match. A
+    column on Case kept by triggers from its responses would be a second copy of the words,
+    to keep right on every write of a response; this reads the responses themselves.
+    """
+    return Response.objects.filter(search_vector=text_query(q)).order_by().values("case_id")
 
 
 def matching_person_ids(q: str):
@@ -136,6 +162,7 @@ def search_cases(queryset, q: str):
     text_rank = Coalesce(SearchRank(F("search_vector"), query), 0.0)
     names = closeness(q, "person__name", "person__native_name")
     native = Q(EqualsAny(F("person_id"), by_native))
+    responses = Q(EqualsAny(F("pk"), said(q)))
     if "withheld_text" in queryset.query.annotations:  # the public: what is withheld is no match
         queryset = queryset.alias(shown_vector=shown_vector())
         words = (Q(withheld_text=False) & words) | Q(withheld_text=True, shown_vector=query)
@@ -145,12 +172,13 @@ def search_cases(queryset, q: str):
                      output_field=FloatField())
         native &= Q(withheld_native_name=False)
     rank = text_rank + names
-    if "details_hidden" in queryset.query.annotations:
+    if "details_hidden" in queryset.query.annotations:  # an at-risk case's responses are hidden
+        responses &= Q(details_hidden=False)
         rank = Case(When(details_hidden=True, then=closeness(q, "person__name")), default=rank,
                     output_field=FloatField())
     return (
         queryset.filter(words | Q(EqualsAny(F("person_id"), by_name)) | native
-                        | Q(EqualsAny(F("person_id"), by_alias)))
+                        | Q(EqualsAny(F("person_id"), by_alias)) | responses)
         .annotate(rank=rank)
         .order_by("-rank", queryset.shown("date_start"), "pk")
     )

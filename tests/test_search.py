@@ -126,3 +126,52 @@ def test_a_name_is_marked_across_scripts():
     assert highlight_name("Борис Бондарев", "Bondarev") == "Борис <mark>Бондарев</mark>"
     assert highlight_name("Boris Bondarev", "Бондарев") == "Boris <mark>Bondarev</mark>"
     assert highlight_name("Борис <Бондарев>", "Smith") == "Борис &lt;Бондарев&gt;"
+
+
+# --- what the state did: responses' descriptions ---------------------------------------------
+
+
+def test_a_word_of_a_response_finds_its_case_in_either_language(db):
+    from defections.models import Response
+
+    case = CaseFactory(person=PersonFactory(name="Held Person"), summary="A dissident officer.")
+    CaseFactory(person=PersonFactory(name="Other Person"))
+    Response.objects.create(case=case, kind="psychiatric", description="Held in a psychiatric hospital.",
+                            description_ru="Помещён в психиатрическую больницу.")
+    assert found("psychiatric") == ["Held Person"]
+    assert found("hospitals") == ["Held Person"]
+    assert found("психиатрической больнице") == ["Held Person"]
+    assert public_found("psychiatric") == ["Held Person"]
+
+
+RESPONSE_MARKER = "zyxwresponsemarker"
+
+
+@pytest.fixture
+def hidden_responses(db):
+    """A response saying the marker on a draft case and on an at-risk person's published case."""
+    from defections.models import Response
+
+    draft = CaseFactory(person=PersonFactory(name="Draft Person"), status="draft")
+    at_risk = CaseFactory(person=PersonFactory(name="Risk Person", at_risk=True))
+    for case in (draft, at_risk):
+        Response.objects.create(case=case, kind="arrest", description=f"Held ({RESPONSE_MARKER}).",
+                                description_ru=f"Задержан ({RESPONSE_MARKER}ру).")
+    return draft, at_risk
+
+
+def test_a_hidden_response_finds_nothing_on_any_face_nor_in_a_count(client, hidden_responses):
+    assert public_found(RESPONSE_MARKER) == []
+    assert public_found(f"{RESPONSE_MARKER}ру") == []
+    for q in (RESPONSE_MARKER, f"{RESPONSE_MARKER}ру"):
+        for prefix in ("", "/ru"):
+            page = client.get(f"{prefix}/cases/", {"q": q})
+            assert page.status_code == 200
+            html = page.content.decode()
+            assert "Risk Person" not in html and "Draft Person" not in html
+        answer = client.get("/api/v1/cases/", {"q": q}).json()
+        assert answer["count"] == 0 and answer["results"] == []
+    # staff search every response
+    assert sorted(found(RESPONSE_MARKER)) == ["Risk Person"]  # published cases only here
+    assert sorted(c.person.name for c in search_cases(Case.objects.all(), RESPONSE_MARKER)) == [
+        "Draft Person", "Risk Person"]

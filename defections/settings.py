@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django_countries",
     "django_filters",
     "rest_framework",
@@ -68,7 +69,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "defections.middleware.DatabaseUnavailableMiddleware",
+    # With DEBUG, a missing public page is still the site's own 404 (defections/web/errors.py).
+    "defections.web.errors.SiteErrorPages",
 ]
+# DEBUG_ERROR_PAGES=0: Django's technical 404 under DEBUG, for debugging the URLs.
+DEBUG_ERROR_PAGES = env_bool("DEBUG_ERROR_PAGES", True)
 
 ROOT_URLCONF = "defections.urls"
 WSGI_APPLICATION = "defections.wsgi.application"
@@ -86,7 +91,8 @@ TEMPLATES = [
                 "defections.web.context.publisher",
                 "defections.web.context.language_switch",
             ],
-            "libraries": {"records": "defections.web.records", "pages": "defections.web.pages"},
+            "libraries": {"records": "defections.web.records", "pages": "defections.web.pages",
+                          "meta": "defections.web.meta"},
         },
     },
 ]

@@ -1,6 +1,7 @@
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import path
 
-from defections.web import views
+from defections.web import crawlers, views
 from defections.web.analysis import analysis_page
 from defections.web.citation import case_citation, release_citation
 from defections.web.data import data_list, release_file
@@ -24,5 +25,8 @@ urlpatterns = [
     path("sources/", views.source_list, name="source-list"),
     path("sources/<int:pk>/", views.source_detail, name="source-detail"),
     path("favicon.ico", views.favicon, name="favicon"),
-    path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("robots.txt", crawlers.robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemaps.index,
+         {"sitemaps": crawlers.SITEMAPS, "sitemap_url_name": "sitemap-section"}, name="sitemap-index"),
+    path("sitemap-<section>.xml", sitemaps.sitemap, {"sitemaps": crawlers.SITEMAPS}, name="sitemap-section"),
 ]

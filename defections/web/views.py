@@ -509,10 +509,3 @@ def source_detail(request, pk):
 def favicon(request):
     """Browsers ask every site for /favicon.ico: the icon the pages name."""
     return HttpResponsePermanentRedirect(static("favicon.svg"))
-
-
-def robots_txt(request):
-    """Crawlers may read the public pages and the API's lists, not the admin or the change
-    feed (which is for mirrors)."""
-    return HttpResponse("User-agent: *\nDisallow: /admin/\nDisallow: /api/v1/changes/\n",
-                        content_type="text/plain; charset=utf-8")

@@ -443,6 +443,7 @@ CASE_FILTERS = [
 @admin.register(models.Case)
 class CaseAdmin(HistoryMixin, DoorAdmin):
     form = CaseForm
+    confirm_fields = ["save_anyway"]  # the answer to CaseForm's duplicate warning
     change_list_template = "admin/defections/case/change_list.html"
     # Narrow enough to show every column beside the navigation and the filters at 1280 px.
     list_display = ["person", "form", "case_date", "agency_cut", "verified", "status", "updated"]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from defections import models
 from defections.choices import Status
 from defections.dates import CIRCA_YEARS, EXAMPLES, format_partial_date, parse_partial_date
-from defections.duplicates import similar_people
+from defections.duplicates import similar_cases, similar_people
 from defections.permissions import allowed_statuses, authorize_delete, authorize_save, stored
 from defections.workflow import check_sources
 
@@ -119,6 +119,10 @@ class CaseForm(DatedForm):
     """
 
     version = forms.CharField(label=_("Version"), widget=forms.HiddenInput, required=False)
+    save_anyway = forms.BooleanField(
+        required=False, label=_("Not a duplicate"),
+        help_text=_("Tick to save although a case of this person in this form at this date exists."),
+    )
 
     class Meta:
         model = models.Case
@@ -145,6 +149,17 @@ class CaseForm(DatedForm):
         data = super().clean()
         if self.instance.pk and not self.errors:
             self.check_not_overtaken()
+        if {"person", "form", "date"} & set(self.changed_data) and not data.get("save_anyway"):
+            date = data.get("date")
+            probe = models.Case(pk=self.instance.pk, person=data.get("person"), form=data.get("form", ""),
+                                date_start=date.start if date else None, date_end=date.end if date else None)
+            if candidates := similar_cases(probe):
+                links = format_html_join(", ", '<a href="{}" target="_blank">{}</a>', (
+                    (reverse("admin:defections_case_change", args=[c.pk]), f"#{c.pk} {c}")
+                    for c in candidates))
+                raise ValidationError(format_html(gettext(
+                    "Possible duplicate: {} (the same person, form and date). If this is another "
+                    "act, tick “Not a duplicate” and save again."), links))
         return data
 
     def check_not_overtaken(self):

@@ -574,11 +574,19 @@ class Source(Timestamped):
         self.origin_id = Source.objects.filter(pk=self.pk).values_list("origin_id", flat=True).first()
 
     def clean(self):
+        # Said here too (the database refuses it: source_url_key_unique), naming the source.
+        if self.url and (taken := Source.objects.with_url(self.url).exclude(pk=self.pk).first()):
+            raise ValidationError({"url": gettext("A source with this URL exists: “%(source)s” "
+                                                  "(#%(id)s).") % {"source": taken, "id": taken.pk}})
         # Said here too (the database refuses it: invariants.source_origin) for a form error.
         if self.derived_from_id is not None and self.pk is not None and (
                 self.derived_from_id == self.pk or self in self.derived_from.chain()):
             raise ValidationError({"derived_from": _("A source cannot derive from itself, even "
                                                      "through others.")})
+
+    def validate_constraints(self, exclude=None):
+        """As Django's, but the URL key's: clean() says it, naming the source that has it."""
+        super().validate_constraints({*(exclude or ()), "url_key"})
 
     def chain(self) -> list[Source]:
         """What this source derives from, nearest first, up to its origin."""

@@ -78,7 +78,7 @@ def new_record_fields(model: str, world: dict, state: str, parent: str = "case")
     withholding: of the parent's kind, case or person, on a field the world leaves free)."""
     status = "published" if state == "shown" else "draft"
     return {
-        "case": {"person": world["person"].pk, "form": "geographic", "summary": MARKER,
+        "case": {"person": world["person"].pk, "form": "articulated", "summary": MARKER,
                  "status": status, "country_from": "RU", "verification": "reported",
                  "classification": "certain", "visibility": "unknown"},
         "response": {"case": world["case"].pk, "kind": "arrest", "description": MARKER},

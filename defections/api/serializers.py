@@ -21,7 +21,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.settings import api_settings
 
-from defections import choices, permissions, visibility, workflow
+from defections import choices, duplicates, permissions, visibility, workflow
 from defections.api.languages import BilingualSerializerMixin as Bilingual
 from defections.dates import EXAMPLES, check_interval, parse_partial_date
 from defections.models import (
@@ -340,6 +340,9 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
     origin_count = serializers.IntegerField(read_only=True, help_text=_(
         "How many independent origins the case's sources come from (a reprint counts with "
         "its original); `confirmed` needs two."))
+    save_anyway = serializers.BooleanField(write_only=True, required=False, default=False, help_text=_(
+        "Not a duplicate: save although a case of this person in this form at an overlapping date "
+        "exists (without it, such a write is a 400 naming that case)."))
 
     class Meta:
         model = Case
@@ -350,7 +353,7 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
             "summary_ru", "narrative", "narrative_ru", "citations", "origin_count", "accounts", "period",
             "withheld",
             "codebook_version", "signed_off_by", "updated_at", "restricted_notes", "retraction_note",
-            "retraction_note_ru",
+            "retraction_note_ru", "save_anyway",
         ]
         extra_kwargs = {
             "date_start": {"required": False}, "date_end": {"required": False},
@@ -359,10 +362,13 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
 
     def hidden_columns(self):
         """CSV columns left out for this client."""
-        return visibility.hidden_columns(Case, reader(self.context))
+        return visibility.hidden_columns(Case, reader(self.context)) | {"save_anyway"}  # write-only
 
     def validate(self, attrs):
+        save_anyway = attrs.pop("save_anyway", False)
         attrs = super().validate(attrs)
+        if not save_anyway:
+            self.check_duplicate(attrs)
         new = attrs.get("status", self.instance.status if self.instance else choices.Status.DRAFT)
         if "citations" in attrs:
             source_ids = [citation["source"].pk for citation in attrs["citations"]]
@@ -383,6 +389,21 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
         except DjangoValidationError as error:
             raise drf_error(error, "citations") from error
         return attrs
+
+    def check_duplicate(self, attrs):
+        """A new case, or one moved to another person, form or date, that may be one already
+        entered: a 400 naming it (the admin form's warning, duplicates.similar_cases)."""
+        names = ("person", "form", "date_start", "date_end")
+        probe = copy.copy(self.instance) if self.instance is not None else Case()
+        for name in names:
+            if name in attrs:
+                setattr(probe, name, attrs[name])
+        if self.instance is not None and all(getattr(probe, n) == getattr(self.instance, n) for n in names):
+            return
+        if found := duplicates.similar_cases(probe):
+            raise serializers.ValidationError({"save_anyway": [gettext(
+                "Possible duplicate of %(cases)s: the same person, form and date. If this is another "
+                "act, send “save_anyway”: true.") % {"cases": ", ".join(f"#{c.pk} ({c})" for c in found)}]})
 
     def save(self, **kwargs):
         user = self.context["request"].user

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -23,9 +24,8 @@ from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from defections import choices, codebook, csv_io, history, invariants, languages, models
@@ -75,9 +75,18 @@ class DoorAdmin(admin.ModelAdmin):
     saves and deletes are asked again as they happen, whatever page or action made them."""
 
     form = DoorForm
+    # Boxes that confirm a warning of the form ("Not a duplicate"): left out of the fieldsets,
+    # shown right under the warning while there is one (templates/admin/defections/change_form.html).
+    confirm_fields = ()
 
     class Media:
         css = {"all": ["css/admin.css"]}
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        form = context["adminform"].form
+        context["confirm_fields"] = [form[name] for name in self.confirm_fields
+                                     if name in form.fields and form.non_field_errors()]
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         return bilingual(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
@@ -121,6 +130,15 @@ class DoorAdmin(admin.ModelAdmin):
         if any(not request.user.has_perm(perm(obj._meta, "delete"), obj) for obj in objs):
             perms_needed.add(str(self.opts.verbose_name))
         return deleted, counts, perms_needed, protected
+
+
+class CountriesWidget(FilteredSelectMultiple):
+    """Django's two boxes with a search, in the wrapper its script expects (as around a many-
+    to-many field); without one, the boxes are put before the field's label."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html('<div class="related-widget-wrapper">{}</div>',
+                           super().render(name, value, attrs, renderer))
 
 
 class DoorInline:
@@ -734,10 +752,16 @@ class PersonAdmin(HistoryMixin, DoorAdmin):
     def birth_text(self, person):
         return person.birth or "—"
 
-    def get_fields(self, request, obj=None):
-        fields = ["name", "native_name", ("birth", "death"), "citizenship", "wikidata_qid",
-                  "at_risk", languages.columns("bio")]
-        return [*fields, "save_anyway"] if request.method == "POST" or obj is None else fields
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Citizenship: Django's two boxes with a search (as django-countries' documentation
+        advises for multiple=True), not a 250-row list picked with Ctrl."""
+        if db_field.name == "citizenship":
+            kwargs["widget"] = CountriesWidget(_("countries"), is_stacked=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    confirm_fields = ["save_anyway"]
+    fields = ["name", "native_name", ("birth", "death"), "citizenship", "wikidata_qid", "at_risk",
+              languages.columns("bio")]
 
     def get_search_results(self, request, queryset, search_term):
         """Admin search and the person autocomplete find close spellings, as the site does."""

@@ -37,6 +37,13 @@ WORKERS = int(os.environ.get("WORKERS", "2"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "4"))
 TARGETS = os.environ.get("TARGETS", "ours,floor,datasette").split(",")  # to iterate on one
 RECAPTURE = os.environ.get("RECAPTURE", "1") != "0"  # RECAPTURE=0 reuses the last capture
+# REQUESTS=html_case,html_list loads only those (the capture's names); all by default.
+REQUESTS = [name for name in os.environ.get("REQUESTS", "").split(",") if name]
+# REPLICA=1: ours reads from a streaming replica of the embedded server (pg_basebackup -R),
+# made for the run in bench/data/replica and stopped after it (DATABASE_REPLICA_URLS).
+REPLICA = os.environ.get("REPLICA", "").lower() in {"1", "true", "yes"}
+REPLICA_DIR = DATA / "replica"
+REPLICA_URLS: dict = {}
 CSV_TIMEOUT = 600
 CAPTURE_TIMEOUT = 1800
 DEMO_DB = f"defections_demo_{CASES}"
@@ -265,13 +272,34 @@ class Server:
         self.log.close()
 
 
+def start_replica(db: dict) -> None:
+    """A fresh streaming replica of the embedded server, holding the demo database."""
+    from urllib.parse import quote
+
+    from defections import embedded
+
+    stop_replica()
+    shutil.rmtree(REPLICA_DIR, ignore_errors=True)
+    log("making a streaming replica (pg_basebackup -R) in bench/data/replica")
+    replica = embedded.start_replica(REPLICA_DIR, free_port(), db)
+    REPLICA_URLS["DATABASE_REPLICA_URLS"] = (f"postgres://postgres@{quote(replica['HOST'], safe='')}:"
+                                             f"{replica['PORT']}/{DEMO_DB}")
+
+
+def stop_replica() -> None:
+    if (REPLICA_DIR / "postmaster.pid").exists():
+        from defections import embedded
+
+        embedded.stop_replica(REPLICA_DIR)
+
+
 def servers(datasette_db: Path) -> list[tuple]:
     """(name, command, environment, directory) of each target, started one at a time."""
     gunicorn = ["-w", str(WORKERS), "-b", "127.0.0.1:{port}", "--timeout", str(CSV_TIMEOUT),
                 "--no-control-socket"]  # else every gunicorn shares ~/.gunicorn/gunicorn.ctl
     return [
         ("ours", [str(ROOT / ".venv" / "bin" / "gunicorn"), "defections.wsgi:application", *gunicorn],
-               app_env(), ROOT),
+               {**app_env(), **REPLICA_URLS}, ROOT),  # only the server reads the replica
         ("floor", [str(VENV / "bin" / "gunicorn"), "floor:app", *gunicorn],
                {**os.environ, "BENCH_QUERIES": str(DATA / f"queries_{CASES}.json")}, BENCH),
         ("datasette", [str(VENV / "bin" / "datasette"), "serve", "-i", str(datasette_db),
@@ -461,6 +489,8 @@ def main() -> None:
     # that the background load of a shared machine falls alike on the three and the ratios hold.
     running, results = [], {}
     try:
+        if REPLICA:
+            start_replica(db)
         for spec in servers(datasette_db):
             if spec[0] in TARGETS:
                 running.append(Server(*spec))
@@ -469,6 +499,8 @@ def main() -> None:
             results[server.name] = {}
             log(f"{server.name}: serving on {server.base}")
         for request in captured["requests"]:
+            if REQUESTS and request["name"] not in REQUESTS:
+                continue
             for server in running:
                 path = peer[request["name"]] if server.name == "datasette" else request["path"]
                 r = measure(server, request["name"], path)
@@ -480,11 +512,15 @@ def main() -> None:
     finally:
         for server in running:
             server.stop()
+        if REPLICA:
+            stop_replica()
     report = table(captured, results)
     header = (f"CASES={CASES} ({facts['public_cases']:,} published), {WORKERS} workers, "
               f"wrk -c{CONNECTIONS} -d{DURATION}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-              f"load average {os.getloadavg()[0]:.1f}")
-    stem = f"results_{CASES}" + ("" if len(TARGETS) == 3 else "_partial")
+              f"load average {os.getloadavg()[0]:.1f}"
+              + (", ours reading from a streaming replica (REPLICA=1)" if REPLICA else ""))
+    stem = (f"results_{CASES}" + ("" if len(TARGETS) == 3 and not REQUESTS else "_partial")
+            + ("_replica" if REPLICA else ""))
     (DATA / f"{stem}.json").write_text(json.dumps(
         {"header": header, "facts": facts, "results": results,
          "queries": {r["name"]: r.get("queries") for r in captured["requests"]},

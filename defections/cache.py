@@ -7,21 +7,27 @@ every process that reads it. Nothing is cached inside a transaction: there the
 version read may not be the one the data will commit under.
 
 The cache is Django's default (settings.CACHES): per process unless configured.
+
+With read replicas (defections/routers.py) the version is read from the database the
+request reads its data from, before the data: a replica behind the primary gives an older
+version and older data together, so lag can serve an old page but never file one under a
+newer version.
 """
 
 from hashlib import sha256
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 
-from defections import languages
+from defections import languages, routers
 from defections.withholding import today
 
 TIMEOUT = 24 * 3600  # entries of old versions are never read again; let them expire
 
 
 def data_version() -> int | None:
-    with connection.cursor() as cursor:
+    """The version, from the database this request reads from (defections/routers.py)."""
+    with connections[routers.read_alias()].cursor() as cursor:
         cursor.execute("SELECT version FROM defections_dataversion WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else None
@@ -29,7 +35,9 @@ def data_version() -> int | None:
 
 def current_version() -> int | None:
     """The version to key by (read once, for several `remember`s), or None: do not cache."""
-    return None if connection.in_atomic_block else data_version()
+    if connection.in_atomic_block or connections[routers.read_alias()].in_atomic_block:
+        return None
+    return data_version()
 
 
 def key_for(name: str, parts, version: int) -> str:

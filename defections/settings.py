@@ -57,6 +57,11 @@ MIDDLEWARE = [
     "defections.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The database each request reads from: a read replica for the public (defections/routers.py).
+    "defections.middleware.ReadReplicaMiddleware",
+    # A cached public page for a request with no cookie, before sessions, auth and CSRF; the
+    # headers of the middleware below are kept with it, SecurityMiddleware's added as to any.
+    "defections.middleware.EarlyPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language comes from the URL: /ru/… is Russian, every other address English.
     "django.middleware.locale.LocaleMiddleware",
@@ -120,6 +125,17 @@ else:
 # that the trigram index answers. Behind a transaction-mode pooler, use ALTER DATABASE instead.
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 _db_options["options"] = f"{_db_options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.45".strip()
+# Read replicas (streaming replicas of the primary): DATABASE_REPLICA_URLS, comma-separated,
+# become replica_0, replica_1, ... Public reads go to one of them, writes and the writer's own
+# reads to the primary (defections/routers.py); a browser that wrote reads the primary for
+# REPLICA_PIN_SECONDS. In tests a replica mirrors the test database.
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    _replica = dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)
+    _replica.setdefault("OPTIONS", {}).update({"options": _db_options["options"], "connect_timeout": 3})
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_index}"] = _replica
+DATABASE_ROUTERS = ["defections.routers.ReplicaRouter"]
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Counts and pages are cached under the data version (defections/cache.py), so a

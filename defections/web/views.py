@@ -61,19 +61,25 @@ def cached_page(view):
     @require_safe  # read-only pages: anything but GET and HEAD is a 405
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        version = None if visibility.is_staff(request.user) else current_version()
+        if visibility.is_staff(request.user):
+            return view(request, *args, **kwargs)
+        # Read once (by EarlyPageCacheMiddleware when it ran): the view keys what it keeps by it too.
+        version = getattr(request, "data_version", None) or current_version()
         if version is None:
             return view(request, *args, **kwargs)
-        request.data_version = version  # read once: the view keys what it keeps by it too
+        request.data_version = version
         key = key_for("page", (request.build_absolute_uri(), view.__name__), version)
         kept = cache.get(key)
         if kept is not None:
             status, content_type, content = kept
-            return HttpResponse(content, status=status, content_type=content_type)
+            response = HttpResponse(content, status=status, content_type=content_type)
+            response.public_page = True  # the early cache may keep it (defections/middleware.py)
+            return response
         response = view(request, *args, **kwargs)
         if response.status_code in (200, 400, 410) and not response.streaming and not response.cookies:
             cache.set(key, (response.status_code, response["Content-Type"], response.content),
                       CACHE_TIMEOUT)
+            response.public_page = True
         return response
 
     return wrapper

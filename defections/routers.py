@@ -1,0 +1,106 @@
+"""Public reads to the read replicas, writes and the writer's own reads to the primary.
+
+Settings add each of DATABASE_REPLICA_URLS as an alias replica_0, replica_1, ...; with
+none, every query goes to the primary and nothing here has any effect.
+
+A request is given one database to read from when it starts (ReadReplicaMiddleware):
+a replica for a public read (GET or HEAD with no session, no token, no pin cookie), else
+the primary. One replica for the whole request, never a mix: the data version
+(defections/cache.py) is read from that same replica before the data, so a page is
+cached under a version no newer than the data it shows, and replica lag can leave a
+page old but never keep an old page under a new version.
+
+Read-your-writes: once a request writes, its later reads go to the primary, and its
+answer sets a pin cookie that sends the next REPLICA_PIN_SECONDS of that browser's
+reads there too. Sessions, users and tokens are always read from the primary.
+
+A replica that does not answer is left out for DOWN_SECONDS; the primary serves.
+"""
+
+import random
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import InterfaceError, OperationalError, connections
+
+PRIMARY = "default"
+PIN_COOKIE = "defections_primary"
+DOWN_SECONDS = 5.0
+PUBLIC_APP = "defections"  # the data; auth, sessions and tokens stay on the primary
+
+
+@dataclass
+class Scope:
+    """Where this request reads, and whether it wrote."""
+
+    alias: str = PRIMARY
+    wrote: bool = False
+
+
+_scope: ContextVar[Scope | None] = ContextVar("defections_read_scope", default=None)
+_down_until: dict[str, float] = {}
+
+
+def replicas() -> list[str]:
+    return [alias for alias in connections if alias.startswith("replica_")]
+
+
+def read_alias() -> str:
+    """The database this request reads from (the primary outside a request)."""
+    scope = _scope.get()
+    return scope.alias if scope else PRIMARY
+
+
+def wrote() -> bool:
+    scope = _scope.get()
+    return bool(scope and scope.wrote)
+
+
+def reachable(alias: str) -> bool:
+    """Whether alias answers now; one that does not is left out for DOWN_SECONDS."""
+    if _down_until.get(alias, 0) > time.monotonic():
+        return False
+    connection = connections[alias]
+    try:
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+    except (OperationalError, InterfaceError):
+        connection.close()
+        _down_until[alias] = time.monotonic() + DOWN_SECONDS
+        return False
+    _down_until.pop(alias, None)
+    return True
+
+
+def choose_replica() -> str:
+    """A replica that answers (in random order, to spread the load), else the primary."""
+    candidates = replicas()
+    random.shuffle(candidates)
+    return next((alias for alias in candidates if reachable(alias)), PRIMARY)
+
+
+def begin(public: bool):
+    """Open the request's scope: a replica for a public read, else the primary."""
+    return _scope.set(Scope(choose_replica() if public and replicas() else PRIMARY))
+
+
+def end(token) -> None:
+    _scope.reset(token)
+
+
+class ReplicaRouter:
+    def db_for_read(self, model, **hints):
+        return read_alias() if model._meta.app_label == PUBLIC_APP else PRIMARY
+
+    def db_for_write(self, model, **hints):
+        scope = _scope.get()
+        if scope is not None:  # read your own writes, for the rest of the request
+            scope.alias, scope.wrote = PRIMARY, True
+        return PRIMARY
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True  # the replicas hold the primary's rows
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return db == PRIMARY

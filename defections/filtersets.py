@@ -55,7 +55,7 @@ class CaseFilterForm(forms.Form):
         data = super().clean()
         low, high = data.get("year_min"), data.get("year_max")
         if low is not None and high is not None and low > high:
-            self.add_error("year_max", _("The last year comes before the first (year_min)."))
+            self.add_error("year_max", _("The last year comes before the first."))
         return data
 
 
@@ -134,11 +134,13 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
                                         help_text=_("Form of defection."))
     agency = filters.ModelMultipleChoiceFilter(
         queryset=visible_agencies, to_field_name="slug", method="filter_agency", label=_("Agency"),
-        help_text=_("Agency slug; includes its sub-agencies."),
+        help_text=_("Agency slug (`fsb`, `mid`: the `slug` of each agency at /api/v1/agencies/); "
+                    "includes its sub-agencies."),
     )
     agency_id = filters.ModelMultipleChoiceFilter(
         queryset=visible_agencies, method="filter_agency", label=_("Agency (id)"),
-        help_text=_("Agency id; includes its sub-agencies."),
+        help_text=_("Agency id (the `id` of each agency at /api/v1/agencies/); includes its "
+                    "sub-agencies."),
     )
     agency_kind = filters.MultipleChoiceFilter(field_name="agency__kind", distinct=False,
                                                choices=choices.AgencyKind.choices, label=_("Agency kind"))
@@ -148,7 +150,8 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
                           help_text=_("Cases whose date overlaps this year or earlier."))
     period = filters.ModelMultipleChoiceFilter(queryset=Period.objects.all(), to_field_name="slug",
                                                method="filter_in", label=_("Period"),
-                                               help_text=_("Period slug."))
+                                               help_text=_("Period slug (the `slug` of each period at "
+                                                           "/api/v1/periods/)."))
     destination_country = filters.MultipleChoiceFilter(choices=country_choices, distinct=False,
                                                        label=_("Destination country"))
     motive = filters.ModelMultipleChoiceFilter(
@@ -252,7 +255,9 @@ class AgencyFilterSet(SlugFilterMixin, filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label=_("Search"), max_length=Q_MAX_LENGTH)
     kind = filters.MultipleChoiceFilter(choices=choices.AgencyKind.choices, label=_("Kind"))
     parent = filters.ModelMultipleChoiceFilter(queryset=visible_agencies, to_field_name="slug",
-                                               method="filter_in", label=_("Parent"))
+                                               method="filter_in", label=_("Parent"),
+                                               help_text=_("The parent agency's slug (the `slug` of each "
+                                                           "agency at /api/v1/agencies/)."))
 
     class Meta:
         model = Agency

@@ -1,6 +1,7 @@
 """The OpenAPI schema: error responses on every operation, enums with the codebook's
 definitions, brief objects read / ids written, and what an at-risk case leaves out."""
 
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
@@ -196,20 +197,36 @@ def search_bound(result, generator, request, public):
     return result
 
 
+# A query parameter with more values than this is described, not listed: Swagger draws each
+# listed value as a line (249 countries made the /cases/ entry ~10,000 pixels tall).
+LONG_ENUM = 30
+
+
 def country_filter_enum(result, generator, request, public):
-    """The country filter's choices are a callable (a FilterSet is deep-copied per request,
-    and copying 250 countries cost more than the rest of a cached answer), which the
-    generator does not call: give the parameter its enum here."""
-    pairs = country_choices()
-    listing = "\n".join(f"* `{code}` - {name}" for code, name in pairs)
+    """No query parameter lists a long enum (LONG_ENUM): the country filter, whose choices
+    the generator cannot see (a callable: a FilterSet is deep-copied per request), says what
+    a code is and where the codes in use are, and any other long enum loses its list."""
     for path in result.get("paths", {}).values():
         for operation in path.values():
             for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
-                items = parameter.get("schema", {}).get("items", {})
-                if parameter.get("name") == "destination_country" and "enum" not in items:
-                    items["enum"] = sorted(code for code, _ in pairs)
-                    parameter["description"] = f"{parameter.get('description', '')}\n\n{listing}".strip()
+                if parameter.get("in") != "query":
+                    continue
+                spec = parameter.get("schema", {})
+                spec = spec.get("items", spec)
+                if len(spec.get("enum", [])) > LONG_ENUM:
+                    del spec["enum"]
+                    parameter["description"] = parameter.get("description", "").split("\n\n* `")[0]
+                if parameter.get("name") == "destination_country":
+                    parameter["description"] = country_code_description()
     return result
+
+
+def country_code_description() -> str:
+    return gettext(
+        "Destination country: an ISO 3166-1 alpha-2 code in capitals (`US`, `GB`, `DE`; `SU` for "
+        "the Soviet Union); repeat it for any of several. The countries cases went to, with their "
+        "names and counts, are the Destination filter of [the case list](%(cases)s); all codes: "
+        "[ISO 3166](https://www.iso.org/iso-3166-country-codes.html).") % {"cases": reverse("case-list")}
 
 
 def country_choices():
@@ -257,7 +274,8 @@ def bilingual_fields(result, generator, request, public):
 def info_in_language(result, generator, request, public):
     """The schema's title and description in the request's language, and its objects' (not
     their serializers' docstrings, and not an enum's list of values)."""
-    result.setdefault("info", {}).update(title=str(TITLE), description=str(DESCRIPTION))
+    result.setdefault("info", {}).update(title=str(TITLE),
+                                         description=f"{DESCRIPTION}\n\n{site_links(request)}")
     described = {model.__name__ for model in visibility.SHOWN_AT_RISK}  # by at_risk_fields
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if "enum" in component or name in described or "description" not in component:
@@ -268,3 +286,13 @@ def info_in_language(result, generator, request, public):
         else:
             del component["description"]
     return result
+
+
+def site_links(request) -> str:
+    """The way back from the docs to the site, in the reader's language."""
+    def link(name):
+        path = reverse(name)
+        return request.build_absolute_uri(path) if request is not None else path
+
+    return gettext("The site: [the cases, browsed and filtered](%(home)s); [method, sources and "
+                   "codebook](%(about)s).") % {"home": link("home"), "about": link("about")}

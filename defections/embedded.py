@@ -46,6 +46,10 @@ def database_settings(name: str) -> dict:
         "USER": "postgres",
         "HOST": str(info.socket_dir),
         "PORT": str(info.port),
+        # Kept open between requests, as with DATABASE_URL: a cached page costs one query, and
+        # opening a connection for it would cost more than the page.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
     }
     _ensure_database(settings)
     return settings

@@ -7,6 +7,11 @@ the filters in use, never on the number of cases or options. The page and the
 API can both use it: hand in a bound, validated CaseFilterSet and the reader's
 `Case.objects.visible_to(user)`; the filterset's `narrow` keeps at-risk cases out of the
 dimensions that would reveal their details.
+
+One rule for what every facet lists: an option that would give at least one case, and an
+option that is chosen, whatever it would give (so that it can be unticked). An option that
+gives none is left out, in every facet alike: most of ~250 countries, or a form no case of
+the current selection has, would be a list of zeros.
 """
 
 from django.db import connections
@@ -161,13 +166,14 @@ def case_facets(filterset, queryset, narrow=None, user=None) -> dict[str, list[d
     chosen_agencies = _selected(filterset, "agency")
     chosen_ids = _selected(filterset, "agency_id")
 
-    def options(name, pairs, keep_empty=True):
-        """Rows for (value, label) pairs; a label is in `lang` (a record's name may fall back)."""
+    def options(name, pairs):
+        """Rows for (value, label) pairs, by the one rule (module docstring); a label is in
+        `lang` (a record's name may fall back)."""
         chosen = _selected(filterset, name)
         rows = []
         for value, label in pairs:
             n = counts[name].get(value, 0)
-            if n or keep_empty or str(value) in chosen:
+            if n or str(value) in chosen:
                 rows.append({"value": value, "label": str(label), "count": n,
                              "lang": getattr(label, "lang", reader),
                              "selected": str(value) in chosen, "depth": 0})
@@ -180,31 +186,28 @@ def case_facets(filterset, queryset, narrow=None, user=None) -> dict[str, list[d
         "verification": options("verification", choices.Verification.choices),
         "period": options("period", [(p.slug, _name(p)) for p in Period.objects.all()]),
         "agency": [
-            {"value": a.slug, "label": _agency_label(a, reader), "title": str(_name(a)),
-             "lang": _name(a).lang, "count": agency_totals.get(a.pk, 0), "depth": depth,
+            {"value": a.slug, "label": agency_label(a), "lang": _name(a).lang,
+             "count": agency_totals.get(a.pk, 0), "depth": depth,
              "selected": a.slug in chosen_agencies or str(a.pk) in chosen_ids}
             for a, depth in _agency_tree(agencies)
             if agency_totals.get(a.pk) or a.slug in chosen_agencies or str(a.pk) in chosen_ids
         ],
-        "agency_kind": options("agency_kind", choices.AgencyKind.choices, keep_empty=False),
+        "agency_kind": options("agency_kind", choices.AgencyKind.choices),
         "destination_country": options(
             "destination_country",
             sorted(((code, countries.name(code)) for code in
                     {*counts["destination_country"], *_selected(filterset, "destination_country")}
-                    if code in countries), key=lambda pair: pair[1]),
-            keep_empty=False),
+                    if code in countries), key=lambda pair: pair[1])),
         "motive": options("motive", [(m.slug, _name(m)) for m in Motive.objects.all()]),
-        "response": options("response", choices.ResponseKind.choices, keep_empty=False),
+        "response": options("response", choices.ResponseKind.choices),
     }
 
 
-def _agency_label(agency, reader: str) -> str:
-    """An agency's short label: its acronym (Latin, as the English reader knows it), but for
-    a Russian reader its Russian name when it has one ("ФСБ" is in it, "FSB" is English)."""
+def agency_label(agency) -> str:
+    """An agency as the site names it, "Federal Security Service (FSB)": its name in the
+    reader's language, its acronym after it when it has one, for every agency alike."""
     name = _name(agency)
-    if reader != languages.DEFAULT and not name.fallback:
-        return str(name)
-    return agency.acronym or str(name)
+    return f"{name} ({agency.acronym})" if agency.acronym else str(name)
 
 
 def _with(narrow, dimension):

@@ -104,12 +104,12 @@ def test_entries_come_newest_change_first_with_the_case_as_the_list_shows_it(cli
 
 def test_the_feed_says_what_it_is_filtered_by_and_under_which_licence(client, cases):
     feed = read(client, "form=geographic&year_min=2022&year_max=2026&agency=ministry&page=2")
-    assert feed.feed.title == "Cases: Geographic, MT, 2022–2026"
+    assert feed.feed.title == "Geographic defections from MT in 2022–2026"  # as the page's <h1>
     assert feed.feed.rights == f"{publisher.DATA_LICENCE['name']} ({publisher.DATA_LICENCE['url']})"
     # Its page is the list with the same filters.
     assert feed.feed.link == "http://testserver/cases/?form=geographic&year_min=2022&year_max=2026&agency=ministry"
     assert read(client).feed.title == "Cases"
-    assert read(client, "q=Petrov&year_min=2023").feed.title == "Cases: “Petrov”, from 2023"
+    assert read(client, "q=Petrov&year_min=2023").feed.title == "Cases matching “Petrov” since 2023"
 
 
 def test_at_most_fifty_entries(client, cases):
@@ -142,7 +142,7 @@ def test_a_bad_filter_is_a_400_naming_it(client, cases):
 def test_control_characters_and_markup_in_the_query_are_text(client, cases):
     """XML 1.0 has no control characters: they are left out of the title, never a 500."""
     feed = read(client, "q=Pet%01rov%0B%1F<b>")
-    assert feed.feed.title == "Cases: “Petrov<b>”"
+    assert feed.feed.title == "Cases matching “Petrov<b>”"
     response = client.get(f"{FEED}?form=<script>alert(1)</script>")
     assert response.status_code == 400 and b"<script>" not in response.content
 

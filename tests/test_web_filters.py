@@ -203,8 +203,70 @@ def test_other_pages_take_bad_input(client, seeded, url):
 def test_motive_and_agency_options_come_from_the_data(client, seeded):
     response = client.get(URL)
     assert {o["value"] for o in response.context["facets"]["motive"]} == set(
-        Motive.objects.values_list("slug", flat=True))
+        Motive.objects.filter(cases__in=Case.objects.public()).values_list("slug", flat=True))
     listed_agencies = {o["value"] for o in response.context["facets"]["agency"]}
     assert "minprirody" in listed_agencies
     assert Agency.objects.get(slug="fso").slug not in listed_agencies  # no published case
     assert reverse("case-list") == URL
+
+
+def every_value(dimension) -> list[str]:
+    """Every value a facet could offer, whether any case has it or not."""
+    from django_countries import countries
+
+    from defections import choices
+    from defections.models import Period
+
+    return {
+        "form": choices.Form.values, "verification": choices.Verification.values,
+        "agency_kind": choices.AgencyKind.values, "response": choices.ResponseKind.values,
+        "destination_country": [code for code, _ in countries],
+        "period": list(Period.objects.values_list("slug", flat=True)),
+        "motive": list(Motive.objects.values_list("slug", flat=True)),
+        "agency": list(Agency.objects.visible_to(None).values_list("slug", flat=True)),
+    }[dimension]
+
+
+@pytest.mark.parametrize("base", ["", "form=final", "year_min=2024&year_max=2024"])
+def test_one_rule_for_every_facet_no_empty_options_but_the_chosen(client, seeded, base):
+    """Every facet lists an option only when choosing it gives cases, or when it is chosen
+    (so that it can be unticked), whatever its count."""
+    from defections.facets import DIMENSIONS
+
+    response = client.get(f"{URL}?{base}")
+    facets = response.context["facets"]
+    assert set(facets) == set(DIMENSIONS)
+    chosen_at_zero = set()
+    for dimension, options in facets.items():
+        assert all(o["count"] > 0 or o["selected"] for o in options), (
+            dimension, [o for o in options if not o["count"]])
+        shown = {o["value"] for o in options}
+        empty = next((v for v in every_value(dimension) if v not in shown), None)
+        if empty is None:  # every value gives cases here
+            continue
+        chosen = client.get(f"{URL}?{base}&{dimension}={empty}").context["facets"][dimension]
+        row = next(o for o in chosen if o["value"] == empty)
+        assert row["selected"] and row["count"] == 0, dimension
+        chosen_at_zero.add(dimension)
+    assert len(chosen_at_zero) >= 5, chosen_at_zero
+
+
+@pytest.mark.parametrize("prefix", ["", "/ru"])
+def test_every_agency_option_is_named_as_the_site_names_agencies(client, seeded, prefix):
+    """The name in the reader's language, the acronym after it when there is one, for every
+    agency alike (not "MID" beside "Gazprombank")."""
+    from django.utils import translation
+
+    from defections import languages
+
+    response = client.get(f"{prefix}/cases/")
+    options = response.context["facets"]["agency"]
+    assert options
+    with translation.override("ru" if prefix else "en"):
+        for option in options:
+            agency = Agency.objects.get(slug=option["value"])
+            name = str(languages.text(agency, "name"))
+            assert option["label"] == (f"{name} ({agency.acronym})" if agency.acronym else name)
+    html = response.content.decode()
+    if not prefix:
+        assert "Ministry of Foreign Affairs (MID)" in html

@@ -234,7 +234,7 @@ def case_list(request):
             "facets_html": render_to_string("cases/_facets.html", {
                 "facets": facets.case_facets(filterset, visible, user=user),
                 "form": filterset.form,
-                "facets_in_use": len(set(active) & {*facets.DIMENSIONS, "agency_id"}),
+                "facets_in_use": len(selection.chips),  # as many as the chips shown
             }),
             "chart_html": render_to_string("_timeline.html", {
                 "chart": chart, "chart_id": "list-timeline",
@@ -262,6 +262,10 @@ def case_list(request):
         "filterset": filterset,
         "form": filterset.form,
         "errors": not valid,
+        "labelled_errors": selection.labelled_errors(),
+        "title": selection.title(),
+        "chips": selection.chips,
+        "clear_all": selection.clear_all(),
         "facets_html": mark_safe(summary["facets_html"]),  # our own rendering, cached
         "page": page,
         "q": q,

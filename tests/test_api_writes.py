@@ -22,7 +22,8 @@ def source(db):
 
 def a_case(person, **fields):
     return {"person": person.pk, "form": "geographic", "date": "March 2026",
-            "summary": "Left the country.", **fields}
+            "summary": "Left the country.", "country_from": "RU", "verification": "reported",
+            "classification": "certain", **fields}
 
 
 def test_token_from_username_and_password(api, db):
@@ -41,7 +42,8 @@ def test_token_from_username_and_password(api, db):
 def test_permission_matrix_on_drafts(request, person, who, create, update, delete):
     client = request.getfixturevalue("api" if who == "anonymous" else who)
     draft = CaseFactory(status="draft", person=person)
-    assert client.post("/api/v1/cases/", a_case(person), format="json").status_code == create
+    # another act than the draft's (the PUT below gives the draft this one's form and date)
+    assert client.post("/api/v1/cases/", a_case(person, form="final"), format="json").status_code == create
     assert client.patch(f"/api/v1/cases/{draft.pk}/", {"role": "Major"}, format="json").status_code \
         in {update, 404}
     assert client.put(f"/api/v1/cases/{draft.pk}/", a_case(person), format="json").status_code \

@@ -2,8 +2,11 @@
 naming the source that has it, and a second case of the same person, form and date waits for
 a "not a duplicate" — in the admin and the API alike."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from defections.models import Case, Source
@@ -99,3 +102,18 @@ def test_the_api_answers_400_naming_the_case_until_confirmed(case):
     # an edit that leaves person, form and date alone asks nothing
     edited = editor.patch(f"/api/v1/cases/{confirmed.json()['id']}/", {"summary": "Edited."}, format="json")
     assert edited.status_code == 200, edited.json()
+
+
+def test_the_migration_names_sources_already_entered_twice(source):
+    """Migration 0032 keys the existing sources; two already at one address are an editor's
+    merge, so it stops naming them rather than pick one."""
+    migration = importlib.import_module("defections.migrations.0032_published_cases_chose_and_url_keys")
+    editor = SimpleNamespace(connection=connection)
+    migration.refuse_duplicate_sources(None, editor)  # one source per address: goes on
+    with connection.cursor() as cursor:  # as before 0032 (the test's transaction rolls it back)
+        cursor.execute("DROP INDEX source_url_key_unique")
+    twin = Source.objects.create(title="Twin", url="http://www.example.org/news/1/")
+    with pytest.raises(RuntimeError) as refusal:
+        migration.refuse_duplicate_sources(None, editor)
+    assert f"#{source.pk} https://example.org/news/1" in str(refusal.value)
+    assert f"#{twin.pk} http://www.example.org/news/1/" in str(refusal.value)

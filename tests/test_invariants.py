@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from defections.models import Case, Citation
 from tests.factories import CaseFactory, SourceFactory
-from tests.test_admin_support import make_user
+from tests.test_admin_support import case_post, make_user
 from tests.test_api_fixtures import client_for, generous_throttle  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +153,18 @@ def test_the_api_makes_a_blank_draft_and_refuses_to_publish_it_naming_the_fields
         "status": "published", "citations": [{"source": source.pk}], "country_from": "SU",
         "verification": "reported", "classification": "probable"}, format="json")
     assert chosen.status_code == 200, chosen.json()
+
+
+def test_the_admin_form_marks_the_unchosen_field(client):
+    draft = CaseFactory(status="draft", country_from="", classification="")
+    client.force_login(make_user("ed", "Editor"))
+    post = case_post(draft, status="published", citations=[SourceFactory()], country_from="",
+                     classification="")
+    page = client.post(reverse("admin:defections_case_change", args=[draft.pk]), post)
+    assert page.status_code == 200
+    errors = {field: [str(e) for e in page.context["adminform"].form.errors.get(field, [])]
+              for field in CHOSEN}
+    assert errors["country_from"] == ["A published case needs a value for “country from”."]
+    assert errors["classification"] == ["A published case needs a value for “classification”."]
+    assert errors["verification"] == []
+    assert Case.objects.get(pk=draft.pk).status == "draft"

@@ -297,7 +297,8 @@ def csv_import(kind):
         case, source = world["case"], world["source"]
         status = "published" if state == "shown" else "draft"
         row = {"id": case.pk if kind == "update" else "", "person": case.person.name,
-               "form": "geographic", "summary": MARKER, "status": status,
+               "form": "geographic", "summary": MARKER, "status": status, "country_from": "RU",
+               "verification": "reported", "classification": "certain",
                "citations": f"{source.url} | p. 1"}
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(row))

@@ -50,6 +50,10 @@ def test_researcher_enters_a_case_and_an_editor_publishes_it(page):
     page.fill("#id_date", "May 2022")
     page.fill("#id_summary", "A diplomat resigned and denounced the war in an open letter.")
     page.select_option("#id_status", "review")
+    # A case is published only once these are chosen (no defaults that make claims).
+    page.select_option("#id_country_from", "RU")
+    page.select_option("#id_verification", "reported")
+    page.select_option("#id_classification", "certain")
     autocomplete(page, "#citations-0 .field-source", "diplomat resigns")
     page.fill("#id_citations-0-locator", "para. 2")
     screenshot(page, "admin-case-entry")

@@ -134,3 +134,14 @@ def test_debug_error_pages_off_brings_back_djangos(client):
 def test_the_api_keeps_its_own_404_under_debug(client):
     answer = client.get("/api/v1/cases/999999/")
     assert answer.status_code == 404 and answer["Content-Type"].startswith("application/json")
+
+
+def test_a_russian_page_describes_itself_in_russian_when_the_text_is_english_only(client, records):
+    shown = records[0]  # its summary is in English only
+    html = client.get(f"/ru/cases/{shown.pk}/").content.decode()
+    [description] = meta(html, "description")
+    assert "Vienna" not in description and "Shown Person" in description
+    source = SourceFactory(title="An English Title", language="en")
+    Citation.objects.create(case=shown, source=source, locator="p. 3")
+    [description] = meta(client.get(f"/ru/sources/{source.pk}/").content.decode(), "description")
+    assert "English Title" not in description and description

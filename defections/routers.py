@@ -103,4 +103,6 @@ class ReplicaRouter:
         return True  # the replicas hold the primary's rows
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        return db == PRIMARY
+        """Never into a replica (read-only, fed by the primary); other aliases as Django decides
+        (generate_demo migrates a database of its own)."""
+        return False if db.startswith("replica_") else None

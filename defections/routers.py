@@ -91,13 +91,21 @@ def end(token) -> None:
 
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
-        return read_alias() if model._meta.app_label == PUBLIC_APP else PRIMARY
+        """The request's database for our data; otherwise (related rows of a record read, other
+        apps) None: Django's choice, the record's own database or the default."""
+        instance = hints.get("instance")
+        if instance is not None and instance._state.db:
+            return None
+        return read_alias() if model._meta.app_label == PUBLIC_APP else None
 
     def db_for_write(self, model, **hints):
         scope = _scope.get()
         if scope is not None:  # read your own writes, for the rest of the request
             scope.alias, scope.wrote = PRIMARY, True
-        return PRIMARY
+        instance = hints.get("instance")
+        if instance is not None and (instance._state.db or "").startswith("replica_"):
+            return PRIMARY  # a record read from a replica is written to the primary
+        return None
 
     def allow_relation(self, obj1, obj2, **hints):
         return True  # the replicas hold the primary's rows

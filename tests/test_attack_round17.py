@@ -754,3 +754,45 @@ def test_a_researcher_cannot_publish_through_the_api(researcher, status):
     assert not Case.objects.filter(summary="Researcher publishes.").exists()
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+# --- odd input on the new pages, chips and titles -------------------------------------------------
+
+ODD_PAGES = [
+    "/people/99999999999999999999/",
+    "/sources/99999999999999999999/",
+    "/agencies/99999999999999999999/",
+    "/cases/99999999999999999999/",
+    "/cases/99999999999999999999/citation.json/",
+    "/ru/people/0/",
+    "/cases/?agency_id=99999999999999999999",
+    "/cases/?agency_id=-1",
+    "/cases/?agency_id=%00",
+    "/cases/?agency_id=1e3",
+    "/cases/?agency=%00",
+    "/cases/?agency=" + "x" * 5000,
+    "/cases/?form=final&form=final&form=%00",
+    "/cases/?year_min=99999999999999999999",
+    "/cases/?year_min=2000&year_max=1000",
+    "/cases/?motive=" + "%F0%9F%92%A3" * 50,
+    "/cases/?period=%00&destination_country=ZZ",
+    "/cases/?updated_after=9999-99-99",
+    "/cases/?updated_after=2020-01-01T00:00:00%2B99:00",
+    "/cases/?q=%00%00",
+    "/cases/?q=" + "%D0" * 3,
+    "/cases/?contested=%00",
+    "/cases/?response=%00",
+    "/cases/?verification=" + "a" * 3000,
+    "/ru/cases/?agency_kind=%00&status=draft",
+    "/cases/feed/?q=" + "я" * 250,
+    "/analysis/?agency_id=%00",
+    "/cases/?page=%00&page_size=%00&ordering=%00",
+    "/cases/?q=" + "\u202e" * 100,
+]
+
+
+@pytest.mark.parametrize("url", ODD_PAGES)
+def test_odd_input_on_the_pages_is_never_a_500(client, db, url):
+    CaseFactory()
+    response = client.get(url)
+    assert response.status_code in (200, 400, 404), (url, response.status_code)

@@ -796,3 +796,25 @@ def test_odd_input_on_the_pages_is_never_a_500(client, db, url):
     CaseFactory()
     response = client.get(url)
     assert response.status_code in (200, 400, 404), (url, response.status_code)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_withholding_that_lapses_overnight_is_not_kept_early(live_server, early):
+    """Guard: a withholding ending tomorrow hides the field today, early or not, and the
+    first request of the next day shows it, though nothing was written."""
+    from datetime import date, timedelta
+
+    import time_machine
+
+    from defections.models import Withholding
+
+    case = CaseFactory(place="EARLY-lapsing-place-w2")
+    url = live_server.url + f"/cases/{case.pk}/"
+    with time_machine.travel(datetime(2030, 5, 5, 12, tzinfo=UTC), tick=True):
+        Withholding.objects.create(case=case, field="place", reason="Safety.", until=date(2030, 5, 6))
+        assert "EARLY-lapsing-place-w2" not in fetch(url)[2]
+        status, headers, body = fetch(url)
+        assert headers.get("X-Early-Cache") == "hit" and "EARLY-lapsing-place-w2" not in body
+    with time_machine.travel(datetime(2030, 5, 6, 0, 0, 1, tzinfo=UTC) + timedelta(seconds=1), tick=True):
+        status, headers, body = fetch(url)
+        assert status == 200 and "EARLY-lapsing-place-w2" in body

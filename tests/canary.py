@@ -72,6 +72,7 @@ AT_RISK_NAME = "Guarded Canary"
 WITHHELD_NAME = "Withholding Canary"
 
 MAX_PAGES = 1500
+RECORD = re.compile(r"^/api/v1/[a-z-]+/\d+/$")
 FILLER = 30  # published cases beyond the seed, so that every list has more than one page
 
 
@@ -192,6 +193,8 @@ def links(url: str, html: str, russian: bool = False) -> set[str]:
             continue
         if parts.path.startswith("/ru/") != russian and not parts.path.startswith("/api/"):
             continue
+        if RECORD.match(parts.path) and not parts.query:
+            continue  # a record's JSON (linked from its page): the API crawl reads every one
         found.add(canonical(parts.path + ("?" + parts.query if parts.query else "")))
     return found
 

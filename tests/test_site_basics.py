@@ -124,6 +124,20 @@ def test_a_missing_page_under_debug_is_the_sites_own_404(client, url):
     assert ('lang="ru"' if url.startswith("/ru/") else 'lang="en"') in html
 
 
+@override_settings(DEBUG=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("url", ["/cases/999999/", "/ru/cases/999999/"])
+def test_under_debug_a_missing_case_fits_a_phone_in_a_browser(page, url):
+    """Under `make run` (DEBUG=1) a mistyped case address is the site's own 404, which fits a
+    375 px screen (Django's technical page overflowed it)."""
+    page.set_viewport_size({"width": 375, "height": 800})
+    answer = page.goto(page.base_url + url)
+    assert answer.status == 404
+    assert page.locator("header, .site").first.is_visible()
+    assert page.locator("text=Using the URLconf").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
 @override_settings(DEBUG=True, DEBUG_ERROR_PAGES=False)
 def test_debug_error_pages_off_brings_back_djangos(client):
     html = client.get("/cases/999999/").content.decode()

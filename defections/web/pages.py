@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language_info, pgettext
 
 from defections import choices, languages
+from defections.facets import agency_label
 from defections.names import display_name
 
 register = template.Library()
@@ -49,12 +50,6 @@ def form_label(value: str) -> str:
     """A form's label from its code (a retraction notice keeps the code alone)."""
     return str(dict(choices.Form.choices).get(value, value))
 
-
-def agency_label(agency) -> str:
-    """An agency as its page names it, "Federal Security Service (FSB)", in the page's
-    language (plain text: for titles and sentences)."""
-    name = languages.text(agency, "name")
-    return f"{name} ({agency.acronym})" if agency.acronym else str(name)
 
 
 @register.filter

@@ -42,7 +42,7 @@ from defections.models import (
 from defections.web import timeline
 from defections.web.case_query import PAGING, clean_params, select_cases
 from defections.web.highlight import highlight_name, summary_html, with_headlines
-from defections.web.pages import agency_label, person_name
+from defections.web.pages import person_name
 
 PAGE_SIZE = 25
 API_CASES = "/api/v1/cases/"  # the API engineer's list endpoint, same FilterSet
@@ -310,7 +310,7 @@ def case_detail(request, pk):
     related = [(_("Same person"), others.filter(person_id=case.person_id), None)]
     shown = others.details_shown()
     if case.agency_id:  # a redacted case has none, nor a period
-        related.append((_("Same agency: %(agency)s") % {"agency": agency_label(case.agency)},
+        related.append((_("Same agency: %(agency)s") % {"agency": facets.agency_label(case.agency)},
                         shown.filter(agency_id=case.agency_id),
                         f"{reverse('case-list')}?agency={case.agency.slug}"))
     if case.period_id:  # a withheld date has none either; nor is a case withholding it listed

@@ -14,6 +14,14 @@ Read-your-writes: once a request writes, its later reads go to the primary, and 
 answer sets a pin cookie that sends the next REPLICA_PIN_SECONDS of that browser's
 reads there too. Sessions, users and tokens are always read from the primary.
 
+What writes must read what it writes from the primary, from its first read: a replica
+behind it would have it decide on old rows (the change feed's catch-up deleted its marks on
+the primary, compared them with records read from a lagging replica, and lost the change for
+good). Two ways, neither left to each query: every read inside a transaction on the
+primary is the primary's (a transaction is how code reads, then writes, as one), and code
+that writes from a public GET calls read_primary() before it reads anything. Either pins
+the rest of the request to the primary, so it never reads older rows after newer ones.
+
 A replica that does not answer is left out for DOWN_SECONDS; the primary serves.
 """
 
@@ -50,6 +58,12 @@ def read_alias() -> str:
     """The database this request reads from (the primary outside a request)."""
     scope = _scope.get()
     return scope.alias if scope else PRIMARY
+
+
+def read_primary() -> None:
+    """This request reads the primary from now on (no effect outside a request)."""
+    if (scope := _scope.get()) is not None:
+        scope.alias = PRIMARY
 
 
 def wrote() -> bool:
@@ -96,7 +110,11 @@ class ReplicaRouter:
         instance = hints.get("instance")
         if instance is not None and instance._state.db:
             return None
-        return read_alias() if model._meta.app_label == PUBLIC_APP else None
+        if model._meta.app_label != PUBLIC_APP:
+            return None
+        if connections[PRIMARY].in_atomic_block:  # a transaction reads what it will write
+            read_primary()
+        return read_alias()
 
     def db_for_write(self, model, **hints):
         scope = _scope.get()

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -51,6 +51,7 @@ def replica_server(django_db_setup):
     connections.settings[ALIAS] = configured[ALIAS]
     yield {**replica, "directory": directory}
     connections[ALIAS].close()
+    del connections[ALIAS]  # not kept for the next module's replica, on another port
     del connections.settings[ALIAS]
     embedded.stop_replica(directory)
     shutil.rmtree(home, ignore_errors=True)
@@ -162,6 +163,33 @@ def test_lag_reads_the_replica_read_your_writes_and_never_poisons_the_cache(live
     for headers in ({}, {"Cookie": "unrelated=1"}, {}):
         status, _, body = fetch(url, headers=headers)
         assert status == 200 and "After the write." in body and "Before the write." not in body
+
+
+@WITH_REPLICA
+def test_a_public_request_reads_the_primary_in_a_transaction_or_once_pinned(replica):
+    """What writes reads what it writes from the primary: a public request's reads inside a
+    transaction, and every read after one or after read_primary(), are the primary's, never
+    a lagging replica's (the change feed lost writes deciding on the replica's old rows)."""
+    case = CaseFactory(summary="Before.")
+    caught_up(replica, case, "Before.")
+    on_replica(replica, "SELECT pg_wal_replay_pause()")
+    try:
+        Case.objects.filter(pk=case.pk).update(summary="After.")
+        for pin in ("transaction", "read_primary"):
+            token = routers.begin(public=True)
+            try:
+                assert routers.read_alias() == ALIAS
+                assert Case.objects.get(pk=case.pk).summary == "Before.", pin  # the replica, behind
+                if pin == "transaction":
+                    with transaction.atomic():
+                        assert Case.objects.get(pk=case.pk).summary == "After."
+                else:
+                    routers.read_primary()
+                assert Case.objects.get(pk=case.pk).summary == "After.", pin  # to the request's end
+            finally:
+                routers.end(token)
+    finally:
+        on_replica(replica, "SELECT pg_wal_replay_resume()")
 
 
 @WITH_REPLICA

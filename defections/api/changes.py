@@ -32,7 +32,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
 
-from defections import changes, dates, visibility, withholding
+from defections import changes, dates, routers, visibility, withholding
 from defections.api import serializers as serializers_module
 from defections.api import views
 from defections.changes import ChangeEntry, ChangeFeed, ChangeState
@@ -208,6 +208,9 @@ class ChangesView(views.APIMixin, generics.GenericAPIView):
         OpenApiParameter("cursor", str, description=_("Paging: where the last page ended (from `next`).")),
     ])
     def get(self, request, *args, **kwargs):
+        # A GET that writes: the catch-up and the entries up to the `until` it answers are
+        # read from the primary, never from a replica behind it (defections/routers.py).
+        routers.read_primary()
         since, cursor = self.since(request), self.cursor(request)
         until = catch_up()
         if until is None:

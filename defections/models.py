@@ -525,8 +525,9 @@ class Source(Timestamped):
     outlet = models.CharField(max_length=200, blank=True)
     url = models.URLField("URL", max_length=1000, blank=True)
     # The URL as one address however it is written (http or https, host case, `www.`, port,
-    # trailing slash, fragment, utm_* parameters): the database's own function
-    # (invariants.URL_KEY), so that one article is one source by every path.
+    # trailing slash, fragment, utm_* parameters, parameter order, percent escapes, dot
+    # segments, a Unicode host): the database's own function (invariants.URL_KEY), so that one
+    # article is one source by every path.
     url_key = models.GeneratedField(
         expression=Func(F("url"), function=invariants.URL_KEY_FUNCTION),
         output_field=models.CharField(max_length=1000), db_persist=True)

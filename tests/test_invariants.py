@@ -138,8 +138,8 @@ def test_publishing_an_unchosen_case_is_refused_naming_the_field(client):
 def test_the_api_makes_a_blank_draft_and_refuses_to_publish_it_naming_the_fields():
     editor = client_for(make_user("ed", "Editor"))
     person = CaseFactory().person
-    made = editor.post("/api/v1/cases/", {"person": person.pk, "form": "geographic",
-                                          "summary": "Left."}, format="json")
+    made = editor.post("/api/v1/cases/", {"person": person.pk, "form": "geographic", "date": "2015",
+                                          "summary": "Left."}, format="json")  # not the factory's act
     assert made.status_code == 201, made.json()
     assert [made.json()[field] for field in CHOSEN] == ["", "", ""]
     assert made.json()["status"] == "draft"

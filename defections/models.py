@@ -335,6 +335,8 @@ class Person(Timestamped):
         return reverse("person-detail", args=[self.pk])
 
     def save(self, *args, **kwargs):
+        # One spelling of a name: "oleg  gordievsky" is stored, shown and matched single-spaced.
+        self.name, self.native_name = (" ".join(text.split()) for text in (self.name, self.native_name))
         # A save that changes only fields withheld from the public keeps the public change time.
         if kwargs.get("update_fields") is None and not self._state.adding and (
                 changed := quiet_change(self, set())):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 
 from defections.models import Agency, Case, Citation, Motive, Person, Response, Source
 from tests.factories import CaseFactory, MotiveFactory, PersonFactory, SourceFactory
-from tests.test_api_fixtures import client_for
+from tests.test_api_fixtures import client_for, read_csv
 
 pytest_plugins = ["tests.test_api_fixtures"]
 
@@ -195,6 +195,28 @@ def test_writes_on_people_agencies_sources_and_periods(admin_client):
     assert admin_client.delete(period.json()["api_url"]).status_code == 204
     assert Agency.objects.filter(slug="mission").exists() and Source.objects.count() == 1
     assert Person.objects.filter(name="New Person").exists() and Motive.objects.count() == 0
+
+
+def test_a_person_with_a_known_name_is_a_400_naming_them_until_confirmed(admin_client, person):
+    """The admin form's duplicate guard, in the API: a close name (in another transliteration,
+    or spaced another way) is a 400 under save_anyway naming the person; true saves it, with
+    its name single-spaced; a rename asks again, an edit that keeps the names does not."""
+    for name in ("Writer Test", "writer  test", "Vriter Test"):
+        answer = admin_client.post("/api/v1/people/", {"name": name}, format="json")
+        assert answer.status_code == 400, (name, answer.json())
+        assert f"#{person.pk} (Writer Test)" in " ".join(answer.json()["save_anyway"]), name
+    assert Person.objects.count() == 1
+    saved = admin_client.post("/api/v1/people/", {"name": "writer  test", "save_anyway": True}, format="json")
+    assert saved.status_code == 201, saved.json()
+    assert saved.json()["name"] == "writer test" and "save_anyway" not in saved.json()
+    other = admin_client.post("/api/v1/people/", {"name": "Quite Different"}, format="json")
+    assert other.status_code == 201, other.json()
+    url = other.json()["api_url"]
+    assert admin_client.patch(url, {"bio": "Edited."}, format="json").status_code == 200
+    renamed = admin_client.patch(url, {"name": "Writer Tests"}, format="json")
+    assert renamed.status_code == 400 and "save_anyway" in renamed.json()
+    header = list(read_csv(admin_client.get("/api/v1/people/?format=csv"))[0])
+    assert "save_anyway" not in header and "name" in header
 
 
 def test_a_cited_source_cannot_be_deleted(admin_client, person, source):

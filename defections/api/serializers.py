@@ -197,6 +197,25 @@ class CleanModelSerializer(CountryFieldMixin, serializers.ModelSerializer):
         return attrs
 
 
+class DuplicateGuardMixin:
+    """The duplicate guard of the admin form, for the API (defections/duplicates.py): a write
+    that may make a record already entered is a 400 under `save_anyway` naming it, unless the
+    client sends `"save_anyway": true`. Each serializer declares the write-only field (with
+    its own help) and says what is similar: duplicates(attrs) -> a message, or None."""
+
+    def hidden_columns(self):
+        """CSV columns left out for this client: save_anyway is write-only."""
+        hidden = super().hidden_columns() if hasattr(super(), "hidden_columns") else set()
+        return hidden | {"save_anyway"}
+
+    def validate(self, attrs):
+        save_anyway = attrs.pop("save_anyway", False)
+        attrs = super().validate(attrs)
+        if not save_anyway and (message := self.duplicates(attrs)):
+            raise serializers.ValidationError({"save_anyway": [message]})
+        return attrs
+
+
 # --- cases ----------------------------------------------------------------------------------
 
 
@@ -314,7 +333,7 @@ def save_withholdings(record, items, **owner):
                                     for field, values in wanted.items() if field not in stored)
 
 
-class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSerializer):
+class CaseSerializer(DuplicateGuardMixin, Bilingual, RedactedMixin, PartialDateMixin, CleanModelSerializer):
     api_url = SelfLinkField(view_name="api:case-detail")
     person = BriefRelatedField(PersonBriefSerializer, queryset=Person.objects.all())
     agency = BriefRelatedField(AgencyBriefSerializer, queryset=Agency.objects.all(),
@@ -362,13 +381,10 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
 
     def hidden_columns(self):
         """CSV columns left out for this client."""
-        return visibility.hidden_columns(Case, reader(self.context)) | {"save_anyway"}  # write-only
+        return visibility.hidden_columns(Case, reader(self.context)) | super().hidden_columns()
 
     def validate(self, attrs):
-        save_anyway = attrs.pop("save_anyway", False)
         attrs = super().validate(attrs)
-        if not save_anyway:
-            self.check_duplicate(attrs)
         new = attrs.get("status", self.instance.status if self.instance else choices.Status.DRAFT)
         if "citations" in attrs:
             source_ids = [citation["source"].pk for citation in attrs["citations"]]
@@ -390,20 +406,21 @@ class CaseSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSeria
             raise drf_error(error, "citations") from error
         return attrs
 
-    def check_duplicate(self, attrs):
+    def duplicates(self, attrs):
         """A new case, or one moved to another person, form or date, that may be one already
-        entered: a 400 naming it (the admin form's warning, duplicates.similar_cases)."""
+        entered (the admin form's warning, duplicates.similar_cases)."""
         names = ("person", "form", "date_start", "date_end")
         probe = copy.copy(self.instance) if self.instance is not None else Case()
         for name in names:
             if name in attrs:
                 setattr(probe, name, attrs[name])
         if self.instance is not None and all(getattr(probe, n) == getattr(self.instance, n) for n in names):
-            return
+            return None
         if found := duplicates.similar_cases(probe):
-            raise serializers.ValidationError({"save_anyway": [gettext(
+            return gettext(
                 "Possible duplicate of %(cases)s: the same person, form and date. If this is another "
-                "act, send “save_anyway”: true.") % {"cases": ", ".join(f"#{c.pk} ({c})" for c in found)}]})
+                "act, send “save_anyway”: true.") % {"cases": ", ".join(f"#{c.pk} ({c})" for c in found)}
+        return None
 
     def save(self, **kwargs):
         user = self.context["request"].user
@@ -481,7 +498,7 @@ class CareerSerializer(Bilingual, serializers.ModelSerializer):
         fields = ["id", "api_url", "agency", "role", "role_ru", "date"]
 
 
-class PersonSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSerializer):
+class PersonSerializer(DuplicateGuardMixin, Bilingual, RedactedMixin, PartialDateMixin, CleanModelSerializer):
     date_prefixes = ("birth", "death")
 
     api_url = SelfLinkField(view_name="api:person-detail")
@@ -494,6 +511,9 @@ class PersonSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSer
     affiliations = CareerSerializer(many=True, read_only=True, help_text=_(
         "The posts held, oldest first; written at /api/v1/affiliations/."))
     withheld = WithheldField(PERSON_FIELDS)
+    save_anyway = serializers.BooleanField(write_only=True, required=False, default=False, help_text=_(
+        "Not a duplicate: save although people with close names exist (without it, such a write "
+        "is a 400 naming them)."))
 
     class Meta:
         model = Person
@@ -501,10 +521,21 @@ class PersonSerializer(Bilingual, RedactedMixin, PartialDateMixin, CleanModelSer
             "id", "api_url", "name", "native_name", "aliases", "birth", "birth_start", "birth_end",
             "birth_precision", "death", "death_start", "death_end", "death_precision",
             "citizenship", "bio", "bio_ru", "wikidata_qid", "at_risk", "cases", "affiliations", "withheld",
-            "updated_at",
+            "updated_at", "save_anyway",
         ]
         extra_kwargs = {name: {"required": False} for name in
                         ["birth_start", "birth_end", "death_start", "death_end", "citizenship"]}
+
+    def duplicates(self, attrs):
+        """A new person, or one renamed, whose name or native name is close to a person's
+        already entered (the admin form's warning, duplicates.similar_people)."""
+        names = [attrs[name] for name in ("name", "native_name") if name in attrs
+                 and (self.instance is None or attrs[name] != getattr(self.instance, name))]
+        if found := duplicates.similar_people(names, exclude=self.instance.pk if self.instance else None):
+            return gettext(
+                "Possible duplicates: %(people)s. If this is someone else, send “save_anyway”: true."
+            ) % {"people": ", ".join(f"#{p.pk} ({p.name})" for p in found)}
+        return None
 
     def create(self, validated_data):
         aliases, withheld = validated_data.pop("aliases", None), validated_data.pop("withheld", None)

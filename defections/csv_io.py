@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 
 from defections import choices
 from defections.csv_safe import cell, uncell
-from defections.duplicates import similar_people
+from defections.duplicates import similar_cases, similar_people
 from defections.ids import parse_id
 from defections.models import Agency, Case, Citation, Motive, Person, Source
 from defections.permissions import authorize_save
@@ -32,6 +32,8 @@ COLUMNS = [
     "summary_ru", "narrative", "narrative_ru", "citations",
 ]
 REQUIRED = {"person", "form"}
+# Read by the import, never exported: `true` saves a row that may duplicate a case (the API's flag).
+OPTIONS = ["save_anyway"]
 # Plain columns copied to the case as they are; blank means the model's default.
 PLAIN = ["role", "role_ru", "form", "country_from", "destination_country", "place", "visibility",
          "verification", "classification", "status", "summary", "summary_ru", "narrative", "narrative_ru"]
@@ -138,7 +140,7 @@ def import_cases(data: bytes | str, user, *, dry_run: bool) -> ImportReport:
     report = ImportReport()
     try:
         header, reader = read_rows(data)
-        missing, unknown = REQUIRED - set(header), set(header) - set(COLUMNS)
+        missing, unknown = REQUIRED - set(header), set(header) - set(COLUMNS + OPTIONS)
         if missing:
             report.errors.append(gettext("Missing columns: %(columns)s.")
                                  % {"columns": ", ".join(sorted(missing))})
@@ -328,6 +330,10 @@ def import_row(row: dict, user, result: RowResult) -> None:
             setattr(case, name_, value(row, name_) or defaults[name_])
     case.person = find_person(name, result, user)
     authorize_save(user, case, before=before)
+    try:
+        errors.extend(duplicate_of(case, before, save_anyway=flag(row, "save_anyway")))
+    except ValidationError as error:
+        errors.extend(error.messages)
     source_ids = ([cited.source.pk for cited in citations] if citations is not None
                   else list(case.citations.values_list("source_id", flat=True)) if case.pk else [])
     try:
@@ -347,6 +353,27 @@ def import_row(row: dict, user, result: RowResult) -> None:
         case.motives.set(motives)
     if citations is not None:
         sync_citations(case, citations)
+
+
+def flag(row, name) -> bool:
+    """A true/false cell; blank is false."""
+    text = value(row, name).lower()
+    if text not in ("", "true", "false"):
+        raise ValidationError(gettext("%(column)s: write true or false.") % {"column": name})
+    return text == "true"
+
+
+def duplicate_of(case, before, *, save_anyway: bool) -> list[str]:
+    """The admin form's and the API's question of a new case, or one moved to another
+    person, form or date (duplicates.similar_cases): an error naming the case it may be."""
+    names = ("person_id", "form", "date_start", "date_end")
+    if save_anyway or (before is not None and all(getattr(case, n) == getattr(before, n) for n in names)):
+        return []
+    if found := similar_cases(case):
+        return [gettext("Possible duplicate of %(cases)s: the same person, form and date. If this is "
+                        "another act, write true in the save_anyway column.")
+                % {"cases": ", ".join(f"#{c.pk} ({c})" for c in found)}]
+    return []
 
 
 def sync_citations(case, citations: list[Cited]) -> None:

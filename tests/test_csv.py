@@ -114,6 +114,30 @@ def test_a_close_name_is_a_decision_not_a_new_person(editor, world):
     assert report.written and Case.objects.get().person == skripal
 
 
+def test_a_case_already_entered_is_a_row_error_naming_it_until_save_anyway(editor, world):
+    """The admin form's and the API's duplicate question: a row giving a case of the same
+    person in the same form at an overlapping date names that case and writes nothing
+    (a second row repeating the first too); `save_anyway` = true saves it; a row that
+    moves nothing (the export read back) asks nothing."""
+    existing = CaseFactory(person=PersonFactory(name="Gleb Karakulov"), form="geographic", date="2022")
+    report = csv_io.import_cases(to_csv([good_row()]), editor, dry_run=False)
+    assert not report.written and Case.objects.count() == 1
+    errors = " ".join(report.rows[0].errors)
+    assert f"#{existing.pk} ({existing})" in errors and "save_anyway" in errors, errors
+    columns = [*csv_io.COLUMNS, "save_anyway"]
+    report = csv_io.import_cases(to_csv([good_row(save_anyway="yes")], columns), editor, dry_run=False)
+    assert not report.written and "save_anyway: write true or false." in report.rows[0].errors
+    twice = [good_row(save_anyway="TRUE"), good_row(save_anyway="")]
+    report = csv_io.import_cases(to_csv(twice, columns), editor, dry_run=False)
+    assert not report.written and not report.rows[0].errors and report.rows[1].errors
+    report = csv_io.import_cases(to_csv([good_row(save_anyway="true")], columns), editor, dry_run=False)
+    assert report.written, report
+    assert Case.objects.count() == 2
+    edit = {"id": existing.pk, "person": "Gleb Karakulov", "form": "geographic", "summary": "Edited."}
+    report = csv_io.import_cases(to_csv([edit], list(edit)), editor, dry_run=False)
+    assert report.written, report
+
+
 def test_a_citation_finds_its_source_however_the_url_is_written(editor, world):
     row = good_row(citations="http://www.Example.org/a/?utm_source=feed | para. 3")
     report = csv_io.import_cases(to_csv([row]), editor, dry_run=False)

@@ -296,8 +296,10 @@ def csv_import(kind):
     def run(role, world, model, state):
         case, source = world["case"], world["source"]
         status = "published" if state == "shown" else "draft"
+        # a new case is another act than the draft's (the same one is a possible duplicate)
         row = {"id": case.pk if kind == "update" else "", "person": case.person.name,
-               "form": "geographic", "summary": MARKER, "status": status, "country_from": "RU",
+               "form": "geographic" if kind == "update" else "articulated", "summary": MARKER,
+               "status": status, "country_from": "RU",
                "verification": "reported", "classification": "certain",
                "citations": f"{source.url} | p. 1"}
         out = io.StringIO()

@@ -406,7 +406,6 @@ def test_a_source_url_written_another_way_is_refused(db, first, second):
         SourceFactory(url=second.strip())
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING: the CSV import makes a duplicate case without a warning")
 def test_finding_the_csv_import_warns_of_a_duplicate_case(db):
     # FINDING: duplicates.py says the CSV import asks "the one question" before making a case,
     # but import_row never calls similar_cases: a row with the same person, form and year as a
@@ -701,9 +700,6 @@ def test_a_hidden_name_found_by_another_spelling_finds_nothing(client, api, guar
 
 
 @pytest.mark.parametrize("name", ["Oleg Gordievsky", "Oleg Gordievskiy", "oleg  gordievsky"])
-@pytest.mark.xfail(
-    strict=True, reason="FINDING: the API makes a second person of a known name without a word"
-)
 def test_finding_the_api_warns_of_a_person_already_entered(researcher, name):
     # FINDING: duplicates.py is "the one question the admin form, the API and the CSV import
     # ask before making a person", but PersonSerializer never asks it (only forms.py and
@@ -825,9 +821,6 @@ from tests.test_replicas import WITH_REPLICA, caught_up, on_replica, replica, re
 
 
 @WITH_REPLICA
-@pytest.mark.xfail(
-    strict=True, reason="FINDING: a lagging replica makes the change feed lose a write for good"
-)
 def test_finding_a_lagging_replica_never_loses_a_change_from_the_feed(live_server, replica):  # noqa: F811
     # FINDING: GET /api/v1/changes/ is a public read, so ReadReplicaMiddleware gives it the
     # replica; catch_up() deletes the change marks on the primary (raw SQL) but reads the
@@ -879,9 +872,6 @@ def test_the_change_feed_reports_a_write_once_the_replica_has_it(live_server, re
 
 
 @WITH_REPLICA
-@pytest.mark.xfail(
-    strict=True, reason="FINDING: a replica that has not replayed the feed's start restarts the feed"
-)
 def test_finding_a_lagging_replica_never_restarts_the_change_feed(live_server, replica):  # noqa: F811
     # FINDING: catch_up() reads ChangeFeed (pk=1) from the request's replica. While the
     # replica has not replayed the feed's first row, every public call finds no feed and

@@ -72,6 +72,8 @@ AT_RISK_NAME = "Guarded Canary"
 WITHHELD_NAME = "Withholding Canary"
 
 MAX_PAGES = 1500
+SINGLE_FILTER_PAGES = 4000  # a bound that only a runaway crawl reaches
+MIN_COMBINATIONS = 200  # combinations of filters visited however many single ones there are
 RECORD = re.compile(r"^/api/v1/[a-z-]+/\d+/$")
 FILLER = 30  # published cases beyond the seed, so that every list has more than one page
 
@@ -204,20 +206,24 @@ def crawl_pages(client, start: str = "/") -> tuple[dict[str, str], int]:
     combinations of filters.
 
     Every link with at most one filter is visited (lists, every page, every facet of
-    /cases/, every detail); combinations fill what is left of MAX_PAGES.
+    /cases/, every chip's address, every detail), however many there are up to
+    SINGLE_FILTER_PAGES; combinations fill what is left of MAX_PAGES.
     """
     seen: dict[str, str] = {}
     first, rest = deque([start]), deque()
     queued = {start}
-    while (first or rest) and len(seen) < MAX_PAGES:
+    combined = 0
+    while (first and len(seen) < SINGLE_FILTER_PAGES) or (
+            rest and (len(seen) < MAX_PAGES or combined < MIN_COMBINATIONS)):
         url = first.popleft() if first else rest.popleft()
+        combined += dimensions(url) > 1
         text = check(url, client.get(url), seen)
         if urlsplit(url).path.startswith("/api/"):
             continue  # API answers are checked, their links walked by the API crawl
         for link in links(url, text, russian=start == "/ru/") - queued:
             queued.add(link)
             (first if dimensions(link) <= 1 else rest).append(link)
-    assert not first, f"the bound of {MAX_PAGES} pages left single-filter pages unvisited: {list(first)[:5]}"
+    assert not first, f"{SINGLE_FILTER_PAGES} pages left single-filter pages unvisited: {list(first)[:5]}"
     return seen, len(rest)
 
 

@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver
 from django_countries import countries
 from rest_framework.test import APIClient
 
@@ -266,3 +267,36 @@ def test_withheld_fields_are_public_from_their_expiry_day_with_no_write(client, 
             assert withheld.pk in {row["id"] for row in api.get(
                 f"/api/v1/cases/?{urlencode({'q': q})}").json()["results"]}, q
         assert api.get(f"/api/v1/cases/{withheld.pk}/").json()["withheld"] == []
+
+
+def site_routes(patterns, prefix="") -> set[str]:
+    """Every address of the URL conf that takes no parameter (generated, so a new page is
+    checked without anyone listing it); the admin left out (staff only)."""
+    found = set()
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern).lstrip("^").rstrip("$")
+        if hasattr(pattern, "url_patterns"):
+            found |= site_routes(pattern.url_patterns, route)
+        elif not re.search(r"[<(\[?*\\]", route) and not route.startswith(("admin/", "ru/admin/")):
+            found.add("/" + route)
+    return found
+
+
+def test_every_route_and_every_sitemap_address_shows_no_marker(client, canary):
+    """Beside the crawl from `/`: each parameterless route of the URL conf, in both languages,
+    and every address the sitemap gives crawlers (it is linked from robots.txt, not pages)."""
+    seen = {}
+    routes = site_routes(get_resolver().url_patterns)
+    assert {"/sitemap.xml", "/robots.txt", "/cases/", "/about/"} <= routes, routes
+    for route in sorted(routes):
+        check(route, client.get(route), seen, allowed=(200, 301, 302, 400, 401, 403, 404, 405))
+    sections = re.findall(r"<loc>http://testserver([^<]+)</loc>", seen["/sitemap.xml"])
+    assert len(sections) >= 4, sections
+    addresses = set()
+    for section in sections:
+        addresses |= set(re.findall(r'(?:<loc>|href=")http://testserver([^<"]+)',
+                                    check(section, client.get(section), seen)))
+    assert canary["control"].get_absolute_url() in addresses
+    assert canary["at_risk"].get_absolute_url() not in addresses  # no change time given away
+    for address in sorted(addresses):
+        check(address, client.get(address), seen)

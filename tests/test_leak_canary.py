@@ -288,8 +288,10 @@ def test_every_route_and_every_sitemap_address_shows_no_marker(client, canary):
     seen = {}
     routes = site_routes(get_resolver().url_patterns)
     assert {"/sitemap.xml", "/robots.txt", "/cases/", "/about/"} <= routes, routes
-    for route in sorted(routes):
+    russian = {"/ru" + route for route in routes if not route.startswith("/api/")}
+    for route in sorted(routes | russian):
         check(route, client.get(route), seen, allowed=(200, 301, 302, 400, 401, 403, 404, 405))
+    assert "Случаи" in seen["/ru/cases/"]  # the Russian addresses are the Russian pages
     sections = re.findall(r"<loc>http://testserver([^<]+)</loc>", seen["/sitemap.xml"])
     assert len(sections) >= 4, sections
     addresses = set()

@@ -2,7 +2,7 @@
 
 A record is its id and its JSON as released; "retracted" means it was in the previous release
 and is not in this one (a case retracted, unpublished or now hidden, a source no longer cited).
-Release JSON files hold one record a line (defections/dataset.py), so they are read line by
+Release JSON files hold one record a line (defections/api/dataset.py), so they are read line by
 line and only a digest per record is kept.
 """
 

@@ -2,7 +2,7 @@
 
 Each release is a folder settings.RELEASES_DIR/<version>/ holding its files and a
 manifest.json (version, created_at, counts, files with checksums, licence, changes).
-Releases are written by defections/dataset.py (manage.py release) and never change.
+Releases are written by defections/api/dataset.py (manage.py release) and never change.
 """
 
 import json

@@ -10,7 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from frictionless import validate
 
-from defections import dataset, publisher
+from defections import publisher
+from defections.api import dataset
 from defections.models import Affiliation, Case
 from tests.factories import AgencyFactory, CaseFactory
 from tests.test_leak_canary import CONTROL, leaks

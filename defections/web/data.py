@@ -23,7 +23,7 @@ from defections import publisher, releases
 MAX_AGE = 300
 # json.dumps in a <script> block: nothing in it may close the block or open a comment.
 SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
-# A release's tables (defections/dataset.py) as the page names them, in the page's language.
+# A release's tables (defections/api/dataset.py) as the page names them, in the page's language.
 TABLE_NAMES = {"cases": pgettext_lazy("release table", "cases"),
                "people": pgettext_lazy("release table", "people"),
                "agencies": pgettext_lazy("release table", "agencies"),

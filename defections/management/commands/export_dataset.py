@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from defections import dataset
+from defections.api import dataset
 
 
 class Command(BaseCommand):

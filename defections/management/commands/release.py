@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from defections import dataset
+from defections.api import dataset
 
 
 class Command(BaseCommand):

@@ -2,8 +2,10 @@
 
 Environment: CASES (default 100000), REGENERATE=1 to rebuild the demo database,
 DURATION (wrk's -d, default 10s), WORKERS (gunicorn workers, default 2),
-CONNECTIONS (wrk -c, default 4). Everything listens on 127.0.0.1 only, each load is
-bounded in time, and the servers are stopped (their process groups) on the way out.
+CONNECTIONS (wrk -c, default 4), CACHE (file: the workers share a cache folder, emptied
+before the servers start; locmem: each worker its own, as before 2026-11-28). Everything
+listens on 127.0.0.1 only, each load is bounded in time, and the servers are stopped (their
+process groups) on the way out.
 Ratios between targets measured in the same run are the result; absolute times on
 a shared 2-core machine are noise.
 """
@@ -43,6 +45,10 @@ REQUESTS = [name for name in os.environ.get("REQUESTS", "").split(",") if name]
 # made for the run in bench/data/replica and stopped after it (DATABASE_REPLICA_URLS).
 REPLICA = os.environ.get("REPLICA", "").lower() in {"1", "true", "yes"}
 REPLICA_DIR = DATA / "replica"
+# CACHE=file (default): ours' workers share one cache folder (CACHE_URL=file://…), so a page
+# the probe warmed is a hit in every worker; CACHE=locmem: each worker caches on its own.
+CACHE = os.environ.get("CACHE", "file")
+CACHE_DIR = DATA / "cache"
 REPLICA_URLS: dict = {}
 CSV_TIMEOUT = 600
 CAPTURE_TIMEOUT = 1800
@@ -293,13 +299,21 @@ def stop_replica() -> None:
         embedded.stop_replica(REPLICA_DIR)
 
 
+def cache_env() -> dict:
+    """Ours' CACHE_URL: a folder shared by its workers, emptied so that the probe is cold."""
+    if CACHE == "locmem":
+        return {"CACHE_URL": "locmem://"}
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
+    return {"CACHE_URL": f"file://{CACHE_DIR}"}
+
+
 def servers(datasette_db: Path) -> list[tuple]:
     """(name, command, environment, directory) of each target, started one at a time."""
     gunicorn = ["-w", str(WORKERS), "-b", "127.0.0.1:{port}", "--timeout", str(CSV_TIMEOUT),
                 "--no-control-socket"]  # else every gunicorn shares ~/.gunicorn/gunicorn.ctl
     return [
         ("ours", [str(ROOT / ".venv" / "bin" / "gunicorn"), "defections.wsgi:application", *gunicorn],
-               {**app_env(), **REPLICA_URLS}, ROOT),  # only the server reads the replica
+               {**app_env(), **REPLICA_URLS, **cache_env()}, ROOT),  # only the server reads the replica
         ("floor", [str(VENV / "bin" / "gunicorn"), "floor:app", *gunicorn],
                {**os.environ, "BENCH_QUERIES": str(DATA / f"queries_{CASES}.json")}, BENCH),
         ("datasette", [str(VENV / "bin" / "datasette"), "serve", "-i", str(datasette_db),
@@ -516,6 +530,7 @@ def main() -> None:
             stop_replica()
     report = table(captured, results)
     header = (f"CASES={CASES} ({facts['public_cases']:,} published), {WORKERS} workers, "
+              f"cache {'shared folder' if CACHE != 'locmem' else 'per worker'}, "
               f"wrk -c{CONNECTIONS} -d{DURATION}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
               f"load average {os.getloadavg()[0]:.1f}"
               + (", ours reading from a streaming replica (REPLICA=1)" if REPLICA else ""))

@@ -6,7 +6,10 @@ The version changes at the commit of any write to our tables (a trigger, migrati
 every process that reads it. Nothing is cached inside a transaction: there the
 version read may not be the one the data will commit under.
 
-The cache is Django's default (settings.CACHES): per process unless configured.
+Values are kept in the "pages" cache (settings.CACHES, from CACHE_URL): the process's own
+memory by default, or a store shared by the workers (a folder, Redis), so that a page one
+worker computed is a hit for every other. A versioned key's value never changes, so each
+process also keeps what it read from a shared store in its own memory, in front of it.
 
 With read replicas (defections/routers.py) the version is read from the database the
 request reads its data from, before the data: a replica behind the primary gives an older
@@ -16,8 +19,9 @@ newer version.
 
 from hashlib import sha256
 
-from django.core.cache import cache
-from django.db import connection, connections
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.db import InterfaceError, OperationalError, connection, connections
 
 from defections import languages, routers
 from defections.withholding import today
@@ -26,8 +30,24 @@ TIMEOUT = 24 * 3600  # entries of old versions are never read again; let them ex
 
 
 def data_version() -> int | None:
-    """The version, from the database this request reads from (defections/routers.py)."""
-    with connections[routers.read_alias()].cursor() as cursor:
+    """The version, from the database this request reads from (defections/routers.py).
+
+    The first query of a request on a kept connection is its health check too: one round
+    trip instead of Django's `SELECT 1` and then this. A connection the server dropped fails
+    it and is opened anew, as the health check would have done.
+    """
+    db = connections[routers.read_alias()]
+    if db.connection is not None and db.health_check_enabled and not db.health_check_done:
+        db.health_check_done = True
+        try:
+            return _read_version(db)
+        except (OperationalError, InterfaceError):
+            db.close()
+    return _read_version(db)
+
+
+def _read_version(db) -> int | None:
+    with db.cursor() as cursor:
         cursor.execute("SELECT version FROM defections_dataversion WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else None
@@ -48,6 +68,31 @@ def key_for(name: str, parts, version: int) -> str:
     return f"defections:{name}:{version}:{today()}:{languages.current()}:{digest}"
 
 
+def _shared():
+    """The pages cache when it is not this process's own memory (CACHE_URL), else None."""
+    if settings.CACHES["pages"]["BACKEND"].endswith("LocMemCache"):
+        return None  # locmem:// is the default cache's own store
+    return caches["pages"]
+
+
+def kept(key: str):
+    """The value kept under a versioned key, or None: this process's memory first, then the
+    shared store (what it gives is kept in memory too: under its version it never changes)."""
+    value = cache.get(key)
+    if value is None and (shared := _shared()) is not None:
+        value = shared.get(key)
+        if value is not None:
+            cache.set(key, value, TIMEOUT)
+    return value
+
+
+def keep(key: str, value) -> None:
+    """Keep a value under a versioned key, for this process and every one sharing the store."""
+    cache.set(key, value, TIMEOUT)
+    if (shared := _shared()) is not None:
+        shared.set(key, value, TIMEOUT)
+
+
 def remember(name: str, parts, compute, version: int | None = None):
     """compute(), or its value cached for this data version and these parts (any repr-able key)."""
     if connection.in_atomic_block:
@@ -56,10 +101,10 @@ def remember(name: str, parts, compute, version: int | None = None):
     if version is None:
         return compute()
     key = key_for(name, parts, version)
-    value = cache.get(key)
+    value = kept(key)
     if value is None:
         value = compute()
-        cache.set(key, value, TIMEOUT)
+        keep(key, value)
     return value
 
 

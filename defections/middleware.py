@@ -6,7 +6,6 @@ While the database is down, Django opens a new connection on the next request
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -14,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from defections import routers
-from defections.cache import TIMEOUT, current_version, key_for
+from defections.cache import current_version, keep, kept, key_for
 
 RETRY_AFTER_SECONDS = 10
 
@@ -97,6 +96,7 @@ class EarlyPageCacheMiddleware:
     as the middleware below this one finished it (language, Vary, X-Frame-Options, CSP), filled
     only from a page the page cache itself served to an anonymous reader with no cookie set;
     the middleware above (SecurityMiddleware) adds its headers to an early answer as to any.
+    With a shared cache (CACHE_URL), a page one worker kept is a hit in every other.
     """
 
     SKIP = ("/api/", "/admin/", "/ru/admin/")
@@ -116,9 +116,9 @@ class EarlyPageCacheMiddleware:
         if version is None:
             return self.get_response(request)
         key = self.key(request, version)
-        kept = cache.get(key)
-        if kept is not None:
-            status, headers, content = kept
+        answer = kept(key)
+        if answer is not None:
+            status, headers, content = answer
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
@@ -130,7 +130,7 @@ class EarlyPageCacheMiddleware:
         user = getattr(request, "user", None)
         if (getattr(response, "public_page", False) and not response.streaming and not response.cookies
                 and user is not None and not user.is_authenticated and not routers.wrote()):
-            cache.set(key, (response.status_code, list(response.items()), response.content), TIMEOUT)
+            keep(key, (response.status_code, list(response.items()), response.content))
         return response
 
     @staticmethod

@@ -138,15 +138,33 @@ DATABASE_ROUTERS = ["defections.routers.ReplicaRouter"]
 REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Counts and pages are cached under the data version (defections/cache.py), so a
-# per-process cache is never stale; a shared one (Redis, Memcached) only saves each
-# worker computing a page once. CACHE_MAX_ENTRIES bounds each worker's memory
-# (a cached list page is about 100 KB).
+# Counts and pages are cached under the data version (defections/cache.py), so no cache is
+# ever stale. "default" is each process's own (DRF's throttle counters, a small front for
+# pages); "pages" holds the versioned counts and pages, from CACHE_URL: locmem:// (default:
+# the same per-process store), file:///path (shared by the workers of a machine, no server),
+# redis://host:6379/0 (shared by machines; needs the `redis` package). CACHE_MAX_ENTRIES
+# bounds each store (a cached list page is about 100 KB).
+CACHE_MAX_ENTRIES = int(os.environ.get("CACHE_MAX_ENTRIES", "500"))
+
+
+def cache_settings(url: str) -> dict:
+    """The "pages" cache of a CACHE_URL; an unknown scheme stops the start, naming it."""
+    scheme, _, rest = url.partition("://")
+    options = {"MAX_ENTRIES": CACHE_MAX_ENTRIES}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": options}
+    if scheme == "file" and rest.startswith("/"):
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest,
+                "OPTIONS": options}
+    if scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise RuntimeError(f"CACHE_URL: expected locmem://, file:///absolute/path or redis://…, not {url!r}")
+
+
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "500"))},
-    }
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "OPTIONS": {"MAX_ENTRIES": CACHE_MAX_ENTRIES}},
+    "pages": cache_settings(os.environ.get("CACHE_URL", "locmem://")),
 }
 
 AUTHENTICATION_BACKENDS = [

@@ -9,7 +9,6 @@ from collections import defaultdict
 from datetime import date
 from functools import wraps
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -23,8 +22,7 @@ from django.views.decorators.http import require_safe
 
 from defections import analysis, choices, codebook, facets, languages, paging, stats, visibility
 from defections import citation as cite
-from defections.cache import TIMEOUT as CACHE_TIMEOUT
-from defections.cache import current_version, key_for, remember, sql_of
+from defections.cache import current_version, keep, kept, key_for, remember, sql_of
 from defections.dates import ACCEPTED, Precision
 from defections.filtersets import PersonFilterSet, SourceFilterSet
 from defections.models import (
@@ -69,16 +67,15 @@ def cached_page(view):
             return view(request, *args, **kwargs)
         request.data_version = version
         key = key_for("page", (request.build_absolute_uri(), view.__name__), version)
-        kept = cache.get(key)
-        if kept is not None:
-            status, content_type, content = kept
+        answer = kept(key)
+        if answer is not None:
+            status, content_type, content = answer
             response = HttpResponse(content, status=status, content_type=content_type)
             response.public_page = True  # the early cache may keep it (defections/middleware.py)
             return response
         response = view(request, *args, **kwargs)
         if response.status_code in (200, 400, 410) and not response.streaming and not response.cookies:
-            cache.set(key, (response.status_code, response["Content-Type"], response.content),
-                      CACHE_TIMEOUT)
+            keep(key, (response.status_code, response["Content-Type"], response.content))
             response.public_page = True
         return response
 

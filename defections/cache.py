@@ -60,12 +60,12 @@ def current_version() -> int | None:
     return data_version()
 
 
-def key_for(name: str, parts, version: int) -> str:
+def key_for(name: str, parts, version: int, language: str | None = None) -> str:
     """The key of a value: by data version and by day, as a withholding lapses at the turn
-    of a day with no write (defections/withholding.py), and by language, as labels and
-    records' texts are rendered in the one being served."""
+    of a day with no write (defections/withholding.py), and by language (the one being
+    served unless given), as labels and records' texts are rendered in it."""
     digest = sha256(repr(parts).encode()).hexdigest()
-    return f"defections:{name}:{version}:{today()}:{languages.current()}:{digest}"
+    return f"defections:{name}:{version}:{today()}:{language or languages.current()}:{digest}"
 
 
 def _shared():

@@ -135,6 +135,6 @@ class EarlyPageCacheMiddleware:
 
     @staticmethod
     def key(request, version: int) -> str:
+        """Keyed by the language the URL asks for (/ru/), before LocaleMiddleware sets it."""
         language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
-        with translation.override(language):
-            return key_for("early", request.build_absolute_uri(), version)
+        return key_for("early", request.build_absolute_uri(), version, language)

@@ -326,6 +326,9 @@ class Person(Timestamped):
             GinIndex(OpClass(NameKey("name"), name="gin_trgm_ops"), name="person_name_trgm"),
             GinIndex(OpClass(NameKey("native_name"), name="gin_trgm_ops"),
                      name="person_native_name_trgm"),
+            # The people at risk, read by every public case query (visibility.cases): a few
+            # index entries instead of a scan of every person.
+            models.Index(fields=["id"], name="person_at_risk", condition=Q(at_risk=True)),
         ]
 
     def __str__(self):

@@ -1,0 +1,63 @@
+"""What keeps the first reader of a new filter combination from waiting (issue 17, item 2).
+
+The public door (`visibility.cases`) tells an at-risk person's case by its person being in
+the set of people at risk. As `person_id = ANY(ARRAY(…))` PostgreSQL compared every case
+with every at-risk person (seconds per count at 100,000 cases); as `person_id IN (…)` it is
+a hashed subplan, read from the partial index `person_at_risk`. The counts themselves are
+guarded by tests/test_web_filters.py and tests/test_visibility_door.py; here, the plans.
+"""
+
+import pytest
+from django.db import connection
+from django.db.models.functions import ExtractYear
+
+from defections import facets
+from defections.models import Case
+from tests.factories import CaseFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: ask for the index anyway
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def compares_with_every_person(text: str) -> bool:
+    """The slow form: each case compared with the whole array of at-risk people."""
+    return "person_id = ANY ((InitPlan" in text or "person_id <> ALL ((InitPlan" in text
+
+
+@pytest.fixture
+def cases():
+    guarded = PersonFactory(name="Guarded Person", at_risk=True)
+    CaseFactory(person=guarded, form="geographic", date="1990")
+    CaseFactory(person=PersonFactory(name="Open Person"), form="geographic", date="1991")
+    CaseFactory(form="final", date="1992")
+
+
+def test_the_public_door_reads_the_people_at_risk_as_a_hashed_set(cases):
+    shown = Case.objects.visible_to(None).details_shown().order_by().values("form")
+    text = plan(shown)
+    assert "SubPlan" in text  # a set looked up per row (hashed once the rows are many) …
+    assert "person_at_risk" in text  # … read from the partial index, not a scan of every person
+    assert not compares_with_every_person(text)
+
+
+def test_the_shown_date_reads_them_the_same_way(cases):
+    public = Case.objects.visible_to(None)
+    years = public.order_by().values_list(ExtractYear(public.shown("date_start")))
+    text = plan(years)
+    assert "SubPlan" in text and "person_at_risk" in text
+    assert not compares_with_every_person(text)
+
+
+def test_the_door_still_hides_and_counts_exactly(cases):
+    public = Case.objects.visible_to(None)
+    assert public.count() == 3
+    assert public.details_shown().count() == 2
+    assert "Guarded Person" not in public.details_shown().values_list("person__name", flat=True)
+    assert facets._counts(public.details_shown(), "form") == {"geographic": 1, "final": 1}

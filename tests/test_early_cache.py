@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -144,3 +144,25 @@ def test_an_early_hit_runs_no_session_or_auth_middleware_and_one_query():
     assert len(queries) == 1  # the data version
     assert not hasattr(response.wsgi_request, "session")
     assert not hasattr(response.wsgi_request, "user")
+
+
+def test_a_kept_connection_the_database_dropped_is_opened_anew_by_the_version_query():
+    """The version query is the kept connection's health check too (defections/cache.py): a
+    connection the server ended is replaced, and the page still answers."""
+    case = CaseFactory()
+    client = Client()
+    client.get(case.get_absolute_url())
+    assert connection.connection is not None  # kept between requests (CONN_MAX_AGE)
+    dropped = connection.connection.get_backend_pid()
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [dropped])
+    finally:
+        other.close()
+    close_old_connections()  # what a server does as each request starts; the test client leaves it out
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(case.get_absolute_url())
+    assert response.status_code == 200 and response[EARLY] == "hit"
+    assert len(queries) == 1  # the version, asked once more on the new connection
+    assert connection.connection.get_backend_pid() != dropped

@@ -3,8 +3,10 @@ defections/api/rows.py); a case's own page reads it as a model instance through 
 serializer. The two must never drift: for every case of the fixtures and of a generated
 database, for every reader (anonymous, researcher, editor) and every language (en, ru,
 all, and none: the CSV), both paths give the same bytes, with drafts, retracted cases,
-at-risk people, withheld fields (in force and lapsed) among them."""
+at-risk people, withheld fields (in force and lapsed) among them. The case CSV is written by
+PostgreSQL (defections/csv_lines.py): its bytes are compared with the rows path's too."""
 
+import csv
 import json
 import os
 import subprocess
@@ -15,13 +17,19 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, Permission, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from defections import csv_lines
+from defections.api.renderers import Echo, columns_of, row_of
 from defections.api.rows import shape
 from defections.api.serializers import CaseSerializer
-from defections.api.views import CaseViewSet
+from defections.api.views import CSV_LINES_CHUNK, CaseViewSet
+from defections.dates import format_partial_date, parse_partial_date
 from defections.models import Account, Case, Citation, Motive, Response, Withholding
 from defections.rows import case_rows
 from tests.factories import CaseFactory, PersonFactory, SourceFactory
@@ -66,7 +74,21 @@ def differences(user, lang) -> list[str]:
         if old != new:
             problems.append(f"case {case.pk}, lang {lang}:\n  instances {old.decode()}\n"
                             f"  rows      {new.decode()}")
-    return problems
+    return problems + csv_differences(user, lang, request, [case.pk for case in instances])
+
+
+def csv_differences(user, lang, request, ids) -> list[str]:
+    """The CSV lines PostgreSQL writes against the rows path's, in lang's date words."""
+    serializer = CaseSerializer(context={"request": request})  # a CSV has no lang: columns as stored
+    columns, represent, writer = columns_of(serializer), shape(serializer), csv.writer(Echo())
+    link = serializer.fields["api_url"]
+    with translation.override("ru" if lang == "ru" else "en"):
+        old = [writer.writerow(row_of(represent(row), columns)) for row in case_rows(ids, user)]
+        new = [f"{line}\r\n" for line in csv_lines.case_lines(ids, user, columns,
+                                                               link.prefix(link.view_name, request))]
+    problems = [] if len(old) == len(new) else [f"{len(old)} CSV rows, {len(new)} lines"]
+    return problems + [f"CSV, lang {lang}:\n  rows  {a!r}\n  lines {b!r}"
+                       for a, b in zip(old, new, strict=False) if a != b]
 
 
 def all_differences() -> dict:
@@ -186,3 +208,56 @@ def test_the_comparison_finds_a_drift(varied, monkeypatch):
     monkeypatch.setattr("defections.visibility.redact_row", lambda row, user: row)
     assert any("LEAKCANARY" in problem for problem in differences(AnonymousUser(), "en"))
     assert not differences(readers()["editor"], "en")
+
+
+def test_the_csv_lines_are_the_rows_csv_over_http(varied, api):
+    """Real HTTP, every reader, every way of asking a language: the export PostgreSQL writes
+    is byte for byte the one the rows path wrote, in a bounded number of queries."""
+    clients = {"anonymous": api, "researcher": client_for(user_with("csv-researcher", *RESEARCHER)),
+               "editor": client_for(user_with("csv-editor", *EDITOR))}
+    asked = [("", {}), ("&lang=en", {}), ("&lang=ru", {}), ("&lang=all", {}),
+             ("", {"HTTP_ACCEPT_LANGUAGE": "ru"})]
+    for name, client in clients.items():
+        for query, headers in asked:
+            url = f"/api/v1/cases/?format=csv{query}"
+            with CaptureQueriesContext(connection) as queries:
+                lines = b"".join(client.get(url, **headers).streaming_content)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(CaseViewSet, "csv_lines", None)  # the rows path
+                rows = b"".join(client.get(url, **headers).streaming_content)
+            assert lines == rows, (name, query, headers)
+            assert lines.count(b"\r\n") > 10
+            assert len(queries) <= 12, [q["sql"][:80] for q in queries.captured_queries]
+    assert "1953" in lines.decode()
+
+
+def test_the_csv_lines_take_chunks(varied, api, monkeypatch):
+    """A chunk of ids per query: an export longer than a chunk is whole and in order."""
+    monkeypatch.setattr("defections.api.views.CSV_LINES_CHUNK", 3)
+    chunked = read_csv(api.get("/api/v1/cases/?format=csv"))
+    monkeypatch.setattr("defections.api.views.CSV_LINES_CHUNK", CSV_LINES_CHUNK)
+    assert chunked == read_csv(api.get("/api/v1/cases/?format=csv")) and len(chunked) > 6
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_date_written_by_postgresql_is_the_python_one(db, lang):
+    """Every form of partial date dates.py writes, written by the SQL of csv_lines."""
+    written = ["24 February 2022", "1 May 0953", "March 2026", "spring 1953", "summer 1941", "autumn 1991",
+               "winter 1952–53", "winter 1999–2000", "2018", "1936–1938", "1930s", "early 1950s", "mid-1950s",
+               "late 1950s", "c. 1953", "before 1941", "after 1991", "1999"]
+    dates = [parse_partial_date(text) for text in written]
+    sql = csv_lines.date_text("%(start)s::date", "%(end)s::date", "%(precision)s", lang == "ru")
+    with connection.cursor() as cursor:
+        for date in [*dates, None]:
+            start, end, precision = (date.start, date.end, date.precision) if date else (None, None, "")
+            cursor.execute(f"SELECT {sql}", {"start": start, "end": end, "precision": precision})
+            assert cursor.fetchone()[0] == format_partial_date(start, end, precision, lang), date
+
+
+def test_the_csv_comparison_finds_a_drift(varied, monkeypatch):
+    """The CSV check can fail too: lines written without the redaction differ."""
+    redacted = csv_lines.redacted
+    monkeypatch.setattr("defections.csv_lines.redacted",
+                        lambda column, sql, ru: redacted(column, sql, ru) if column == "withheld" else sql)
+    problems = differences(AnonymousUser(), None)
+    assert any(problem.startswith("CSV") and "Riga" in problem for problem in problems)

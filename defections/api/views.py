@@ -19,7 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
 
-from defections import stats, visibility
+from defections import csv_lines, stats, visibility
 from defections.api import serializers as s
 from defections.api.filters import FilterBackend
 from defections.api.languages import LanguageMixin, project
@@ -36,6 +36,7 @@ CSV_MAX_PAGE_SIZE = 100_000
 LICENCE_LINK = f'<{DATA_LICENCE["url"]}>; rel="license"'
 
 CSV_CHUNK_SIZE = 1000
+CSV_LINES_CHUNK = 5000  # ids per query when PostgreSQL writes the lines (each query is planned anew)
 
 
 class Conflict(exceptions.APIException):
@@ -101,8 +102,19 @@ class CSVListMixin:
         columns = columns_of(serializer)
         writer = csv.writer(Echo())
         read_rows = getattr(self, "read_rows", None)
+        write_lines = getattr(self, "csv_lines", None)
 
-        if read_rows is not None:  # plain rows, a chunk of ids at a time (defections/rows.py)
+        if write_lines is not None and csv_lines.supported(columns):  # lines from PostgreSQL
+            link, user = serializer.fields.get("api_url"), request.user
+            prefix = link.prefix(link.view_name, request) if link is not None else ""
+            ids = ids_of(queryset)[offset:offset + size].iterator(chunk_size=CSV_LINES_CHUNK)
+
+            def rows():
+                yield writer.writerow(columns)
+                while chunk := list(islice(ids, CSV_LINES_CHUNK)):
+                    if lines := write_lines(chunk, user, columns, prefix):
+                        yield "\r\n".join(lines) + "\r\n"
+        elif read_rows is not None:  # plain rows, a chunk of ids at a time (defections/rows.py)
             represent, user = shape(serializer), request.user
             ids = ids_of(queryset)[offset:offset + size].iterator(chunk_size=CSV_CHUNK_SIZE)
 
@@ -195,6 +207,7 @@ class CaseViewSet(ModelViewSet):
     filterset_class = CaseFilterSet
     page_by_ids = True  # see Pagination
     read_rows = staticmethod(case_rows)  # lists and exports read plain rows, not instances
+    csv_lines = staticmethod(csv_lines.case_lines)  # the CSV's lines are written by PostgreSQL
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":

@@ -19,7 +19,7 @@ from django.db.models import Count, F
 from django_countries import countries
 
 from defections import choices, languages
-from defections.models import Agency, Motive, Period
+from defections.models import Agency, Case, Motive, Period, Response
 
 # Filters that act together as one dimension (an agency by slug or by id).
 LINKED = {"agency": ("agency", "agency_id")}
@@ -65,9 +65,25 @@ TO_MANY = {"motives__slug", "responses__kind"}
 
 
 def _counts(queryset, column: str) -> dict:
-    distinct = column in TO_MANY  # a case counts once
-    rows = (queryset.order_by().values_list(column)
-            .annotate(n=Count("pk", distinct=distinct)))
+    if column in TO_MANY:
+        return _related_counts(queryset, column)
+    rows = queryset.order_by().values_list(column).annotate(n=Count("pk"))
+    return {value: n for value, n in rows if value not in (None, "")}
+
+
+def _related_counts(queryset, column: str) -> dict:
+    """Cases per value of a to-many column, counted in the related table over the cases' ids
+    (a semi-join): joining every case to its motives and counting distinct cases sorted
+    ~120,000 rows at 100,000 cases. A case has a motive once (the link table is unique), so
+    its rows count cases; a case may have several responses of one kind, so those count
+    distinct cases."""
+    ids = queryset.order_by().values("pk")
+    if column == "motives__slug":
+        rows = (Case.motives.through.objects.filter(case_id__in=ids).order_by()
+                .values_list("motive__slug").annotate(n=Count("*")))
+    else:
+        rows = (Response.objects.filter(case_id__in=ids).order_by()
+                .values_list("kind").annotate(n=Count("case_id", distinct=True)))
     return {value: n for value, n in rows if value not in (None, "")}
 
 

@@ -125,6 +125,9 @@ else:
 # that the trigram index answers. Behind a transaction-mode pooler, use ALTER DATABASE instead.
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 _db_options["options"] = f"{_db_options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.45".strip()
+# The counts of a list group ~100,000 rows by year or by motive: with PostgreSQL's default
+# 4 MB they sort on disk, with 32 MB they hash in memory (issue 17, bench/README.md).
+_db_options["options"] += " -c work_mem=32MB"
 # Read replicas (streaming replicas of the primary): DATABASE_REPLICA_URLS, comma-separated,
 # become replica_0, replica_1, ... Public reads go to one of them, writes and the writer's own
 # reads to the primary (defections/routers.py); a browser that wrote reads the primary for

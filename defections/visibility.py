@@ -151,6 +151,26 @@ def cases(queryset, user):
             .order_by("shown_start", "pk"))
 
 
+def shown_start_parts(queryset):
+    """A public case queryset ordered by the shown start (either way, then by id) as parts
+    that each read in that order from an index: [(part, its sort key)], or None for any other
+    order. Their merge is the queryset's order (defections/paging.py).
+
+    A case whose date is withheld today or whose person is at risk is exceptional, and few;
+    every other case is shown its own start, so its part orders by `date_start` and reads
+    the index of published cases (`case_published_date`) instead of sorting all of them.
+    """
+    order = tuple(queryset.query.order_by)
+    if "withheld_date" not in queryset.query.annotations or order not in {
+            ("shown_start", "pk"), ("-shown_start", "pk")}:
+        return None
+    # the at-risk part as `person_id = ANY(ARRAY(…))`: a bitmap scan of their cases' ids
+    at_risk = Q(EqualsAny(F("person_id"), at_risk_people()))
+    return [(queryset.filter(withheld_date=False, details_hidden=False), F("date_start")),
+            (queryset.filter(at_risk, withheld_date=False), F("shown_start")),
+            (queryset.filter(withheld_date=True), F("shown_start"))]
+
+
 # What staff are shown of a record's withholdings: all of them, with reasons and expiry.
 WITHHOLDINGS = Prefetch("withholdings", Withholding.objects.order_by("field", "pk"))
 

@@ -124,6 +124,9 @@ def varied(secrets):
     Citation.objects.create(response=response, source=SourceFactory(), locator="p. 2", quote="q")
     account = Account.objects.create(case=rich, claim="date", statement="Official version", holder="official")
     Citation.objects.create(account=account, source=SourceFactory(), locator="p. 3")
+    # cells a spreadsheet would run, and cells the CSV must quote
+    CaseFactory(status="published", summary='=1+1, "quoted"\nand a line', role="'@role", place="+Place\r",
+                person=PersonFactory(name="-Minus Name"))
     return secrets
 
 

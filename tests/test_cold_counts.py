@@ -9,11 +9,13 @@ guarded by tests/test_web_filters.py and tests/test_visibility_door.py; here, th
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.db.models.functions import ExtractYear
+from django.test.utils import CaptureQueriesContext
 
-from defections import facets
-from defections.models import Case
-from tests.factories import CaseFactory, PersonFactory
+from defections import facets, stats
+from defections.models import Case, Withholding
+from tests.factories import AgencyFactory, CaseFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +63,51 @@ def test_the_door_still_hides_and_counts_exactly(cases):
     assert public.details_shown().count() == 2
     assert "Guarded Person" not in public.details_shown().values_list("person__name", flat=True)
     assert facets._counts(public.details_shown(), "form") == {"geographic": 1, "final": 1}
+
+
+# --- the stats in one scan ----------------
+
+
+def case_scans(captured) -> int:
+    """How many of the captured queries read the case table (a scan of the cases each)."""
+    return sum('FROM "defections_case"' in query["sql"] for query in captured)
+
+
+def three_scans(cases):
+    """The stats' counts the old way: one scan each."""
+    return (sorted(stats.year_spans(cases), key=repr),
+            dict(cases.details_shown().order_by().values_list("agency_id").annotate(n=Count("pk"))),
+            stats.period_counts(cases))
+
+
+@pytest.fixture
+def mixed():
+    """At risk, withheld date, undated, no agency, a span of years: each set's own rule."""
+    kgb, fsb = AgencyFactory(), AgencyFactory()
+    CaseFactory(person=PersonFactory(at_risk=True), agency=kgb, date="1990")
+    withheld = CaseFactory(agency=fsb, date="1991")
+    Withholding.objects.create(case=withheld, field="date", reason="Test.")
+    CaseFactory(agency=fsb, date="1985-1993")
+    CaseFactory(agency=kgb, form="final", date="1970")
+    CaseFactory(form="final")
+    CaseFactory(agency=kgb, status="draft", date="1975")
+
+
+def test_the_stats_count_in_one_scan_as_three_did(mixed):
+    for cases in [Case.objects.visible_to(None), Case.objects.all(),
+                  Case.objects.visible_to(None).filter(form="geographic")]:
+        spans, agencies, periods = stats.all_counts(cases)
+        assert (sorted(spans, key=repr), agencies, periods) == three_scans(cases)
+        assert {type(year) for low, high, *_ in spans for year in (low, high)} == {int, type(None)}
+    public = stats.all_counts(Case.objects.visible_to(None))
+    assert sum(n for *_, n in public[0]) == 5 and sum(public[1].values()) == 4  # at risk: no agency
+    assert sum(public[2].values()) == 3  # nor period, nor the withheld date
+
+
+def test_a_cold_stats_request_scans_the_cases_once(mixed, client):
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.get("/api/v1/stats/?form=geographic").json()
+    assert case_scans(captured.captured_queries) == 1
+    assert answer["count"] == 3
+    assert sum(row["count"] for row in answer["by_agency"]) == 2  # the at-risk case: no agency
+    assert sum(row["count"] for row in answer["by_period"]) == 1  # nor the withheld date: no period

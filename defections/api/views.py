@@ -323,13 +323,14 @@ class StatsView(CaseSummaryView):
 
         def compute():
             cases = self.filter_queryset(self.get_queryset()).order_by()
-            spans = stats.year_spans(cases)  # the count, the undated and the years, in one scan
+            # the count, the undated, the years, the agencies and the periods, in one scan
+            spans, agencies, periods = stats.all_counts(cases)
             data = {
                 "count": sum(n for *_, n in spans),
                 "undated": stats.undated_in(spans),
                 "by_year_and_form": stats.by_year_and_form(cases, spans=spans),
-                "by_agency": stats.by_agency(cases),
-                "by_period": stats.by_period(cases),
+                "by_agency": stats.by_agency(cases, agencies),
+                "by_period": stats.by_period(cases, periods),
             }
             return json.loads(JSONRenderer().render(
                 StatsResultSerializer(data, context=self.get_serializer_context()).data))

@@ -183,7 +183,8 @@ def columns_sql(ru: bool, api_prefix: str) -> dict:
 def redacted(column: str, sql: str, ru: bool) -> str:
     """A public column's SQL under visibility.redact's rule: an at-risk person's case shows only
     SHOWN_AT_RISK (its date as the whole year, the person without AT_RISK_PERSON_BLANK), a
-    withheld field is empty, and `withheld` names the fields withheld (c.wh, the door's)."""
+    withheld field is empty (first: a withheld date shows no year even of an at-risk case, as
+    the door orders it), and `withheld` names the fields withheld (c.wh, the door's)."""
     key, _, child = column.partition(".")
     if key in visibility.STAFF_ONLY[Case]:
         raise Unsupported(column)
@@ -205,7 +206,7 @@ def redacted(column: str, sql: str, ru: bool) -> str:
     withheld = [text(field) for field, names in withholding.CASE_FIELDS.items() if key in (field, *names)]
     hidden = " OR ".join(f"{field} = ANY(c.wh)" for field in withheld)
     hidden = f"WHEN {hidden} THEN NULL " if withheld else ""
-    return f"CASE WHEN p.at_risk THEN {at_risk} {hidden}ELSE {sql} END"
+    return f"CASE {hidden}WHEN p.at_risk THEN {at_risk} ELSE {sql} END"
 
 
 def safe(v: str) -> str:

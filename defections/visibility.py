@@ -363,6 +363,9 @@ def redact(record, user):
         view.person = redact(person, None)
     if (record.person if isinstance(record, Case) else record).at_risk:
         _withhold_case(view) if isinstance(record, Case) else _withhold_person(view)
+        # A field withheld today stays empty here too (a withheld date shows no year), as the
+        # public queryset orders and counts it (`shown_start`: the withholding first).
+        _blank(view, withheld_fields(record))
         view.shown, view.redacted = SHOWN_AT_RISK[type(record)], True
     else:
         view.withheld = withheld_fields(record)
@@ -476,6 +479,7 @@ def redact_row(row: dict, user) -> dict:
                    citations=[], shown=SHOWN_AT_RISK[Case], redacted=True)
         row.update(dict.fromkeys(AT_RISK_CASE_BLANK, ""))
         person.update(dict.fromkeys(AT_RISK_PERSON_BLANK, ""))
+        row.update(blanks(Case, row["withheld_now"]))  # as redact(): the withholding first
         return row
     row["withheld"] = sorted(row["withheld_now"])
     row.update(blanks(Case, row["withheld"]))

@@ -6,9 +6,11 @@ import hashlib
 import json
 from itertools import islice
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, ProtectedError
 from django.http import Http404, StreamingHttpResponse
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_vary_headers, set_response_etag
 from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext, ngettext
@@ -133,12 +135,26 @@ class CSVListMixin:
                 for record in records:
                     yield writer.writerow(row_of(row_serializer.to_representation(record), columns))
 
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(in_language(settings.LANGUAGE_CODE, rows()),
+                                         content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.basename}s.csv"'
         if queryset[offset + size:offset + size + 1].exists():
             url = replace_query_param(request.build_absolute_uri(), "page", page + 1)
             response["Link"] = f'<{url}>; rel="next"'
         return response
+
+
+def in_language(language: str, lines):
+    """lines, each made with language in force. A CSV is one file whatever the language asked
+    (English texts under the field's name, Russian beside them: README, "Languages"), so its
+    dates are written in the site's default language too; and a streamed body is made after
+    the view returned, when no language of the request's is in force any more."""
+    while True:
+        with translation.override(language):
+            line = next(lines, None)
+        if line is None:
+            return
+        yield line
 
 
 class ProtectedDeleteMixin:

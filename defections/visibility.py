@@ -36,6 +36,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -237,11 +238,19 @@ def agencies(queryset, user):
     one is listed depends on public data alone (an absence tells nothing)."""
     if is_staff(user):
         return queryset
-    cases_ = details_shown(Case.objects.visible_to(None)).filter(agency__isnull=False)
+    cases_ = details_shown(Case.objects.visible_to(None))
     people_ = details_shown(Person.objects.visible_to(None))
-    named = [cases_.order_by().values("agency_id"),
-             Affiliation.objects.filter(person__in=people_.values("pk")).order_by().values("agency_id")]
-    return queryset.filter(pk__in=_lines(Agency, ["parent_id", "predecessor_id"], named))
+    posts = Affiliation.objects.filter(person__in=people_.values("pk"))
+    named = Agency.objects.filter(Q(_names(cases_)) | Q(_names(posts))).values("pk")
+    return queryset.filter(pk__in=_lines(Agency, ["parent_id", "predecessor_id"], [named]))
+
+
+def _names(queryset) -> Subquery:
+    """Whether a row of queryset names the outer agency: its first such row, looked up by
+    agency in the index (`IN (the agencies of all published cases)` read every case, ~40 ms
+    at 100,000 cases, for each list of agencies)."""
+    return Subquery(queryset.filter(agency_id=OuterRef("pk")).order_by().values(named=Value(True))[:1],
+                    output_field=BooleanField())
 
 
 def affiliations(queryset, user):

@@ -7,6 +7,8 @@ a hashed subplan, read from the partial index `person_at_risk`. The counts thems
 guarded by tests/test_web_filters.py and tests/test_visibility_door.py; here, the plans.
 """
 
+import re
+
 import pytest
 from django.db import connection
 from django.db.models import Count
@@ -14,7 +16,7 @@ from django.db.models.functions import ExtractYear
 from django.test.utils import CaptureQueriesContext
 
 from defections import facets, stats
-from defections.models import Case, Withholding
+from defections.models import Affiliation, Agency, Case, Withholding
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +113,29 @@ def test_a_cold_stats_request_scans_the_cases_once(mixed, client):
     assert answer["count"] == 3
     assert sum(row["count"] for row in answer["by_agency"]) == 2  # the at-risk case: no agency
     assert sum(row["count"] for row in answer["by_period"]) == 1  # nor the withheld date: no period
+
+
+# --- the public agency set ----------------
+
+
+def test_the_public_agencies_are_found_by_each_agencys_first_case(cases):
+    """Which agencies the public may see: each agency's first naming case, looked up per
+    agency (by the case table's agency index once the cases are many), not every published
+    case read to collect their agencies."""
+    text = plan(Agency.objects.visible_to(None).values("pk"))
+    assert "Limit" in text  # the first case …
+    assert re.search(r"agency_id = defections_agency\w*\.id", text)  # … of the agency at hand
+    assert not compares_with_every_person(text)
+
+
+def test_an_agency_named_only_by_a_public_career_is_listed(db):
+    """The other way an agency is named in public: the post of a person whose details are."""
+    shown, guarded = PersonFactory(name="Open Officer"), PersonFactory(name="Guarded Officer", at_risk=True)
+    for person in (shown, guarded):
+        CaseFactory(person=person, agency=None)
+    posted = AgencyFactory(name="Posted Bureau", parent=AgencyFactory(name="Posted Ministry"))
+    Affiliation.objects.create(person=shown, agency=posted, role="Officer")
+    guarded_post = AgencyFactory(name="Guarded Post Bureau")
+    Affiliation.objects.create(person=guarded, agency=guarded_post, role="Officer")
+    names = set(Agency.objects.visible_to(None).values_list("name", flat=True))
+    assert names == {"Posted Bureau", "Posted Ministry"}

@@ -46,16 +46,24 @@ def active_filters(filterset) -> dict:
             if name in filterset.filters and any(v.strip() for v in _selected(filterset, name))}
 
 
-def apply_filters(filterset, queryset, active: dict, skip=(), narrow=None):
+def apply_filters(filterset, queryset, active: dict, skip=(), narrow=None, built=None):
     """queryset narrowed by the active filters except those in skip (ordering is not a filter).
 
     narrow(queryset, names) is the at-risk rule, given the filter names in force; by
-    default the filterset's own.
+    default the filterset's own. built, a dict kept by the caller, keeps the filtered
+    querysets by the filters applied: the facets apply the same ones for most dimensions,
+    and building a search's queryset is costly.
     """
     narrow = narrow or getattr(filterset, "narrow", None)
     names = {name for name in active if name not in skip and name != "ordering"}
-    for name in names:
-        queryset = filterset.filters[name].filter(queryset, active[name])
+    key = frozenset(names)
+    if built is not None and key in built:
+        queryset = built[key]
+    else:
+        for name in names:
+            queryset = filterset.filters[name].filter(queryset, active[name])
+        if built is not None:
+            built[key] = queryset
     if narrow is not None:
         queryset = narrow(queryset, names)
     return queryset
@@ -163,10 +171,11 @@ def case_facets(filterset, queryset, narrow=None, user=None) -> dict[str, list[d
     # Dimensions counted over the same cases (those whose own filter is not in use) share
     # one scan; a to-many dimension joins its table, so it has a query of its own.
     shared: dict[str, tuple] = {}
+    built: dict = {}
     for dimension, column in GROUP_BY.items():
         skip = LINKED.get(dimension, (dimension,))
         facet_qs = apply_filters(filterset, queryset, active, skip=skip,
-                                 narrow=_with(narrow, dimension))
+                                 narrow=_with(narrow, dimension), built=built)
         if column in TO_MANY:
             counts[dimension] = _counts(facet_qs, column)
             continue

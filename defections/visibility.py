@@ -22,6 +22,7 @@ the field and names it in the copy's `withheld`.
 """
 
 import copy
+import functools
 from datetime import date
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -218,8 +219,7 @@ def sources(queryset, user):
     its title could name what is not public."""
     if is_staff(user):
         return queryset
-    cited = Citation.objects.visible_to(None).order_by().values("source_id")
-    return queryset.filter(pk__in=_lines(Source, ["derived_from_id"], [cited]))
+    return queryset.filter(pk__in=_public_lines(Source, withholding.today()))
 
 
 def citations(queryset, user):
@@ -238,11 +238,22 @@ def agencies(queryset, user):
     one is listed depends on public data alone (an absence tells nothing)."""
     if is_staff(user):
         return queryset
+    return queryset.filter(pk__in=_public_lines(Agency, withholding.today()))
+
+
+@functools.lru_cache(maxsize=4)
+def _public_lines(model, day) -> RawSQL:
+    """The public agencies or sources, as SQL compiled once a day per process: it is the
+    same for every public reader (the day in the key in case the rule ever reads it), and
+    compiling the door's rule into it took longer than running it."""
+    if model is Source:
+        cited = Citation.objects.visible_to(None).order_by().values("source_id")
+        return _lines(Source, ["derived_from_id"], [cited])
     cases_ = details_shown(Case.objects.visible_to(None))
     people_ = details_shown(Person.objects.visible_to(None))
     posts = Affiliation.objects.filter(person__in=people_.values("pk"))
     named = Agency.objects.filter(Q(_names(cases_)) | Q(_names(posts))).values("pk")
-    return queryset.filter(pk__in=_lines(Agency, ["parent_id", "predecessor_id"], [named]))
+    return _lines(Agency, ["parent_id", "predecessor_id"], [named])
 
 
 def _names(queryset) -> Subquery:

@@ -20,7 +20,7 @@ from django_filters.constants import EMPTY_VALUES
 
 from defections import choices, visibility
 from defections.models import Account, Agency, Case, Motive, Period, Person, Response, Source
-from defections.search import matching_people, search_cases
+from defections.search import matched_ids, matching_people, search_cases
 
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
 # The orderings' labels, in a context of their own ("Name" here means "by name").
@@ -188,8 +188,17 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
         fields = []
         form = CaseFilterForm
 
+    # A page that filters by its search many times (a list's counts) sets this: the
+    # matching ids are then read once (search.matched_ids).
+    carry_matches = False
+
     def filter_q(self, queryset, name, value):
-        return search_cases(queryset, value)
+        if not self.carry_matches:
+            return search_cases(queryset, value)
+        kept = self.__dict__.setdefault("_matched", {})
+        if value not in kept:
+            kept[value] = matched_ids(self.queryset, value)
+        return search_cases(queryset, value, matched=kept[value])
 
     def filter_queryset(self, queryset):
         """The filters, then the at-risk rule for the filters in force (`narrow`)."""

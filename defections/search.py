@@ -93,6 +93,18 @@ class EqualsAny(Lookup):
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
+class InArray(Lookup):
+    """`lhs = ANY(%s)`: a list as one array parameter, compiled at once whatever its length
+    (`pk__in=ids` compiles a placeholder per id, every time the query is compiled)."""
+
+    lookup_name = "in_array"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
+
+
 def text_query(q: str, config: str | None = None) -> SearchQuery:
     """q as full text: read as English OR as Russian (Case.search_vector holds both), or in
     one configuration when one is named (for the headline of one language's text)."""
@@ -146,12 +158,15 @@ def matching_person_ids(q: str):
     return Person.objects.filter(Q(pk__in=by_name) | Q(pk__in=by_native)).values("pk"), by_alias
 
 
-def search_cases(queryset, q: str):
+def search_cases(queryset, q: str, matched=None):
     """Cases matching q, best first (ties by date).
 
     A case whose details the reader may not see (defections/visibility.py) ranks by its
     display name alone: a rank from its hidden words or names would order the results by them.
     A withheld role, narrative or native name is neither matched nor ranked by.
+
+    matched: the ids of the cases of the same door that match q, read once (`matched_ids`)
+    by a caller that filters by q many times; they stand for the match condition.
     """
     q = " ".join(q.split())
     if not q:
@@ -176,9 +191,24 @@ def search_cases(queryset, q: str):
         responses &= Q(details_hidden=False)
         rank = Case(When(details_hidden=True, then=closeness(q, "person__name")), default=rank,
                     output_field=FloatField())
+    condition = (words | Q(EqualsAny(F("person_id"), by_name)) | native
+                 | Q(EqualsAny(F("person_id"), by_alias)) | responses)
     return (
-        queryset.filter(words | Q(EqualsAny(F("person_id"), by_name)) | native
-                        | Q(EqualsAny(F("person_id"), by_alias)) | responses)
+        queryset.filter(Q(InArray(F("pk"), matched)) if matched else condition)
         .annotate(rank=rank)
         .order_by("-rank", queryset.shown("date_start"), "pk")
     )
+
+
+# More matching ids than this are not carried from query to query: each query then tests
+# the match condition itself.
+MATCHES_CARRIED = 2000
+
+
+def matched_ids(queryset, q: str) -> list[int] | None:
+    """The ids of the cases of queryset (a door's `visible_to`, unfiltered) that match q, for
+    `search_cases(matched=…)`: a list page filters by its search six times (counts, timeline,
+    page), each time finding the names by trigram and the words by full text again. None
+    when there are none or too many to carry."""
+    ids = list(search_cases(queryset, q).order_by().values_list("pk", flat=True)[:MATCHES_CARRIED + 1])
+    return ids if 0 < len(ids) <= MATCHES_CARRIED else None

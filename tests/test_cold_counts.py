@@ -166,3 +166,41 @@ def test_a_new_filter_combinations_counts_read_the_index_alone(mixed, client):
         text = only_index_plan(sql, None)
         assert "Index Only Scan using case_published_date on defections_case" in text, text
         assert not re.search(r"(Seq Scan|Index Scan|Bitmap Heap Scan)[^\n]* on defections_case\b", text), text
+
+
+# --- a search's matches read once ----------------
+
+
+@pytest.fixture
+def searched(mixed):
+    """Cases a search for "Pavlova" finds: by name, by an at-risk name, and by words."""
+    CaseFactory(person=PersonFactory(name="Anna Pavlova"), form="geographic", date="1980")
+    CaseFactory(person=PersonFactory(name="Ivan Pavlov", at_risk=True), date="1981")
+    CaseFactory(person=PersonFactory(name="Other Person"), summary="Pavlova's friend spoke out.", date="1982")
+
+
+def name_matches(captured) -> int:
+    """How many of the captured queries match the cases' words by full text."""
+    return sum('"defections_case"."search_vector" @@' in query["sql"] for query in captured)
+
+
+def test_a_search_page_finds_its_matches_once(searched, client):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/cases/?q=Pavlova").status_code == 200
+    assert name_matches(captured) == 1  # the counts, timeline and page reuse the ids
+
+
+@pytest.mark.parametrize("url", ["/cases/?q=Pavlova", "/cases/?q=Pavlova&form=geographic",
+                                 "/cases/?q=Pavlova&agency_kind=security", "/cases/?q=nobody+at+all"])
+def test_carried_matches_count_and_list_as_the_condition_does(searched, client, monkeypatch, url):
+    """The page with the ids carried, with none carried (too many: the condition in each
+    query), and the list the API gives for the same filters agree."""
+    carried = client.get(url).content.decode()
+    monkeypatch.setattr("defections.search.MATCHES_CARRIED", 0)
+    from django.core.cache import caches
+    for cache in caches.all():
+        cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        plain = client.get(url).content.decode()
+    assert name_matches(captured) > 1  # this time each query tested the condition
+    assert carried == plain

@@ -19,7 +19,7 @@ QUERIES = {
     "home": 5,
     "cases": 11,
     "cases-filtered": 15,
-    "cases-search": 11,
+    "cases-search": 12,  # + its matching ids, read once for the counts (search.matched_ids)
     "case": 9,  # + the accounts (issue 13)
     "people": 3,
     "person": 7,  # + the sources of their cases (issue 18)

@@ -172,11 +172,15 @@ def shown_values(field, value) -> list[tuple[str | None, str]]:
     return [(None, str(named.get(value, value)))]
 
 
-def select_cases(request) -> CaseSelection:
-    """The reader's cases as the query string filters them (invalid values left out)."""
+def select_cases(request, counted: bool = False) -> CaseSelection:
+    """The reader's cases as the query string filters them (invalid values left out).
+
+    counted: the caller counts them many ways (the list's facets and timeline), so a search
+    reads its matches once (CaseFilterSet.carry_matches)."""
     data = clean_params(request)
     visible = Case.objects.visible_to(request.user)
     filterset = CaseFilterSet(data, queryset=visible, request=request)
+    filterset.carry_matches = counted
     valid = filterset.form.is_valid()
     active = facets.active_filters(filterset)
     filtered = facets.apply_filters(filterset, visible, active)

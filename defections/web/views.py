@@ -200,7 +200,7 @@ def case_list(request):
 
     Invalid values are reported (status 400) and left out; the valid filters still apply.
     """
-    selection = select_cases(request)  # as its feed selects (defections/web/feeds.py)
+    selection = select_cases(request, counted=True)  # as its feed selects (defections/web/feeds.py)
     data, filterset, active = selection.data, selection.filterset, selection.active
     user, visible, filtered = request.user, selection.visible, selection.filtered  # by date, or rank
     valid, q = selection.valid, active.get("q", "")

@@ -196,8 +196,8 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
         if not self.carry_matches:
             return search_cases(queryset, value)
         kept = self.__dict__.setdefault("_matched", {})
-        if value not in kept:
-            kept[value] = matched_ids(self.queryset, value)
+        if value not in kept:  # every case the search may show, whatever else is filtered
+            kept[value] = matched_ids(self.narrow(search_cases(self.queryset, value), {"q"}))
         return search_cases(queryset, value, matched=kept[value])
 
     def filter_queryset(self, queryset):

@@ -205,10 +205,11 @@ def search_cases(queryset, q: str, matched=None):
 MATCHES_CARRIED = 2000
 
 
-def matched_ids(queryset, q: str) -> list[int] | None:
-    """The ids of the cases of queryset (a door's `visible_to`, unfiltered) that match q, for
-    `search_cases(matched=…)`: a list page filters by its search six times (counts, timeline,
-    page), each time finding the names by trigram and the words by full text again. None
-    when there are none or too many to carry."""
-    ids = list(search_cases(queryset, q).order_by().values_list("pk", flat=True)[:MATCHES_CARRIED + 1])
+def matched_ids(matches) -> list[int] | None:
+    """The ids of matches (`search_cases` of a door's `visible_to`, narrowed by the at-risk
+    rule as the search alone would be), for `search_cases(matched=…)`: a list page filters
+    by its search six times (counts, timeline, page), each time finding the names by trigram
+    and the words by full text again. None when there are none or too many to carry; their
+    number is the search's own public count, so whether they are carried tells nothing."""
+    ids = list(matches.order_by().values_list("pk", flat=True)[:MATCHES_CARRIED + 1])
     return ids if 0 < len(ids) <= MATCHES_CARRIED else None

@@ -1,6 +1,9 @@
-"""A record's id as a URL, a form, a file or a query string gives it."""
+"""A record's id as a URL, a form, a file or a query string gives it; many ids as one
+query parameter."""
 
 import re
+
+from django.db.models import Lookup
 
 ID = re.compile(r"[0-9]{1,19}")  # ASCII digits only: "²".isdigit() is True, int("²") fails
 
@@ -11,3 +14,15 @@ def parse_id(text) -> int | None:
     if not ID.fullmatch(text) or int(text) >= 2**63:
         return None
     return int(text)
+
+
+class InArray(Lookup):
+    """`lhs = ANY(%s)`: a list as one array parameter, compiled at once whatever its length
+    (`pk__in=ids` compiles a placeholder per id, every time the query is compiled)."""
+
+    lookup_name = "in_array"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))

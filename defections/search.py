@@ -25,6 +25,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Case, F, FloatField, Lookup, Q, TextField, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
+from defections.ids import InArray
 from defections.models import NameKey, Person, PersonAlias, Response
 
 # Trigram strict word similarity a name's key must reach to match: pg_trgm's default
@@ -91,18 +92,6 @@ class EqualsAny(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = compiler.compile(self.rhs)
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
-
-
-class InArray(Lookup):
-    """`lhs = ANY(%s)`: a list as one array parameter, compiled at once whatever its length
-    (`pk__in=ids` compiles a placeholder per id, every time the query is compiled)."""
-
-    lookup_name = "in_array"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
 
 
 def text_query(q: str, config: str | None = None) -> SearchQuery:

@@ -144,28 +144,25 @@ def test_an_agency_named_only_by_a_public_career_is_listed(db):
 # --- the facets from the index ----------------
 
 
-def only_index_plan(sql: str, params) -> str:
-    """The plan with every way of reading the case table but an index-only scan disabled:
-    one that still reads the table needs a column the index lacks."""
-    with connection.cursor() as cursor:
-        for setting in ("enable_seqscan", "enable_indexscan", "enable_bitmapscan"):
-            cursor.execute(f"SET LOCAL {setting} = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+def covered_columns() -> set[str]:
+    index = next(index for index in Case._meta.indexes if index.name == "case_published_date")
+    columns = {Case._meta.get_field(name).column for name in [*index.fields, *index.include]}
+    return columns | {"status"}  # its condition
 
 
 def test_a_new_filter_combinations_counts_read_the_index_alone(mixed, client):
-    """The facet counts and the timeline of a filtered list (no search) read only the
-    covering index `case_published_date`: the case table is ten times its size."""
+    """The facet counts and the timeline of a filtered list (no search) need no column that
+    the covering index `case_published_date` lacks, so PostgreSQL can count from it alone
+    (an index-only scan once the cases are many: the case table is ten times its size)."""
     agency = Case.objects.filter(agency__isnull=False).first().agency
     with CaptureQueriesContext(connection) as captured:
         assert client.get(f"/cases/?form=geographic&agency={agency.slug}&year_min=1950").status_code == 200
     counts = [q["sql"] for q in captured if "GROUPING(" in q["sql"] or "EXTRACT(YEAR" in q["sql"]]
     assert len(counts) >= 4  # the timeline and the shared, form and agency facets
     for sql in counts:
-        text = only_index_plan(sql, None)
-        assert "Index Only Scan using case_published_date on defections_case" in text, text
-        assert not re.search(r"(Seq Scan|Index Scan|Bitmap Heap Scan)[^\n]* on defections_case\b", text), text
+        names = {'"defections_case"', *re.findall(r'"defections_case" (\w+)', sql)}  # and its aliases
+        read = {column for name in names for column in re.findall(re.escape(name) + r'\."(\w+)"', sql)}
+        assert read and read <= covered_columns(), (read - covered_columns(), sql[:300])
 
 
 # --- a search's matches read once ----------------

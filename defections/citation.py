@@ -1,7 +1,7 @@
 """How to cite a case or a release: one CSL-JSON item, and BibTeX, RIS and meta tags from it.
 
 The item is built only from what the public is shown: a case must come through the door
-(`visible_to` + `visibility.redact`), so an at-risk person's case is cited by name, form
+(`visible_to` + `redaction.redact`), so an at-risk person's case is cited by name, form
 and year alone, and a withheld date is not in its title. The author is the publisher, as
 an institution; the version is the latest release's. BibTeX values are LaTeX-escaped
 (specials and braces) with UTF-8 left as it is, which biber and bibtexparser read; every

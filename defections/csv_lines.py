@@ -4,7 +4,7 @@ Building a dict per case, redacting it and making its cells in Python was three 
 of an export (bench/README.md, step 7). Here each cell is an SQL expression: the columns
 are the serializer's (the API gives their names), nested lists are JSON text built with
 `string_agg`, and the redaction is the door's rule in its SQL form, generated from the same
-constants as `visibility.redact` (SHOWN_AT_RISK, STAFF_ONLY, AT_RISK_PERSON_BLANK and the
+constants as `redaction.redact` (SHOWN_AT_RISK, STAFF_ONLY, AT_RISK_PERSON_BLANK and the
 withholdable fields of defections/withholding.py), applied to the door's own queryset
 (`Case.objects.visible_to(user)`: which cases, and what each withholds today). A cell is
 made safe from formulas as csv_safe.cell() does, and quoted as Python's csv writer quotes.
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F
 
-from defections import dates, dates_ru, languages, visibility, withholding
+from defections import dates, dates_ru, languages, redaction, visibility, withholding
 from defections.csv_safe import FORMULA_START
 from defections.ids import InArray
 from defections.models import Case
@@ -183,15 +183,15 @@ def columns_sql(ru: bool, api_prefix: str) -> dict:
 
 
 def redacted(column: str, sql: str, ru: bool) -> str:
-    """A public column's SQL under visibility.redact's rule: an at-risk person's case shows only
+    """A public column's SQL under redaction.redact's rule: an at-risk person's case shows only
     SHOWN_AT_RISK (its date as the whole year, the person without AT_RISK_PERSON_BLANK), a
     withheld field is empty (first: a withheld date shows no year even of an at-risk case, as
     the door orders it), and `withheld` names the fields withheld (c.wh, the door's)."""
     key, _, child = column.partition(".")
-    if key in visibility.STAFF_ONLY[Case]:
+    if key in redaction.STAFF_ONLY[Case]:
         raise Unsupported(column)
     if key == "person":
-        blanked = ["p.at_risk"] if child in visibility.AT_RISK_PERSON_BLANK else []
+        blanked = ["p.at_risk"] if child in redaction.AT_RISK_PERSON_BLANK else []
         blanked += [f"{text(field)} = ANY(c.pwh)" for field, names in withholding.PERSON_FIELDS.items()
                     if child in names]
         return f"CASE WHEN {' OR '.join(blanked)} THEN NULL ELSE {sql} END" if blanked else sql
@@ -204,7 +204,7 @@ def redacted(column: str, sql: str, ru: bool) -> str:
         sql = f"coalesce((SELECT {listed} FROM unnest(c.wh) f), '[]')"
         at_risk = "NULL"
     else:
-        at_risk = sql if key in visibility.SHOWN_AT_RISK[Case] else "NULL"
+        at_risk = sql if key in redaction.SHOWN_AT_RISK[Case] else "NULL"
     withheld = [text(field) for field, names in withholding.CASE_FIELDS.items() if key in (field, *names)]
     hidden = " OR ".join(f"{field} = ANY(c.wh)" for field in withheld)
     hidden = f"WHEN {hidden} THEN NULL " if withheld else ""

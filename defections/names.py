@@ -1,7 +1,7 @@
 """What to call a person in the reader's language: on a Russian page or citation the Cyrillic
 name the reader is shown, else the Latin name.
 
-Only a record that came through `visibility.redact` (it carries `withheld`) is trusted with
+Only a record that came through `redaction.redact` (it carries `withheld`) is trusted with
 its Cyrillic name: an at-risk person's or a withheld one is blank there, and a record that
 skipped the door is named in Latin rather than risk showing it.
 """

@@ -7,7 +7,7 @@ of ids becomes a handful of `.values()` queries (the cases through the one door,
 `Case.objects.visible_to(user)`, then their motives, responses, accounts, citations and,
 for staff, withholdings, each for the whole page) and one dict per case, keyed by the
 model's attribute names, related records as nested dicts and lists. The redaction is
-visibility.py's own, in its form for rows (`visibility.redact_row`).
+the one redaction, in its form for rows (`redaction.redact_row`).
 
 The API turns these rows into its answer with its serializers' declarations
 (defections/api/rows.py); tests/test_read_path_parity.py checks that the two paths give
@@ -16,7 +16,7 @@ the same answer for every case, reader and language.
 
 from django.db.models import Q
 
-from defections import visibility
+from defections import redaction
 from defections.models import Account, Case, Citation, Response, Withholding
 
 CASE_COLUMNS = (
@@ -63,7 +63,7 @@ def case_rows(ids, user) -> list[dict]:
         for values in Withholding.objects.filter(case_id__in=found).order_by("field", "pk").values(
                 "case_id", "field", "reason", "reason_ru", "until"):
             found[values.pop("case_id")]["withholdings"].append(values)
-    return [visibility.redact_row(found[pk], user) for pk in ids if pk in found]
+    return [redaction.redact_row(found[pk], user) for pk in ids if pk in found]
 
 
 def _related(found: dict) -> None:

@@ -208,7 +208,7 @@ def compare_generated() -> dict:
 
 def test_the_comparison_finds_a_drift(varied, monkeypatch):
     """The check above can fail: a rows path that forgot the redaction differs."""
-    monkeypatch.setattr("defections.visibility.redact_row", lambda row, user: row)
+    monkeypatch.setattr("defections.redaction.redact_row", lambda row, user: row)
     assert any("LEAKCANARY" in problem for problem in differences(AnonymousUser(), "en"))
     assert not differences(readers()["editor"], "en")
 

@@ -62,7 +62,7 @@ def test_the_russian_texts_of_an_at_risk_case_are_redacted_as_the_english(client
     from django.contrib.auth.models import AnonymousUser
 
     from defections.models import Case
-    from defections.visibility import redact
+    from defections.redaction import redact
 
     anonymous = AnonymousUser()
     case = redact(Case.objects.visible_to(anonymous).get(pk=at_risk["case"].pk), anonymous)

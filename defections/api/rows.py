@@ -3,14 +3,14 @@ own declarations: which fields, in which order, nested how, in which language.
 
 `shape(serializer)` walks the serializer's fields once and returns a function from a row
 to what `serializer.to_representation(instance)` gives for the same record, redacted and
-projected into the request's language the same way (visibility.strip_data,
+projected into the request's language the same way (redaction.strip_data,
 languages.project). A field kind it does not know is an error, not a guess: a new field
 on a serializer either works here or fails tests/test_read_path_parity.py.
 """
 
 from rest_framework import serializers
 
-from defections import visibility
+from defections import redaction
 from defections.api.languages import BilingualSerializerMixin, project
 from defections.api.serializers import BriefRelatedField, RedactedMixin, SelfLinkField, WithheldField
 from defections.dates import format_partial_date
@@ -31,7 +31,7 @@ def shape(serializer):
     def represent(row: dict) -> dict:
         data = {name: get(row) for name, get in getters}
         if redacted and "shown" in row:
-            data = visibility.strip_data(model, data, row["shown"], row["withheld"])
+            data = redaction.strip_data(model, data, row["shown"], row["withheld"])
         return project(data, translated, lang, both) if translated else data
 
     return represent

@@ -10,7 +10,7 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from defections import choices, visibility, withholding
+from defections import choices, redaction, withholding
 from defections.dates import Precision
 from defections.filtersets import Q_MAX_LENGTH
 
@@ -162,7 +162,7 @@ def describe_enums(result, generator, request, public):
 def at_risk_fields(result, generator, request, public):
     """A case or person marked at risk shows the public only name, form and year."""
     schemas = result.get("components", {}).get("schemas", {})
-    for model, shown in visibility.SHOWN_AT_RISK.items():
+    for model, shown in redaction.SHOWN_AT_RISK.items():
         name = model.__name__
         if name in schemas:
             schemas[name]["required"] = list(shown)
@@ -276,7 +276,7 @@ def info_in_language(result, generator, request, public):
     their serializers' docstrings, and not an enum's list of values)."""
     result.setdefault("info", {}).update(title=str(TITLE),
                                          description=f"{DESCRIPTION}\n\n{site_links(request)}")
-    described = {model.__name__ for model in visibility.SHOWN_AT_RISK}  # by at_risk_fields
+    described = {model.__name__ for model in redaction.SHOWN_AT_RISK}  # by at_risk_fields
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if "enum" in component or name in described or "description" not in component:
             continue

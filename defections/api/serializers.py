@@ -21,7 +21,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.settings import api_settings
 
-from defections import choices, duplicates, permissions, visibility, workflow
+from defections import choices, duplicates, permissions, redaction, visibility, workflow
 from defections.api.languages import BilingualSerializerMixin as Bilingual
 from defections.dates import EXAMPLES, check_interval, parse_partial_date
 from defections.models import (
@@ -58,11 +58,11 @@ def is_staff(context) -> bool:
 
 
 class RedactedMixin:
-    """Shows the record as redacted for the reader: the rule is defections/visibility.py's."""
+    """Shows the record as redacted for the reader: the rule is defections/redaction.py's."""
 
     def to_representation(self, instance):
-        instance = visibility.redact(instance, reader(self.context))
-        return visibility.strip(instance, super().to_representation(instance))
+        instance = redaction.redact(instance, reader(self.context))
+        return redaction.strip(instance, super().to_representation(instance))
 
 
 def drf_error(error: DjangoValidationError, field: str | None = None) -> serializers.ValidationError:
@@ -381,7 +381,7 @@ class CaseSerializer(DuplicateGuardMixin, Bilingual, RedactedMixin, PartialDateM
 
     def hidden_columns(self):
         """CSV columns left out for this client."""
-        return visibility.hidden_columns(Case, reader(self.context)) | super().hidden_columns()
+        return redaction.hidden_columns(Case, reader(self.context)) | super().hidden_columns()
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from defections import citation, releases, visibility
+from defections import citation, redaction, releases, visibility
 from defections.models import Case
 
 
@@ -35,7 +35,7 @@ def case_citation(request, pk, fmt):
         if gone := visibility.tombstone(pk, user):
             return render(request, "cases/retracted.html", {"case": gone}, status=410)
         raise
-    case = visibility.redact(case, user)
+    case = redaction.redact(case, user)
     url = request.build_absolute_uri(case.get_absolute_url())
     return _file(citation.for_case(case, url, date.today()), fmt, f"defection-case-{case.pk}")
 

@@ -17,7 +17,7 @@ from django.utils.html import conditional_escape, escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from defections import languages, publisher, visibility
+from defections import languages, publisher, redaction
 from defections.web.case_query import PAGING, select_cases
 from defections.web.pages import person_name
 from defections.web.records import translated
@@ -77,7 +77,7 @@ class CaseFeed(Feed):
         cases = ordering.filter(selection.filtered.details_shown(), NEWEST_CHANGE_FIRST)
         cases = (cases.select_related("person", "agency")
                  .defer("search_vector", "narrative", "restricted_notes")[:ENTRIES])
-        return [visibility.redact(case, self.user) for case in cases]
+        return [redaction.redact(case, self.user) for case in cases]
 
     def item_title(self, case):
         """What the list's row shows (cases/_row.html): name, form, date, agency."""

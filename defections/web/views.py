@@ -1,5 +1,5 @@
 """Public pages. Every query starts from the one door, `visible_to(request.user)`, every
-record shown passes `visibility.redact`, and every filter comes from the shared FilterSets,
+record shown passes `redaction.redact`, and every filter comes from the shared FilterSets,
 so a page's query string works on the API.
 
 Each page runs a fixed number of SQL queries whatever its size (tests/test_web_queries.py).
@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from defections import analysis, choices, codebook, facets, languages, paging, stats, visibility
+from defections import analysis, choices, codebook, facets, languages, paging, redaction, stats, visibility
 from defections import citation as cite
 from defections.cache import current_version, keep, kept, key_for, remember, sql_of
 from defections.dates import ACCEPTED, Precision
@@ -83,7 +83,7 @@ def cached_page(view):
 
 
 def redacted(records, user) -> list:
-    return [visibility.redact(record, user) for record in records]
+    return [redaction.redact(record, user) for record in records]
 
 
 MAX_PAGE_SIZE = 100
@@ -302,7 +302,7 @@ def case_detail(request, pk):
         if gone := visibility.tombstone(pk, user):  # a retracted case: its notice
             return render(request, "cases/retracted.html", {"case": gone}, status=410)
         raise
-    case = visibility.redact(case, user)
+    case = redaction.redact(case, user)
     others = visible.exclude(pk=case.pk).select_related("person", "agency")
     related = [(_("Same person"), others.filter(person_id=case.person_id), None)]
     shown = others.details_shown()
@@ -361,7 +361,7 @@ def person_detail(request, pk):
         "aliases", Prefetch("affiliations", Affiliation.objects.select_related("agency"))), pk=pk)
     cases = Case.objects.visible_to(user).for_list().filter(person=person).prefetch_related(
         Prefetch("responses", Response.objects.order_by("date_start", "pk")))
-    person = visibility.redact(person, user)
+    person = redaction.redact(person, user)
     # The sources of the cases whose details user sees (none of an at-risk person's: the door).
     citations = (Citation.objects.visible_to(user).filter(case_ref__in=cases.values("pk"))
                  .select_related("source").order_by("source__published_on", "source_id", "pk"))
@@ -470,7 +470,7 @@ def supported_cases(source_ids, user) -> dict[int, list[Case]]:
              .order_by().values_list("source_id", "case_ref").distinct())
     pairs = sorted(set(pairs))
     found = Case.objects.visible_to(user).select_related("person", "agency").in_bulk({c for _, c in pairs})
-    cases = {pk: visibility.redact(case, user) for pk, case in found.items()}  # by the date shown
+    cases = {pk: redaction.redact(case, user) for pk, case in found.items()}  # by the date shown
     out: dict[int, list[Case]] = {}
     for source_id, case_id in pairs:
         out.setdefault(source_id, []).append(cases[case_id])
@@ -504,7 +504,7 @@ def source_detail(request, pk):
     cases = Case.objects.visible_to(request.user).select_related("person", "agency").in_bulk(
         {c.case_ref for c in citations})
     for citation in citations:
-        citation.target = visibility.redact(cases[citation.case_ref], request.user)
+        citation.target = redaction.redact(cases[citation.case_ref], request.user)
     derivatives = Source.objects.visible_to(request.user).filter(derived_from=source).order_by("title", "pk")
     return render(request, "sources/detail.html", {"source": source, "citations": citations,
                                                    "chain": source.chain(), "derivatives": derivatives})

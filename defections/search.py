@@ -161,32 +161,42 @@ def search_cases(queryset, q: str, matched=None):
     if not q:
         return queryset
     query = text_query(q)
-    by_name, by_native, by_alias = matching_people(q)
-    words = Q(search_vector=query)
+    public = "withheld_text" in queryset.query.annotations  # the public: what is withheld is no match
+    if public:
+        queryset = queryset.alias(shown_vector=shown_vector())
     text_rank = Coalesce(SearchRank(F("search_vector"), query), 0.0)
     names = closeness(q, "person__name", "person__native_name")
-    native = Q(EqualsAny(F("person_id"), by_native))
-    responses = Q(EqualsAny(F("pk"), said(q)))
-    if "withheld_text" in queryset.query.annotations:  # the public: what is withheld is no match
-        queryset = queryset.alias(shown_vector=shown_vector())
-        words = (Q(withheld_text=False) & words) | Q(withheld_text=True, shown_vector=query)
+    if public:
         text_rank = Case(When(withheld_text=True, then=Coalesce(SearchRank(F("shown_vector"), query), 0.0)),
                          default=text_rank, output_field=FloatField())
         names = Case(When(withheld_native_name=True, then=closeness(q, "person__name")), default=names,
                      output_field=FloatField())
-        native &= Q(withheld_native_name=False)
     rank = text_rank + names
-    if "details_hidden" in queryset.query.annotations:  # an at-risk case's responses are hidden
-        responses &= Q(details_hidden=False)
+    if "details_hidden" in queryset.query.annotations:
         rank = Case(When(details_hidden=True, then=closeness(q, "person__name")), default=rank,
                     output_field=FloatField())
-    condition = (words | Q(EqualsAny(F("person_id"), by_name)) | native
-                 | Q(EqualsAny(F("person_id"), by_alias)) | responses)
     return (
-        queryset.filter(Q(InArray(F("pk"), matched)) if matched else condition)
+        queryset.filter(Q(InArray(F("pk"), matched)) if matched else _condition(queryset, q, query))
         .annotate(rank=rank)
         .order_by("-rank", queryset.shown("date_start"), "pk")
     )
+
+
+def _condition(queryset, q: str, query) -> Q:
+    """Whether a case of queryset matches q: its words, its person's name, native name or
+    alias, or a response's words; for the public not by a withheld word or native name, nor
+    by an at-risk case's responses."""
+    by_name, by_native, by_alias = matching_people(q)
+    words = Q(search_vector=query)
+    native = Q(EqualsAny(F("person_id"), by_native))
+    responses = Q(EqualsAny(F("pk"), said(q)))
+    if "withheld_text" in queryset.query.annotations:
+        words = (Q(withheld_text=False) & words) | Q(withheld_text=True, shown_vector=query)
+        native &= Q(withheld_native_name=False)
+    if "details_hidden" in queryset.query.annotations:  # an at-risk case's responses are hidden
+        responses &= Q(details_hidden=False)
+    return (words | Q(EqualsAny(F("person_id"), by_name)) | native
+            | Q(EqualsAny(F("person_id"), by_alias)) | responses)
 
 
 # More matching ids than this are not carried from query to query: each query then tests

@@ -205,7 +205,7 @@ def sources(queryset, user):
     its title could name what is not public."""
     if is_staff(user):
         return queryset
-    return queryset.filter(pk__in=_public_lines(Source, withholding.today()))
+    return queryset.filter(pk__in=_public_sources(withholding.today()))
 
 
 def citations(queryset, user):
@@ -224,17 +224,22 @@ def agencies(queryset, user):
     one is listed depends on public data alone (an absence tells nothing)."""
     if is_staff(user):
         return queryset
-    return queryset.filter(pk__in=_public_lines(Agency, withholding.today()))
+    return queryset.filter(pk__in=_public_agencies(withholding.today()))
 
 
-@functools.lru_cache(maxsize=4)
-def _public_lines(model, day) -> RawSQL:
-    """The public agencies or sources, as SQL compiled once a day per process: it is the
-    same for every public reader (the day in the key in case the rule ever reads it), and
-    compiling the door's rule into it took longer than running it."""
-    if model is Source:
-        cited = Citation.objects.visible_to(None).order_by().values("source_id")
-        return _lines(Source, ["derived_from_id"], [cited])
+# The public agencies and sources as SQL, compiled once a day per process: the same for
+# every public reader (the day is in the key in case the rule ever reads it), and compiling
+# the door's rule into it took longer than running it.
+
+
+@functools.lru_cache(maxsize=2)
+def _public_sources(day) -> RawSQL:
+    cited = Citation.objects.visible_to(None).order_by().values("source_id")
+    return _lines(Source, ["derived_from_id"], [cited])
+
+
+@functools.lru_cache(maxsize=2)
+def _public_agencies(day) -> RawSQL:
     cases_ = details_shown(Case.objects.visible_to(None))
     people_ = details_shown(Person.objects.visible_to(None))
     posts = Affiliation.objects.filter(person__in=people_.values("pk"))

@@ -1,4 +1,4 @@
-"""Attack round 27: the public agencies found by probing (visibility._public_lines, memoised
+"""Attack round 27: the public agencies found by probing (visibility._public_agencies, memoised
 per process per day), the search's matches carried once through a list's counts
 (search.matched_ids, CaseFilterSet.carry_matches) and the CSV door's ids as one array
 (ids.InArray). A test marked xfail(strict) is a finding; every other test is a guard that held."""
@@ -202,13 +202,15 @@ def test_the_memo_follows_the_day(api, agencies, monkeypatch):
 
 
 def test_the_memoised_agencies_and_sources_do_not_mix(api, agencies):
-    """Guard: the memo keys Source and Agency apart (one cache, both models)."""
+    """Guard: the memos of the agencies and of the sources never give one for the other."""
     from defections.models import Agency, Source
 
-    visibility._public_lines.cache_clear()
+    visibility._public_agencies.cache_clear()
+    visibility._public_sources.cache_clear()
     agency_ids = set(Agency.objects.visible_to(None).values_list("pk", flat=True))
     source_ids = set(Source.objects.visible_to(None).values_list("pk", flat=True))
-    visibility._public_lines.cache_clear()
+    visibility._public_agencies.cache_clear()
+    visibility._public_sources.cache_clear()
     assert set(Source.objects.visible_to(None).values_list("pk", flat=True)) == source_ids
     assert set(Agency.objects.visible_to(None).values_list("pk", flat=True)) == agency_ids
     cited = set(Source.objects.filter(citations__case=agencies["_open_case"]).values_list("pk", flat=True))

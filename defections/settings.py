@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
     # (defections/permissions.py). Reading drafts: view_case.
     "DEFAULT_PERMISSION_CLASSES": ["defections.api.permissions.ObjectPermissions"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "defections.api.renderers.JSONRenderer",
         "defections.api.renderers.CSVRenderer",
     ],
     # JSON within bounds: size, depth, finite numbers, valid Unicode (defections/api/parsers.py).

@@ -24,7 +24,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from defections import csv_lines
+from defections import csv_lines, json_lines
 from defections.api.renderers import Echo, columns_of, row_of
 from defections.api.rows import shape
 from defections.api.serializers import CaseSerializer
@@ -74,7 +74,27 @@ def differences(user, lang) -> list[str]:
         if old != new:
             problems.append(f"case {case.pk}, lang {lang}:\n  instances {old.decode()}\n"
                             f"  rows      {new.decode()}")
-    return problems + csv_differences(user, lang, request, [case.pk for case in instances])
+    ids = [case.pk for case in instances]
+    return problems + csv_differences(user, lang, request, ids) + json_differences(user, lang, request, ids)
+
+
+def json_differences(user, lang, request, ids) -> list[str]:
+    """The JSON PostgreSQL writes for a page (defections/json_lines.py) against the rows
+    path's, byte for byte, in lang (a list always has one: None is the CSV's)."""
+    if lang is None:
+        return []
+    context = {"request": request, "lang": "en" if lang == "all" else lang, "both": lang == "all"}
+    serializer = CaseSerializer(context=context)
+    represent, render, link = shape(serializer), JSONRenderer().render, serializer.fields["api_url"]
+    fields = json_lines.fields_of(serializer)
+    assert json_lines.supported(fields)
+    with translation.override("ru" if lang == "ru" else "en"):
+        old = [render(represent(row)).decode() for row in case_rows(ids, user)]
+        new = json_lines.case_objects(ids, user, fields, context["lang"], context["both"],
+                                      link.prefix(link.view_name, request))
+    problems = [] if len(old) == len(new) else [f"{len(old)} rows, {len(new)} JSON texts"]
+    return problems + [f"JSON, lang {lang}:\n  rows {a}\n  json {b}" for a, b in zip(old, new, strict=False)
+                       if a != b]
 
 
 def csv_differences(user, lang, request, ids) -> list[str]:

@@ -5,9 +5,10 @@ Table Schema's `array` type. Lists stream (see views.CSVListMixin)."""
 
 import csv
 import io
+import json
 from functools import lru_cache
 
-from rest_framework import serializers
+from rest_framework import renderers, serializers
 from rest_framework.renderers import BaseRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -15,6 +16,27 @@ from defections.csv_safe import cell
 
 # One encoder for every cell: making one per call was a tenth of a large export's time.
 CELL_JSON = JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+class Written(str):
+    """A record's JSON text as PostgreSQL wrote it (defections/json_lines.py)."""
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON, and a page whose records are Written put in as they are: encoding them
+    again would cost what writing them in PostgreSQL saved."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        results = data.get("results") if isinstance(data, dict) else None
+        if not results or not all(isinstance(record, Written) for record in results):
+            return super().render(data, accepted_media_type, renderer_context)
+        if (self.get_indent(accepted_media_type, renderer_context or {}) or not self.compact
+                or self.ensure_ascii or list(data)[-1] != "results"):
+            parsed = {**data, "results": [json.loads(record) for record in results]}
+            return super().render(parsed, accepted_media_type, renderer_context)
+        head = super().render({key: value for key, value in data.items() if key != "results"},
+                              accepted_media_type, renderer_context)
+        return b"".join([head[:-1], b',"results":[', ",".join(results).encode(), b"]}"])
 
 
 def as_text(value) -> str:

@@ -21,11 +21,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
 
-from defections import csv_lines, stats, visibility
+from defections import csv_lines, json_lines, stats, visibility
 from defections.api import serializers as s
 from defections.api.filters import FilterBackend
 from defections.api.languages import LanguageMixin, project
-from defections.api.renderers import Echo, columns_of, row_of
+from defections.api.renderers import Echo, Written, columns_of, row_of
 from defections.api.rows import shape
 from defections.cache import remember
 from defections.filtersets import AgencyFilterSet, CaseFilterSet, PersonFilterSet, SourceFilterSet
@@ -232,9 +232,17 @@ class CaseViewSet(ModelViewSet):
         return self.get_paginated_response(page)
 
     def page_rows(self, ids):
-        """A page's cases as the serializer shows them, read as rows (Pagination)."""
-        represent = shape(self.get_serializer())
-        return [represent(row) for row in case_rows(ids, self.request.user)]
+        """A page's cases as the serializer shows them (Pagination): as JSON written by
+        PostgreSQL when the answer is JSON, else read as rows."""
+        serializer, request = self.get_serializer(), self.request
+        fields = json_lines.fields_of(serializer)
+        if request.accepted_renderer.format == "json" and json_lines.supported(fields):
+            link, context = serializer.fields["api_url"], serializer.context
+            written = json_lines.case_objects(ids, request.user, fields, context["lang"], context["both"],
+                                              link.prefix(link.view_name, request))
+            return [Written(record) for record in written]
+        represent = shape(serializer)
+        return [represent(row) for row in case_rows(ids, request.user)]
 
     def retrieve(self, request, *args, **kwargs):
         """A retracted case answers 410 with its retraction notice, not a bare 404."""

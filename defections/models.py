@@ -663,6 +663,17 @@ class CaseQuerySet(ShownMixin, models.QuerySet):
         return qs
 
 
+class CaseManager(models.Manager.from_queryset(CaseQuerySet)):
+    def visible_to(self, user):
+        """The door from `Case.objects`: the public's is built once a day per process and
+        copied (visibility.public_cases); a related manager (a person's cases) builds it on
+        its own rows."""
+        from defections import visibility, withholding
+
+        if type(self) is CaseManager and not visibility.is_staff(user):
+            return visibility.public_cases(withholding.today(), self._db)
+        return super().visible_to(user)
+
 
 @tracked(exclude=["search_vector"])
 class Case(Dated, Authored):
@@ -721,7 +732,7 @@ class Case(Dated, Authored):
         db_persist=True,
     )
 
-    objects = CaseQuerySet.as_manager()
+    objects = CaseManager()
 
     class Meta:
         ordering = ["date_start", "pk"]
@@ -875,6 +886,7 @@ class Response(Dated):
     def __str__(self):
         when = f" ({self.date})" if self.date_start else ""
         return f"{self.get_kind_display()}{when}"
+
 
 
 @tracked()

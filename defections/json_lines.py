@@ -213,9 +213,11 @@ def unknown(field: str):
     raise Unsupported(field)
 
 
-def fields_of(serializer) -> list[str]:
-    """The fields a read shows, in the serializer's order."""
-    return [name for name, field in serializer.fields.items() if not field.write_only]
+@functools.lru_cache(maxsize=8)
+def fields_of(serializer_class) -> tuple[str, ...]:
+    """The fields a read shows, in the serializer's order (built once: a serializer builds
+    its fields anew for each request)."""
+    return tuple(name for name, field in serializer_class().fields.items() if not field.write_only)
 
 
 @functools.lru_cache(maxsize=64)
@@ -226,16 +228,16 @@ def case_sql(fields: tuple, staff: bool, lang: str, both: bool, ru_dates: bool, 
     return Builder(lang, both, ru_dates).case(fields, staff, api_prefix)
 
 
-def supported(fields) -> bool:
+def supported(fields: tuple) -> bool:
     try:
         for staff in (False, True):
-            case_sql(tuple(fields), staff, "en", True, False, "")
+            case_sql(fields, staff, "en", True, False, "")
     except Unsupported:
         return False
     return True
 
 
-def case_objects(ids, user, fields, lang: str, both: bool, api_prefix: str) -> list[str]:
+def case_objects(ids, user, fields: tuple, lang: str, both: bool, api_prefix: str) -> list[str]:
     """The JSON texts of the cases with these ids that user may see, in the order of ids:
     each as the serializer shows it in lang (both: with ?lang=all's columns), dates in the
     language now in force."""
@@ -249,7 +251,7 @@ def case_objects(ids, user, fields, lang: str, both: bool, api_prefix: str) -> l
     door = Case.objects.visible_to(user).filter(InArray(F("pk"), ids)).order_by()
     door_sql, door_params = door.values_list("pk", *CASE_COLUMNS, *flags).query.sql_with_params()
     names = ", ".join(["id", *CASE_COLUMNS, *(("wh", "pwh") if flags else ())])
-    case = case_sql(tuple(fields), staff, lang, both, ru, api_prefix).replace("%", "%%")
+    case = case_sql(fields, staff, lang, both, ru, api_prefix).replace("%", "%%")
     chunk = "= ANY('{" + ",".join(str(int(pk)) for pk in ids) + "}'::bigint[])"
     lists = "".join(f" LEFT JOIN ({sql.replace('%', '%%')}) {alias} ON {alias}.case_id = c.id"
                     for alias, sql in builder.groups(chunk, staff).items())

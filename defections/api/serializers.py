@@ -116,11 +116,16 @@ class SelfLinkField(serializers.HyperlinkedIdentityField):
         # Resolved once per serializer, not per record: a list reversed the URL and
         # checked the request's host 50 times a page.
         if getattr(self, "_prefix", None) is None:
-            url = reverse(view_name, kwargs={"pk": 0})
-            assert url.endswith("/0/"), url
-            url = url[: -len("0/")]
-            self._prefix = request.build_absolute_uri(url) if request else url
+            self._prefix = link_prefix(view_name, request)
         return self._prefix
+
+
+def link_prefix(view_name, request) -> str:
+    """A record's API address without its id, for this request's host."""
+    url = reverse(view_name, kwargs={"pk": 0})
+    assert url.endswith("/0/"), url
+    url = url[: -len("0/")]
+    return request.build_absolute_uri(url) if request else url
 
 
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):

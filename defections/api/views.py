@@ -234,14 +234,13 @@ class CaseViewSet(ModelViewSet):
     def page_rows(self, ids):
         """A page's cases as the serializer shows them (Pagination): as JSON written by
         PostgreSQL when the answer is JSON, else read as rows."""
-        serializer, request = self.get_serializer(), self.request
-        fields = json_lines.fields_of(serializer)
+        request, fields = self.request, json_lines.fields_of(self.serializer_class)
         if request.accepted_renderer.format == "json" and json_lines.supported(fields):
-            link, context = serializer.fields["api_url"], serializer.context
+            context, link = self.get_serializer_context(), self.serializer_class._declared_fields["api_url"]
             written = json_lines.case_objects(ids, request.user, fields, context["lang"], context["both"],
-                                              link.prefix(link.view_name, request))
+                                              s.link_prefix(link.view_name, request))
             return [Written(record) for record in written]
-        represent = shape(serializer)
+        represent = shape(self.get_serializer())
         return [represent(row) for row in case_rows(ids, request.user)]
 
     def retrieve(self, request, *args, **kwargs):

@@ -20,6 +20,10 @@ as the withholding is in force on the day of the read: a public queryset carries
 where the date is), filters and facets on a field keep out the cases that withhold it
 (`narrow`), the search reads no withheld word (defections/search.py), and `redact` empties
 the field and names it in the copy's `withheld`.
+
+The public's case door is the same for every reader on a given day, so `Case.objects`
+builds it once a day per process and hands out copies (`public_cases`); a related manager
+(a person's cases) and staff build theirs on each call.
 """
 
 import functools

@@ -665,7 +665,7 @@ class CaseQuerySet(ShownMixin, models.QuerySet):
 
 class CaseManager(models.Manager.from_queryset(CaseQuerySet)):
     def visible_to(self, user):
-        """The door from `Case.objects`: the public's is built once a day per process and
+        """The door from `Case.objects`: the public's is built once a day per thread and
         copied (visibility.public_cases); a related manager (a person's cases) builds it on
         its own rows."""
         from defections import visibility, withholding

@@ -22,11 +22,12 @@ where the date is), filters and facets on a field keep out the cases that withho
 the field and names it in the copy's `withheld`.
 
 The public's case door is the same for every reader on a given day, so `Case.objects`
-builds it once a day per process and hands out copies (`public_cases`); a related manager
+builds it once a day per thread and hands out copies (`public_cases`); a related manager
 (a person's cases) and staff build theirs on each call.
 """
 
 import functools
+import threading
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
@@ -144,16 +145,20 @@ def cases(queryset, user, day=None):
             .order_by("shown_start", "pk"))
 
 
-@functools.lru_cache(maxsize=4)
-def _public_door(day, db):
-    return cases(CaseQuerySet(Case, using=db), None, day)
+_built = threading.local()
 
 
 def public_cases(day, db=None):
-    """`Case.objects.visible_to(None)` built once a day per process and database: building
+    """`Case.objects.visible_to(None)` built once a day per thread and database: building
     its expressions was ~5 ms, twice or more per request. Each caller gets a copy (the
-    memo is never evaluated); its SQL and what it reads are the same as built anew."""
-    return _public_door(day, db).all()
+    memo is never evaluated); its SQL and what it reads are the same as built anew. Per
+    thread, because copies share their inner subqueries, which compiling touches."""
+    doors = getattr(_built, "doors", None)
+    if doors is None or doors[0] != day:
+        doors = _built.doors = (day, {})
+    if db not in doors[1]:
+        doors[1][db] = cases(CaseQuerySet(Case, using=db), None, day)
+    return doors[1][db].all()
 
 
 def shown_start_parts(queryset):

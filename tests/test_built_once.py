@@ -112,3 +112,25 @@ def test_the_written_page_hides_what_the_door_hides(mixed, api):
     assert set(at_risk) == {"id", "api_url", "person", "form", "date"} and at_risk["date"] == "1990"
     staff = client_for(user_with("memo-editor", *RESEARCHER))
     assert mixed["draft"].pk in {record["id"] for record in all_pages(staff, "/api/v1/cases/")}
+
+
+def test_each_thread_builds_its_own(mixed):
+    """Copies share their inner subqueries, which compiling touches: no two threads share
+    a memo (a threaded server, the test server)."""
+    import threading
+
+    day = withholding.today()
+    mine = visibility.public_cases(day)
+    built_here = visibility._built.doors[1][None]
+    found = {}
+
+    def other():
+        found["before"] = getattr(visibility._built, "doors", None)
+        found["sql"] = visibility.public_cases(day).query.sql_with_params()  # no rows: another connection
+        found["memo"] = visibility._built.doors[1][None]
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert found["before"] is None and found["memo"] is not built_here
+    assert found["sql"] == mine.query.sql_with_params()

@@ -189,3 +189,30 @@ def test_the_archived_copy_is_linked(client, db):
                          r'[^<]*(archived|web\.archive)', html, re.I), url
     ru = client.get("/ru" + case.get_absolute_url()).content.decode()
     assert ">архивная копия</a>" in ru
+
+
+def test_the_chart_writes_its_numbers_as_floatformat_would():
+    """timeline.svg_number stands for `|floatformat:"Nu"` (the filter was half the chart's
+    drawing): the same text for halves, thousandths, integers and the chart's own values."""
+    import random
+
+    from django.template.defaultfilters import floatformat
+
+    from defections.web.timeline import svg_number
+
+    rng = random.Random(17)
+    values = [0, 1, 34, 2.675, 1.005, 12.125, 0.005, 0.015, 899.995, 59.99999, 1 / 3, 252.5, 7.45,
+              *(rng.uniform(0, 960) for _ in range(2000)), *(rng.randint(0, 96000) / 100 for _ in range(500))]
+    for value in values:
+        for places in (1, 2):
+            assert svg_number(value, places) == floatformat(value, f"{places}u"), (value, places)
+
+
+def test_facet_counts_are_read_aloud_in_the_language(client, db):
+    CaseFactory(form="final", date="1990")
+    CaseFactory(form="final", date="1991")
+    CaseFactory(form="geographic", date="1992")
+    english = client.get("/cases/").content.decode()
+    assert 'aria-label="2 cases">2</span>' in english and 'aria-label="1 case">1</span>' in english
+    russian = client.get("/ru/cases/").content.decode()
+    assert 'aria-label="2 случая">2</span>' in russian and 'aria-label="1 случай">1</span>' in russian

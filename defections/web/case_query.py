@@ -185,3 +185,12 @@ def select_cases(request, counted: bool = False) -> CaseSelection:
     active = facets.active_filters(filterset)
     filtered = facets.apply_filters(filterset, visible, active)
     return CaseSelection(data, visible, filterset, valid, active, filtered)
+
+
+def read_aloud(found: dict) -> dict:
+    """Each facet option's count as a screen reader says it ("3 cases"), made here: a
+    `blocktranslate` per option in the template was a third of drawing the facets."""
+    for options in found.values():
+        for option in options:
+            option["cases"] = ngettext("%(n)s case", "%(n)s cases", option["count"]) % {"n": option["count"]}
+    return found

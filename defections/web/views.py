@@ -38,7 +38,7 @@ from defections.models import (
     Source,
 )
 from defections.web import timeline
-from defections.web.case_query import PAGING, clean_params, select_cases
+from defections.web.case_query import PAGING, clean_params, read_aloud, select_cases
 from defections.web.highlight import highlight_name, summary_html, with_headlines
 from defections.web.pages import person_name
 
@@ -229,7 +229,7 @@ def case_list(request):
         return {
             "count": count,
             "facets_html": render_to_string("cases/_facets.html", {
-                "facets": facets.case_facets(filterset, visible, user=user),
+                "facets": read_aloud(facets.case_facets(filterset, visible, user=user)),
                 "form": filterset.form,
                 "facets_in_use": len(selection.chips),  # as many as the chips shown
             }),

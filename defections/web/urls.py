@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import path
 
-from defections.web import crawlers, views
+from defections.web import agencies, crawlers, sources, views
 from defections.web.analysis import analysis_page
 from defections.web.citation import case_citation, release_citation
 from defections.web.data import data_list, release_file
@@ -20,10 +20,10 @@ urlpatterns = [
     path("data/<str:version>/<str:filename>", release_file, name="release-file"),
     path("people/", views.person_list, name="people-list"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
-    path("agencies/", views.agency_list, name="agency-list"),
-    path("agencies/<int:pk>/", views.agency_detail, name="agency-detail"),
-    path("sources/", views.source_list, name="source-list"),
-    path("sources/<int:pk>/", views.source_detail, name="source-detail"),
+    path("agencies/", agencies.agency_list, name="agency-list"),
+    path("agencies/<int:pk>/", agencies.agency_detail, name="agency-detail"),
+    path("sources/", sources.source_list, name="source-list"),
+    path("sources/<int:pk>/", sources.source_detail, name="source-detail"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("robots.txt", crawlers.robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemaps.index,

@@ -10,7 +10,7 @@ from datetime import date
 from functools import wraps
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -24,18 +24,16 @@ from defections import analysis, choices, codebook, facets, languages, paging, r
 from defections import citation as cite
 from defections.cache import current_version, keep, kept, key_for, remember, sql_of
 from defections.dates import ACCEPTED, Precision
-from defections.filtersets import PersonFilterSet, SourceFilterSet
+from defections.filtersets import PersonFilterSet
 from defections.models import (
     Account,
     Affiliation,
-    Agency,
     Case,
     Citation,
     Motive,
     Period,
     Person,
     Response,
-    Source,
 )
 from defections.web import timeline
 from defections.web.case_query import PAGING, clean_params, read_aloud, select_cases
@@ -369,145 +367,6 @@ def person_detail(request, pk):
         "person": person, "cases": redacted(cases, user), "affiliations": person.affiliations.all(),
         "citations": citations,
     })
-
-
-# --- agencies ------------------------------------------------------------------------------
-
-
-def agency_index(user):
-    """The agencies user may see, with the cases whose details they see counted (direct
-    and with sub-agencies)."""
-    agencies = list(Agency.objects.visible_to(user).order_by("name"))
-    direct = dict(Case.objects.visible_to(user).details_shown().order_by()
-                  .values_list("agency_id").annotate(n=Count("pk")))
-    direct.pop(None, None)
-    totals = facets.roll_up(agencies, direct)
-    by_pk = {a.pk: a for a in agencies}
-    children, successors = defaultdict(list), defaultdict(list)
-    for agency in agencies:  # in name order, so the lists are too
-        children[agency.parent_id].append(agency)
-        successors[agency.predecessor_id].append(agency)
-    for agency in agencies:
-        agency.direct_count = direct.get(agency.pk, 0)
-        agency.total_count = totals.get(agency.pk, 0)
-        agency.parent_obj = by_pk.get(agency.parent_id)
-        agency.predecessor_obj = by_pk.get(agency.predecessor_id)
-        agency.successor_objs = successors[agency.pk]
-        agency.child_objs = children[agency.pk]
-    return agencies, by_pk
-
-
-def predecessor_chain(agency, by_pk) -> list:
-    """The line of bodies this one belongs to, oldest first (NKVD → MGB → KGB → FSB)."""
-    first, seen = agency, {agency.pk}
-    while first.predecessor_id in by_pk and first.predecessor_id not in seen:
-        first = by_pk[first.predecessor_id]
-        seen.add(first.pk)
-    chain, node, seen = [first], first, {first.pk}
-    while True:
-        nxt = [a for a in node.successor_objs if a.pk not in seen]
-        if not nxt:
-            return chain
-        node = nxt[0]
-        seen.add(node.pk)
-        chain.append(node)
-
-
-@cached_page
-def agency_list(request):
-    agencies, by_pk = agency_index(request.user)
-    tree = facets._agency_tree(agencies)
-    chains, seen = [], set()
-    for agency in agencies:
-        if agency.predecessor_id or agency.successor_objs:
-            chain = predecessor_chain(agency, by_pk)
-            key = tuple(a.pk for a in chain)
-            if key not in seen:
-                seen.add(key)
-                chains.append(chain)
-    return render(request, "agencies/list.html", {"tree": tree, "chains": chains})
-
-
-@cached_page
-def agency_detail(request, pk):
-    agencies, by_pk = agency_index(request.user)
-    agency = by_pk.get(pk)
-    if agency is None:
-        raise Http404("No such agency.")
-    ancestors, node = [], agency.parent_obj
-    while node is not None and node not in ancestors:
-        ancestors.insert(0, node)
-        node = node.parent_obj
-    subtree = [pk for pk, _ in _subtree(agency)]
-    cases = (Case.objects.visible_to(request.user).details_shown().for_list()
-             .filter(agency_id__in=subtree))
-    chain = predecessor_chain(agency, by_pk) if agency.predecessor_id or agency.successor_objs else []
-    return render(request, "agencies/detail.html", {
-        "agency": agency, "ancestors": ancestors, "chain": chain,
-        "cases": redacted(cases[:50], request.user),
-        "list_url": f"{reverse('case-list')}?agency={agency.slug}",
-    })
-
-
-def _subtree(agency, depth=0, seen=None):
-    seen = seen if seen is not None else set()
-    if agency.pk in seen:
-        return []
-    seen.add(agency.pk)
-    out = [(agency.pk, depth)]
-    for child in agency.child_objs:
-        out += _subtree(child, depth + 1, seen)
-    return out
-
-
-# --- sources -------------------------------------------------------------------------------
-
-
-def supported_cases(source_ids, user) -> dict[int, list[Case]]:
-    """{source id: the cases it backs (directly, or through a response or an account) whose
-    details user sees}, in two queries."""
-    pairs = (Citation.objects.visible_to(user).filter(source_id__in=source_ids)
-             .order_by().values_list("source_id", "case_ref").distinct())
-    pairs = sorted(set(pairs))
-    found = Case.objects.visible_to(user).select_related("person", "agency").in_bulk({c for _, c in pairs})
-    cases = {pk: redaction.redact(case, user) for pk, case in found.items()}  # by the date shown
-    out: dict[int, list[Case]] = {}
-    for source_id, case_id in pairs:
-        out.setdefault(source_id, []).append(cases[case_id])
-    for items in out.values():
-        items.sort(key=lambda c: (c.date_start or date.max, c.pk))
-    return out
-
-
-@cached_page
-def source_list(request):
-    data = clean_params(request)
-    visible = Source.objects.visible_to(request.user)
-    filterset = SourceFilterSet(data, queryset=visible, request=request)
-    valid = filterset.is_valid()
-    sources = filterset.qs if valid else visible
-    page = paginate(request, sources.order_by("-published_on", "title", "pk"))
-    supports = supported_cases([s.pk for s in page.object_list], request.user)
-    for source in page.object_list:
-        source.supported = supports.get(source.pk, [])
-    return render(request, "sources/list.html", {
-        "page": page, "form": filterset.form, "query": query_without(request, "page"),
-    }, status=200 if valid else 400)
-
-
-@cached_page
-def source_detail(request, pk):
-    source = get_object_or_404(Source.objects.visible_to(request.user), pk=pk)
-    citations = list(Citation.objects.visible_to(request.user).filter(source=source)
-                     .select_related("response", "account").order_by("pk"))
-    # The cases as the door shows them (a withheld date is not in a case's label).
-    cases = Case.objects.visible_to(request.user).select_related("person", "agency").in_bulk(
-        {c.case_ref for c in citations})
-    for citation in citations:
-        citation.target = redaction.redact(cases[citation.case_ref], request.user)
-    derivatives = Source.objects.visible_to(request.user).filter(derived_from=source).order_by("title", "pk")
-    return render(request, "sources/detail.html", {"source": source, "citations": citations,
-                                                   "chain": source.chain(), "derivatives": derivatives})
 
 
 # --- for browsers and crawlers ----------------------------------------------------------------

@@ -261,35 +261,53 @@ def supported(columns) -> bool:
     return True
 
 
+def chunk_of(ids) -> str:
+    """The condition on a case id that picks these ids: a constant (integers we read), so
+    the planner knows how many there are."""
+    return "= ANY('{" + ",".join(str(int(pk)) for pk in ids) + "}'::bigint[])"
+
+
+def escaped(sql: str) -> str:
+    """SQL of ours (no parameters) made safe to pass with parameters."""
+    return sql.replace("%", "%%")
+
+
+def per_case(ids, user, select: str, lists: dict, lateral: str = "") -> list:
+    """`SELECT {select}` once for each case of ids that user may see, in the order of ids,
+    over the door's query (`c`: CASE_COLUMNS and, for the public, `c.wh`/`c.pwh`: the fields
+    withheld today), the person (`p`), agency (`a`), period (`pe`), signer (`u`), and the
+    `lists` ({alias: SQL of one row per case, column case_id}); `lateral` is joined last.
+    The SQL given holds no parameters."""
+    flags = () if visibility.is_staff(user) else ("withheld_now", "person_withheld_now")
+    door = Case.objects.visible_to(user).filter(InArray(F("pk"), ids)).order_by()
+    door_sql, door_params = door.values_list("pk", *CASE_COLUMNS, *flags).query.sql_with_params()
+    names = ", ".join(["id", *CASE_COLUMNS, *(("wh", "pwh") if flags else ())])
+    joins = "".join(f" LEFT JOIN ({escaped(sql)}) {alias} ON {alias}.case_id = c.id"
+                    for alias, sql in lists.items())
+    # The door's query computed once: OFFSET 0 keeps the planner from copying its
+    # expressions into every place that names them.
+    sql = f"""SELECT {escaped(select)} FROM unnest(%s::bigint[]) WITH ORDINALITY AS k(id, n)
+        JOIN ({door_sql} OFFSET 0) AS c({names}) ON c.id = k.id
+        JOIN defections_person p ON p.id = c.person_id
+        LEFT JOIN defections_agency a ON a.id = c.agency_id
+        LEFT JOIN defections_period pe ON pe.id = c.period_id
+        LEFT JOIN auth_user u ON u.id = c.signed_off_by_id{joins}{escaped(lateral)}
+        ORDER BY k.n"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids, *door_params])
+        return [value for (value,) in cursor.fetchall()]
+
+
 def case_lines(ids, user, columns, api_prefix: str) -> list[str]:
     """The CSV lines of the cases with these ids that user may see, in the order of ids,
     in the language now in force (as the rows path writes a date)."""
     ids = list(ids)
     if not ids:
         return []
-    staff = visibility.is_staff(user)
-    flags = () if staff else ("withheld_now", "person_withheld_now")
-    door = Case.objects.visible_to(user).filter(InArray(F("pk"), ids)).order_by()
-    door = door.values_list("pk", *CASE_COLUMNS, *flags)
-    door_sql, door_params = door.query.sql_with_params()
-    names = ", ".join(["id", *CASE_COLUMNS, *(("wh", "pwh") if flags else ())])
-    values, safes, line = (part.replace("%", "%%") for part in
-                           line_sql(columns, staff, languages.current() == "ru", api_prefix))
-    # The ids as a constant (integers we read), so the planner knows how many there are.
-    chunk = "= ANY('{" + ",".join(str(int(pk)) for pk in ids) + "}'::bigint[])"
-    lists = "".join(f" LEFT JOIN ({sql}) {alias} ON {alias}.case_id = c.id" for alias, sql in groups(
-        languages.current() == "ru", chunk).items() if alias != "wi" or (staff and "withheld" in columns))
-    # The door's query and each cell computed once: OFFSET 0 keeps the planner from copying
-    # their expressions into every place that names them.
-    sql = f"""SELECT {line} FROM unnest(%s::bigint[]) WITH ORDINALITY AS k(id, n)
-        JOIN ({door_sql} OFFSET 0) AS c({names}) ON c.id = k.id
-        JOIN defections_person p ON p.id = c.person_id
-        LEFT JOIN defections_agency a ON a.id = c.agency_id
-        LEFT JOIN defections_period pe ON pe.id = c.period_id
-        LEFT JOIN auth_user u ON u.id = c.signed_off_by_id{lists}
-        CROSS JOIN LATERAL (SELECT {values} OFFSET 0) v
-        CROSS JOIN LATERAL (SELECT {safes} OFFSET 0) s
-        ORDER BY k.n"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ids, *door_params])
-        return [line for (line,) in cursor.fetchall()]
+    staff, ru = visibility.is_staff(user), languages.current() == "ru"
+    values, safes, line = line_sql(columns, staff, ru, api_prefix)
+    lists = {alias: sql for alias, sql in groups(ru, chunk_of(ids)).items()
+             if alias != "wi" or (staff and "withheld" in columns)}
+    # Each cell computed once (OFFSET 0), made safe, then quoted into the line.
+    return per_case(ids, user, line, lists, f" CROSS JOIN LATERAL (SELECT {values} OFFSET 0) v"
+                                            f" CROSS JOIN LATERAL (SELECT {safes} OFFSET 0) s")

@@ -18,24 +18,22 @@ know is `Unsupported`, and the API then reads the page as rows.
 import functools
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import F
 
 from defections import languages, redaction, visibility, withholding
 from defections.csv_lines import (
-    CASE_COLUMNS,
     TEXTS,
     Unsupported,
+    chunk_of,
     cited,
     date_text,
     groups,
     j,
     jdate,
     jlist,
+    per_case,
     text,
     timestamp,
 )
-from defections.ids import InArray
 from defections.models import Case
 
 
@@ -244,25 +242,6 @@ def case_objects(ids, user, fields: tuple, lang: str, both: bool, api_prefix: st
     ids = list(ids)
     if not ids:
         return []
-    staff = visibility.is_staff(user)
-    ru = languages.current() == "ru"
-    builder = Builder(lang, both, ru)
-    flags = () if staff else ("withheld_now", "person_withheld_now")
-    door = Case.objects.visible_to(user).filter(InArray(F("pk"), ids)).order_by()
-    door_sql, door_params = door.values_list("pk", *CASE_COLUMNS, *flags).query.sql_with_params()
-    names = ", ".join(["id", *CASE_COLUMNS, *(("wh", "pwh") if flags else ())])
-    case = case_sql(fields, staff, lang, both, ru, api_prefix).replace("%", "%%")
-    chunk = "= ANY('{" + ",".join(str(int(pk)) for pk in ids) + "}'::bigint[])"
-    lists = "".join(f" LEFT JOIN ({sql.replace('%', '%%')}) {alias} ON {alias}.case_id = c.id"
-                    for alias, sql in builder.groups(chunk, staff).items())
-    sql = f"""SELECT {case} FROM unnest(%s::bigint[]) WITH ORDINALITY AS k(id, n)
-        JOIN ({door_sql} OFFSET 0) AS c({names}) ON c.id = k.id
-        JOIN defections_person p ON p.id = c.person_id
-        LEFT JOIN defections_agency a ON a.id = c.agency_id
-        LEFT JOIN defections_period pe ON pe.id = c.period_id
-        LEFT JOIN auth_user u ON u.id = c.signed_off_by_id{lists}
-        ORDER BY k.n"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ids, *door_params])
-        return [found for (found,) in cursor.fetchall()]
-
+    staff, ru = visibility.is_staff(user), languages.current() == "ru"
+    lists = Builder(lang, both, ru).groups(chunk_of(ids), staff)
+    return per_case(ids, user, case_sql(fields, staff, lang, both, ru, api_prefix), lists)

@@ -17,7 +17,7 @@ and the API then writes that export from rows.
 import calendar
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.db.models import F
 
 from defections import dates, dates_ru, languages, redaction, visibility, withholding
@@ -293,7 +293,8 @@ def per_case(ids, user, select: str, lists: dict, lateral: str = "") -> list:
         LEFT JOIN defections_period pe ON pe.id = c.period_id
         LEFT JOIN auth_user u ON u.id = c.signed_off_by_id{joins}{escaped(lateral)}
         ORDER BY k.n"""
-    with connection.cursor() as cursor:
+    # On the door's database: a public read's replica (defections/routers.py), never a mix.
+    with connections[door.db].cursor() as cursor:
         cursor.execute(sql, [ids, *door_params])
         return [value for (value,) in cursor.fetchall()]
 

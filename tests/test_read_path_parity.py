@@ -138,7 +138,8 @@ def varied(secrets):
     lapsed = CaseFactory(status="published", destination_country="GB", date="1999")
     Withholding.objects.create(case=lapsed, field="destination_country", reason="Was sensitive.",
                                until=date(2001, 1, 1))
-    rich = CaseFactory(status="published", date="spring 1953", summary_ru="", role="Major")
+    rich = CaseFactory(status="published", date="spring 1953", summary_ru="", role="Major",
+                       narrative="A line\u2028and a paragraph\u2029apart")  # DRF escapes these two
     rich.motives.add(*Motive.objects.all()[:2])
     response = Response.objects.create(case=rich, kind="arrest", date="1954", description="Arrested",
                                        description_ru="Арестован")

@@ -888,7 +888,6 @@ class Response(Dated):
         return f"{self.get_kind_display()}{when}"
 
 
-
 @tracked()
 class Account(models.Model):
     """One account of a fact of a case, where sources tell it differently: the official version

@@ -19,6 +19,7 @@ from django_countries import countries
 from django_filters.constants import EMPTY_VALUES
 
 from defections import choices, visibility
+from defections.ids import InArray
 from defections.models import Account, Agency, Case, Motive, Period, Person, Response, Source
 from defections.search import matched_ids, matching_people, search_cases
 
@@ -215,7 +216,7 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
     def filter_agency(self, queryset, name, value):
         if not chosen(value):
             return queryset
-        return queryset.filter(agency_id__in=Agency.objects.tree([a.pk for a in value]))
+        return queryset.filter(InArray(F("agency_id"), Agency.objects.tree([a.pk for a in value])))
 
     def filter_years(self, queryset, name, value):
         # Both bounds at once, so the overlap is one condition per bound.

@@ -18,11 +18,18 @@ def parse_id(text) -> int | None:
 
 class InArray(Lookup):
     """`lhs = ANY(%s)`: a list as one array parameter, compiled at once whatever its length
-    (`pk__in=ids` compiles a placeholder per id, every time the query is compiled)."""
+    (`pk__in=ids` compiles a placeholder per id, every time the query is compiled).
+
+    A subquery (an expression) instead of a list is read as an array, `lhs = ANY(ARRAY(…))`:
+    computed once, then probed like a list, so the planner can look its values up in an index
+    of lhs (`IN (…)` joins it, after reading every row the other conditions keep)."""
 
     lookup_name = "in_array"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
+        if hasattr(self.rhs, "as_sql"):
+            rhs, rhs_params = self.process_rhs(compiler, connection)  # "(…)"
+            return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
         return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))

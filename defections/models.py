@@ -388,8 +388,10 @@ class AgencyManager(models.Manager.from_queryset(AgencyQuerySet)):
     def tree(self, roots) -> RawSQL:
         """The given agencies and everything under them, as a recursive subquery.
 
-        Use it in a filter (`agency_id__in=Agency.objects.tree(ids)`): it runs inside the
-        outer query, so filtering by an agency costs no query of its own.
+        Use it in a filter (`InArray(F("agency_id"), Agency.objects.tree(ids))`): it runs
+        inside the outer query, so filtering by an agency costs no query of its own, and as an
+        array, so the cases are looked up by agency in its index (at 1,000,000 cases a facet
+        read 160 ms instead of 300 ms scanning every published case: bench/README.md).
         """
         table = self.model._meta.db_table
         return RawSQL(

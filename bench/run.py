@@ -503,7 +503,7 @@ def table(captured: dict, results: dict) -> str:
         if "rss_max_mb" not in csv:
             continue
         lines.append("")
-        lines.append(f"{request['label']} (ours): first byte after {fmt(csv['ttfb_ms'])} ms; worker RSS "
+        lines.append(f"{request['label']}, ours: first byte after {fmt(csv['ttfb_ms'])} ms; worker RSS "
                      f"{fmt(csv['rss_before_mb'], 1)} MB before, at most {fmt(csv['rss_max_mb'], 1)} MB "
                      "while streaming. Bytes a second (the files differ: Datasette's table has fewer "
                      "columns): " + "; ".join(

@@ -211,7 +211,10 @@ class CaseFilterSet(SlugFilterMixin, filters.FilterSet):
         """At-risk cases only where the filters in `names` ask about name, form and year
         (visibility.narrow); facets ask it for each dimension's filters."""
         q = self.form.cleaned_data.get("q", "") if hasattr(self.form, "cleaned_data") else ""
-        return visibility.narrow(queryset, names, q or "", counted)
+        # A search whose matches are carried reads them from ids already narrowed for "q"
+        # (filter_q): each case of them passes the name rule, so it is not run again.
+        carried = self.__dict__.get("_matched", {}).get(q) is not None
+        return visibility.narrow(queryset, names, q or "", counted, q_applied=carried)
 
     def filter_agency(self, queryset, name, value):
         if not chosen(value):

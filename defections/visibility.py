@@ -338,18 +338,23 @@ def people_named(q: str):
     return Person.objects.alias(u_name=NameKey("name")).filter(condition).values("pk")
 
 
-def narrow(queryset, names, q: str = "", counted: str | None = None):
+def narrow(queryset, names, q: str = "", counted: str | None = None, q_applied: bool = False):
     """Cases as the filters in `names` may show them to the queryset's reader: at-risk
     cases only where the filters ask about name, form and year alone, and no case that
     withholds a field a filter reads. `counted`: a facet counted over the cases, as if its
-    filter were in force (it groups by the shown column, empty where withheld)."""
+    filter were in force (it groups by the shown column, empty where withheld).
+    `q_applied`: the queryset's search already keeps only cases this rule lets q find (the
+    ids of a search narrowed by it, carried: search.matched_ids), so the name match is not
+    run again."""
     if "details_hidden" not in queryset.query.annotations:
         return queryset
     queryset = not_withholding(queryset, sorted({field for name in names for field in READS.get(name, ())}))
     closed = (set(names) | ({counted} if counted else set())) - OPEN_FILTERS - {"q"}
     if closed:
         return details_shown(queryset)
-    if "q" in names and q.strip():
+    if "q" in names and q.strip() and not q_applied:
+        # `IN`, a hashed set: an array (`= ANY(ARRAY(…))`) is compared item by item for each
+        # at-risk case, and a short name can match thousands of people
         return queryset.filter(Q(details_hidden=False) | Q(person_id__in=people_named(q)))
     return queryset
 

@@ -201,3 +201,20 @@ def test_carried_matches_count_and_list_as_the_condition_does(searched, client, 
         plain = client.get(url).content.decode()
     assert name_matches(captured) > 1  # this time each query tested the condition
     assert carried == plain
+
+
+def test_a_carried_search_runs_its_name_rule_once(client, cases):
+    """A list page's search carries its matches (search.matched_ids), read once and already
+    narrowed by the at-risk rule for "q" (an at-risk case only when its person is named), so
+    its counts, chart and page do not look for the names again: at 1,000,000 cases each such
+    look was ~190 ms (a search 2.0 → 1.0 s; bench/README.md). The rule itself is guarded by
+    tests/test_attack_round27.py (carried and not carried answer alike)."""
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/cases/?q=Guarded+Person")
+    assert page.status_code == 200
+    assert page.context["page"].paginator.count == 1  # the at-risk case, found by its name
+    # the people named (the search's match, the at-risk rule's): a trigram look-up
+    named = [q["sql"] for q in queries.captured_queries if 'defections_name_key(U0."name") %>>' in q["sql"]]
+    assert len(named) == 1, [sql[:120] for sql in named]  # the matches, once
+    searched = [q["sql"] for q in queries.captured_queries if '"defections_case"."id" = ANY(' in q["sql"]]
+    assert len(searched) >= 4  # the counts, the chart and the page read the carried ids

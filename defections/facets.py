@@ -90,8 +90,14 @@ def _related_counts(queryset, column: str) -> dict:
         rows = (Case.motives.through.objects.filter(case_id__in=ids).order_by()
                 .values_list("motive__slug").annotate(n=Count("*")))
     else:
-        rows = (Response.objects.filter(case_id__in=ids).order_by()
-                .values_list("kind").annotate(n=Count("case_id", distinct=True)))
+        # The distinct (kind, case) pairs, then counted: `COUNT(DISTINCT case_id)` sorts every
+        # response (on disk at 1,000,000 cases), the pairs hash (1.4 → 1.1 s there, 86 → 73 ms
+        # at 100,000 cases).
+        pairs = Response.objects.filter(case_id__in=ids).order_by().values_list("kind", "case_id").distinct()
+        sql, params = pairs.query.sql_with_params()
+        with connections[queryset.db].cursor() as cursor:  # the cases' database, as they are read
+            cursor.execute(f"SELECT kind, COUNT(*) FROM ({sql}) pairs GROUP BY kind", params)
+            rows = cursor.fetchall()
     return {value: n for value, n in rows if value not in (None, "")}
 
 

@@ -87,6 +87,21 @@ def test_facets_take_a_bounded_number_of_queries(db, django_assert_max_num_queri
     assert {o["value"]: o["count"] for o in facets["response"]}["arrest"] == 6
 
 
+def test_the_response_facet_counts_cases_not_responses(db):
+    from django.http import QueryDict
+
+    """Cases, not responses: two arrests of one case count it once (the facet counts the
+    distinct (kind, case) pairs; facets._related_counts)."""
+    twice = CaseFactory(date="2001")
+    Response.objects.create(case=twice, kind="arrest")
+    Response.objects.create(case=twice, kind="arrest")
+    Response.objects.create(case=twice, kind="wanted-list")
+    Response.objects.create(case=CaseFactory(date="2002"), kind="arrest")
+    filterset = CaseFilterSet(QueryDict(""), queryset=Case.objects.public())
+    counts = {o["value"]: o["count"] for o in case_facets(filterset, Case.objects.public())["response"]}
+    assert counts == {"arrest": 2, "wanted-list": 1}
+
+
 @pytest.mark.parametrize(("q", "name", "mark"), [
     ("Skipal", "Sergei Skripal", "Skripal"),
     ("Butsaev", "Denis Butsayev", "Butsayev"),

@@ -207,7 +207,7 @@ def test_a_carried_search_runs_its_name_rule_once(client, cases):
     """A list page's search carries its matches (search.matched_ids), read once and already
     narrowed by the at-risk rule for "q" (an at-risk case only when its person is named), so
     its counts, chart and page do not look for the names again: at 1,000,000 cases each such
-    look was ~190 ms (a search 2.0 → 1.0 s; bench/README.md). The rule itself is guarded by
+    look was ~190 ms (a search 2.0 → 1.2 s; bench/README.md). The rule itself is guarded by
     tests/test_attack_round27.py (carried and not carried answer alike)."""
     with CaptureQueriesContext(connection) as queries:
         page = client.get("/cases/?q=Guarded+Person")

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from defections import facets
 from defections.facets import case_facets
 from defections.filtersets import CaseFilterSet
 from defections.models import Agency, Case, Motive, Response
@@ -85,6 +86,17 @@ def test_facets_take_a_bounded_number_of_queries(db, django_assert_max_num_queri
     assert {o["value"]: o["count"] for o in facets["agency"]}[parent.slug] == 6
     assert {o["value"]: o["count"] for o in facets["motive"]}[motive.slug] == 6
     assert {o["value"]: o["count"] for o in facets["response"]}["arrest"] == 6
+
+
+def test_counts_of_cases_that_can_be_none_are_empty(db):
+    """A queryset that can match nothing (`.none()`) compiles to no SQL: its counts are empty,
+    not an error (attack round 29)."""
+    CaseFactory(date="2001")
+    none = Case.objects.public().none()
+    assert facets._related_counts(none, "responses__kind") == {}
+    assert facets._related_counts(none, "motives__slug") == {}
+    assert facets.grouped_counts(none, {"form": "form", "verification": "verification"}) == {
+        "form": {}, "verification": {}}
 
 
 def test_the_response_facet_counts_cases_not_responses(db):

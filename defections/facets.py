@@ -21,6 +21,7 @@ from django_countries import countries
 
 from defections import choices, languages
 from defections.models import Agency, Case, Motive, Period, Response
+from defections.stats import grouped_over
 
 # Filters that act together as one dimension (an agency by slug or by id).
 LINKED = {"agency": ("agency", "agency_id")}
@@ -160,8 +161,8 @@ def grouped_counts(queryset, columns: dict[str, str]) -> dict[str, dict]:
     select = ", ".join([*names.values(), *(f"GROUPING({n})" for n in names.values())])
     sets = ", ".join(f"({n})" for n in names.values())
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"SELECT {select}, COUNT(*) FROM ({sql}) cases GROUP BY GROUPING SETS ({sets})",
-                       params)
+        cursor.execute(f"SELECT {select}, COUNT(*) FROM {grouped_over(sql)} cases "
+                       f"GROUP BY GROUPING SETS ({sets})", params)
         rows = cursor.fetchall()
     counts: dict[str, dict] = {dimension: {} for dimension in columns}
     width = len(names)

@@ -218,3 +218,25 @@ def test_a_carried_search_runs_its_name_rule_once(client, cases):
     assert len(named) == 1, [sql[:120] for sql in named]  # the matches, once
     searched = [q["sql"] for q in queries.captured_queries if '"defections_case"."id" = ANY(' in q["sql"]]
     assert len(searched) >= 4  # the counts, the chart and the page read the carried ids
+
+
+def test_the_groupings_read_a_fenced_subquery_and_count_as_before(cases):
+    """The chart's, the stats' and the facets' groupings read the cases behind OFFSET 0
+    (stats.grouped_over): the planner, which reckons one group per row of the door's shown
+    expressions, then hashes instead of sorting every row (the stats at 1,000,000 cases
+    1.9 → 0.9 s). The counts are the grouping's without the fence."""
+    Withholding.objects.create(case=Case.objects.get(date_start__year=1991), field="date",
+                               reason="r")
+    public = Case.objects.visible_to(None)
+    with CaptureQueriesContext(connection) as queries:
+        spans = stats.year_spans(public)
+        stats.all_counts(public)
+        facets.grouped_counts(public.details_shown(), {"form": "form", "verification": "verification"})
+    assert len(queries.captured_queries) == 3
+    assert all("OFFSET 0) cases" in q["sql"] for q in queries.captured_queries)
+    start, end = public.shown("date_start"), public.shown("date_end")
+    before = (public.order_by().values_list(ExtractYear(start), ExtractYear(end), "form")
+              .annotate(n=Count("pk")))
+    assert sorted(spans, key=repr) == sorted(before, key=repr)
+    assert (None, None, "geographic", 1) in spans  # the withheld date counts as undated
+    assert stats.year_spans(public.none()) == []

@@ -24,28 +24,31 @@ from defections.choices import Form
 from defections.models import Agency, Period
 
 
-def grouped_over(sql: str) -> str:
-    """A case query as what a grouping reads: behind OFFSET 0. The planner cannot tell how
-    many groups the door's shown expressions make (`CASE`s over subplans: it reckons one per
-    row), so it sorts every row to group them, in parallel workers and again after gathering
-    them all; over the fenced subquery it assumes fewer and hashes them in one pass. At
-    1,000,000 cases the stats 1.9 → 0.9 s, a list's grouped facets 1.4 → 0.8 s and its chart
-    0.84 → 0.57 s; the same at 100,000 (bench/README.md, "First reader")."""
-    return f"({sql} OFFSET 0)"
+def grouped_over(queryset) -> tuple[str, tuple] | None:
+    """What a grouping reads a queryset from, `(its SQL OFFSET 0)`, and its parameters; None
+    when it can match nothing (`.none()` compiles to no SQL). The fence: the planner cannot
+    tell how many groups the door's shown expressions make (`CASE`s over subplans: it reckons
+    one per row), so it sorts every row to group them, in parallel workers and again after
+    gathering them all; over the fenced subquery it assumes fewer and hashes them in one
+    pass. At 1,000,000 cases the stats 1.9 → 0.9 s, a list's grouped facets 1.4 → 0.8 s and
+    its chart 0.84 → 0.57 s; the same at 100,000 (bench/README.md, "First reader")."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return f"({sql} OFFSET 0)", params
 
 
 def year_spans(cases) -> list[tuple[int | None, int | None, str, int]]:
     """[(first year, last year, form, cases), …], the undated under (None, None): what every
     count by year is made from, in one grouped scan (a few hundred rows at any size)."""
     start, end = cases.shown("date_start"), cases.shown("date_end")
-    inner = cases.order_by().values(y0=ExtractYear(start), y1=ExtractYear(end), f=F("form"))
-    try:
-        sql, params = inner.query.sql_with_params()
-    except EmptyResultSet:  # cases that can be none (`.none()`) compile to no SQL
+    grouped = grouped_over(cases.order_by().values(y0=ExtractYear(start), y1=ExtractYear(end), f=F("form")))
+    if grouped is None:
         return []
+    source, params = grouped
     with connections[cases.db].cursor() as cursor:
-        cursor.execute(f"SELECT y0::int, y1::int, f, COUNT(*) FROM {grouped_over(sql)} cases "
-                       "GROUP BY 1, 2, 3", params)
+        cursor.execute(f"SELECT y0::int, y1::int, f, COUNT(*) FROM {source} cases GROUP BY 1, 2, 3", params)
         return cursor.fetchall()
 
 
@@ -106,12 +109,15 @@ def all_counts(cases) -> tuple[list, dict, dict]:
     start, end = cases.shown("date_start"), cases.shown("date_end")
     inner = cases.values(y0=ExtractYear(start), y1=ExtractYear(end), f=F("form"),
                          a=F("agency_id"), p=F("period_id"), shown=shown, known=known)
-    sql, params = inner.query.sql_with_params()
+    grouped = grouped_over(inner)
+    if grouped is None:
+        return [], {}, {}
+    source, params = grouped
     with connections[cases.db].cursor() as cursor:
         cursor.execute(
             "SELECT y0::int, y1::int, f, a, p, GROUPING(y0, y1, f), GROUPING(a), COUNT(*), "
             "COUNT(*) FILTER (WHERE shown), COUNT(*) FILTER (WHERE known) "
-            f"FROM {grouped_over(sql)} cases GROUP BY GROUPING SETS ((y0, y1, f), (a), (p))", params)
+            f"FROM {source} cases GROUP BY GROUPING SETS ((y0, y1, f), (a), (p))", params)
         rows = cursor.fetchall()
     spans, agencies, periods = [], {}, {}
     for y0, y1, form, agency, period, by_years, by_agency_, n, shown, known in rows:

@@ -81,18 +81,22 @@ def is_staff(user) -> bool:
 # --- the door ------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def at_risk_people() -> RawSQL:
-    return compiled(Person.objects.filter(at_risk=True).order_by().values("pk"))
-
-
-def compiled(queryset) -> RawSQL:
+class Compiled(RawSQL):
     """A subquery without outer references as SQL, compiled once. The door's subqueries (the
     people at risk, the records withholding a field today) each appear a dozen times in a
     list's query; compiling them as queries there was most of the time Django spent on the
     SQL of a page's ids. The same SQL, so the same plan."""
-    sql, params = queryset.query.sql_with_params()
-    return RawSQL(sql, params)
+
+    def __init__(self, queryset):
+        super().__init__(*queryset.query.sql_with_params())
+
+    def get_group_by_cols(self):
+        return []  # a set of the whole query, as an uncorrelated Subquery: never grouped by
+
+
+@functools.lru_cache(maxsize=1)
+def at_risk_people() -> Compiled:
+    return Compiled(Person.objects.filter(at_risk=True).order_by().values("pk"))
 
 
 class YearDay(Func):
@@ -113,9 +117,9 @@ def withheld(column: str, fields, day, outer: str = "pk"):
 
 
 @functools.lru_cache(maxsize=64)
-def withholding_records(column: str, fields: tuple, day) -> RawSQL:
+def withholding_records(column: str, fields: tuple, day) -> Compiled:
     """The ids (`column`: of their case or person) of the records withholding any of fields on day."""
-    return compiled(Withholding.objects.active(day).filter(field__in=fields, **{f"{column}__isnull": False})
+    return Compiled(Withholding.objects.active(day).filter(field__in=fields, **{f"{column}__isnull": False})
                     .order_by().values(column))
 
 

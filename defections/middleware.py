@@ -81,6 +81,8 @@ class ReadReplicaMiddleware:
             if routers.wrote():
                 response.set_cookie(routers.PIN_COOKIE, "1", max_age=settings.REPLICA_PIN_SECONDS,
                                     httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+            if response.streaming:  # its body is read after this returns: in this scope too
+                response.streaming_content = routers.streamed_in_scope(response.streaming_content)
         finally:
             routers.end(token)
         return response

@@ -103,6 +103,28 @@ def end(token) -> None:
     _scope.reset(token)
 
 
+def streamed_in_scope(chunks):
+    """A streamed body's chunks, each made in the request's scope (taken now): the body is
+    read after the middleware returned, and must read where the rest of the request read."""
+    return _in_scope(_scope.get(), iter(chunks))
+
+
+def _in_scope(scope, chunks):
+    try:
+        while True:
+            token = _scope.set(scope)
+            try:
+                chunk = next(chunks, _scope)
+            finally:
+                _scope.reset(token)
+            if chunk is _scope:
+                return
+            yield chunk
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+
+
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
         """The request's database for our data; otherwise (related rows of a record read, other

@@ -207,3 +207,19 @@ def test_a_replica_that_goes_away_leaves_the_primary_serving(live_server, replic
         assert routers._down_until  # left out for a while, not tried on every request
     finally:
         embedded.run_replica(replica["directory"], replica["PORT"])
+
+
+@WITH_REPLICA
+def test_a_public_csv_streams_its_rows_from_the_replica(live_server, replica):
+    """A streamed body is read after the middleware returned: its rows come from the request's
+    replica as the rest of it did, not from the primary (a mix, found by attack round 30)."""
+    case = CaseFactory(summary="Before the export.")
+    caught_up(replica, case, "Before the export.")
+    on_replica(replica, "SELECT pg_wal_replay_pause()")
+    try:
+        Case.objects.filter(pk=case.pk).update(summary="Only the primary has this.")
+        status, headers, body = fetch(live_server.url + "/api/v1/cases/?format=csv")
+        assert status == 200 and headers["Content-Type"].startswith("text/csv")
+        assert "Before the export." in body and "Only the primary has this." not in body
+    finally:
+        on_replica(replica, "SELECT pg_wal_replay_resume()")

@@ -270,3 +270,40 @@ def test_a_page_of_ids_compiles_the_doors_subqueries_once(cases, monkeypatch):
     assert sql.count("UNION ALL") == 2  # the three parts of the shown order, merged
     assert sql.count('."at_risk"') >= 6 and sql.count('"defections_withholding"') >= 12
     assert compiled == [Case] * 4  # the merge and its three parts; no Person, no Withholding
+
+
+def test_a_page_of_cases_compiles_the_public_door_once_a_day(cases, monkeypatch):
+    """The door's query of a page's cases (JSON and CSV written by PostgreSQL) reads the
+    page's ids from the query's CTE, so the public's is compiled once a day: the next page
+    compiles nothing, a withholding made since is in force, and a new day compiles anew."""
+    from datetime import timedelta
+
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from defections import json_lines, withholding
+    from defections.api.serializers import CaseSerializer
+
+    fields = json_lines.fields_of(CaseSerializer)
+    ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+
+    def page():
+        return json_lines.case_objects(ids, None, fields, "en", False, "/api/v1/cases/")
+
+    first = page()
+    assert len(first) == 3
+    compiled, as_sql = [], SQLCompiler.as_sql
+
+    def counting(compiler, *args, **kwargs):
+        compiled.append(compiler.query.model)
+        return as_sql(compiler, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    assert page() == first and compiled == []
+    held = Case.objects.get(person__name="Open Person")
+    Withholding.objects.create(case=held, field="date", reason="Safety.")
+    compiled.clear()
+    shown = page()
+    assert '"withheld":[{"field":"date"}]' in shown[ids.index(held.pk)] and compiled == []
+    tomorrow = withholding.today() + timedelta(days=1)
+    monkeypatch.setattr(withholding, "today", lambda: tomorrow)
+    assert page() == shown and Case in compiled

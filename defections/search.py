@@ -20,9 +20,8 @@ with 'russian': a query is read both ways, so "перебежчики" finds "п
 person is matched too, by its description in either language (`said`).
 """
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramStrictWordSimilarity
-from django.db.models import Case, F, FloatField, Lookup, Q, TextField, Value, When
+from django.db.models import Case, F, FloatField, Q, TextField, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
 from defections.ids import InArray
@@ -74,26 +73,6 @@ def matching_people(q: str):
             aliases.order_by().values("person_id"))
 
 
-class EqualsAny(Lookup):
-    """`lhs = ANY(ARRAY(subquery))`: the subquery runs once and the match is an index scan.
-
-    `person_id IN (subquery)` OR'ed with the full-text match makes PostgreSQL join every
-    case to the subquery; an array is an index condition, so the two matches combine as
-    two bitmap index scans.
-    """
-
-    lookup_name = "equals_any"
-    prepare_rhs = False
-
-    def __init__(self, lhs, subquery):
-        super().__init__(lhs, ArraySubquery(subquery))
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = compiler.compile(self.rhs)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
-
-
 def text_query(q: str, config: str | None = None) -> SearchQuery:
     """q as full text: read as English OR as Russian (Case.search_vector holds both), or in
     one configuration when one is named (for the headline of one language's text)."""
@@ -129,7 +108,7 @@ def shown_vector():
 
 def said(q: str):
     """The ids of the cases a response of which says q (its description, in English or in
-    Russian), as a subquery for `EqualsAny`.
+    Russian), as a subquery for `ids.InArray` (`= ANY(ARRAY(…))`).
 
     Response.search_vector is a generated column with its own GIN index, and the match is
     `case.id = ANY(ARRAY(matching responses))`: the responses are found once by the index,
@@ -188,15 +167,15 @@ def _condition(queryset, q: str, query) -> Q:
     by an at-risk case's responses."""
     by_name, by_native, by_alias = matching_people(q)
     words = Q(search_vector=query)
-    native = Q(EqualsAny(F("person_id"), by_native))
-    responses = Q(EqualsAny(F("pk"), said(q)))
+    native = Q(InArray(F("person_id"), by_native))
+    responses = Q(InArray(F("pk"), said(q)))
     if "withheld_text" in queryset.query.annotations:
         words = (Q(withheld_text=False) & words) | Q(withheld_text=True, shown_vector=query)
         native &= Q(withheld_native_name=False)
     if "details_hidden" in queryset.query.annotations:  # an at-risk case's responses are hidden
         responses &= Q(details_hidden=False)
-    return (words | Q(EqualsAny(F("person_id"), by_name)) | native
-            | Q(EqualsAny(F("person_id"), by_alias)) | responses)
+    return (words | Q(InArray(F("person_id"), by_name)) | native
+            | Q(InArray(F("person_id"), by_alias)) | responses)
 
 
 # More matching ids than this are not carried from query to query: each query then tests

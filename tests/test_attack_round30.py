@@ -26,8 +26,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef
 from django.test.utils import CaptureQueriesContext
 
 from defections import routers, visibility, withholding
+from defections.ids import InArray
 from defections.models import Affiliation, Agency, Case, Citation, Person, PersonAlias, Response, Withholding
-from defections.search import EqualsAny
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory, SourceFactory
 
 pytest_plugins = ["tests.test_api_fixtures"]
@@ -51,7 +51,7 @@ def old_at_risk_people():
 def old_withheld(column, fields, day, outer="pk"):
     records = (Withholding.objects.active(day).filter(field__in=fields, **{f"{column}__isnull": False})
                .order_by().values(column))
-    return ExpressionWrapper(EqualsAny(F(outer), records), output_field=BooleanField())
+    return ExpressionWrapper(InArray(F(outer), records), output_field=BooleanField())
 
 
 def old_shown_start_parts(queryset):
@@ -59,7 +59,7 @@ def old_shown_start_parts(queryset):
     if "withheld_date" not in queryset.query.annotations or order not in {
             ("shown_start", "pk"), ("-shown_start", "pk")}:
         return None
-    at_risk = Q(EqualsAny(F("person_id"), old_at_risk_people()))
+    at_risk = Q(InArray(F("person_id"), old_at_risk_people()))
     return [(queryset.filter(withheld_date=False, details_hidden=False), F("date_start")),
             (queryset.filter(at_risk, withheld_date=False), F("shown_start")),
             (queryset.filter(withheld_date=True), F("shown_start"))]

@@ -114,11 +114,11 @@ def _in_scope(scope, chunks):
         while True:
             token = _scope.set(scope)
             try:
-                chunk = next(chunks, _scope)
+                chunk = next(chunks)
+            except StopIteration:
+                return
             finally:
                 _scope.reset(token)
-            if chunk is _scope:
-                return
             yield chunk
     finally:
         if hasattr(chunks, "close"):

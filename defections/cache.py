@@ -23,8 +23,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import InterfaceError, OperationalError, connection, connections
 
-from defections import languages, routers
-from defections.withholding import today
+from defections import languages, routers, withholding
 
 TIMEOUT = 24 * 3600  # entries of old versions are never read again; let them expire
 
@@ -65,7 +64,7 @@ def key_for(name: str, parts, version: int, language: str | None = None) -> str:
     of a day with no write (defections/withholding.py), and by language (the one being
     served unless given), as labels and records' texts are rendered in it."""
     digest = sha256(repr(parts).encode()).hexdigest()
-    return f"defections:{name}:{version}:{today()}:{language or languages.current()}:{digest}"
+    return f"defections:{name}:{version}:{withholding.today()}:{language or languages.current()}:{digest}"
 
 
 def _shared():

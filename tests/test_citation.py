@@ -266,3 +266,20 @@ def test_a_release_says_how_to_cite_it_on_the_data_page(settings):
     assert html.count(PUBLISHER.replace("&", "&amp;")) == 2 and "https://cases.example.org/data/" in html
     for fmt in TYPES:
         assert reverse("release-citation", args=["1.2", fmt]) in html
+
+
+def test_the_access_date_is_read_from_the_one_clock(client, case, monkeypatch):
+    """The day a reader accessed a case is the day the door reads withholdings by (the server's
+    UTC clock, `withholding.today`), not the process's local date: a page and its citations agree
+    with what the door showed, and a cached page's key and its access date name the same day."""
+    from datetime import date
+
+    from defections import withholding
+
+    day = date(2031, 3, 4)
+    monkeypatch.setattr(withholding, "today", lambda: day)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "accessed 4 March 2031" in page
+    [item] = json.loads(get(client, case.pk, "json"))
+    assert item["accessed"]["date-parts"] == [[2031, 3, 4]]
+    assert bib_fields(get(client, case.pk, "bib"))["urldate"] == "2031-03-04"

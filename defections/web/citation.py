@@ -4,13 +4,12 @@ A case comes through the same door as its page: what the reader may see (`visibl
 redacted; a retracted case answers 410 with its notice, a case the reader may not see 404.
 """
 
-from datetime import date
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from defections import citation, redaction, releases, visibility
+from defections import citation, redaction, releases, visibility, withholding
 from defections.models import Case
 
 
@@ -37,7 +36,7 @@ def case_citation(request, pk, fmt):
         raise
     case = redaction.redact(case, user)
     url = request.build_absolute_uri(case.get_absolute_url())
-    return _file(citation.for_case(case, url, date.today()), fmt, f"defection-case-{case.pk}")
+    return _file(citation.for_case(case, url, withholding.today()), fmt, f"defection-case-{case.pk}")
 
 
 @require_safe

@@ -6,7 +6,6 @@ Each page runs a fixed number of SQL queries whatever its size (tests/test_web_q
 """
 
 from collections import defaultdict
-from datetime import date
 from functools import wraps
 
 from django.core.paginator import Paginator
@@ -20,7 +19,18 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from defections import analysis, choices, codebook, facets, languages, paging, redaction, stats, visibility
+from defections import (
+    analysis,
+    choices,
+    codebook,
+    facets,
+    languages,
+    paging,
+    redaction,
+    stats,
+    visibility,
+    withholding,
+)
 from defections import citation as cite
 from defections.cache import current_version, keep, kept, key_for, remember, sql_of
 from defections.dates import ACCEPTED, Precision
@@ -316,12 +326,13 @@ def case_detail(request, pk):
     for i, (title, cases, more) in enumerate(related):
         related[i] = (title, redacted(cases.exclude(pk__in=listed)[:RELATED], user), more)
         listed.update(c.pk for c in related[i][1])
+    permalink, accessed = request.build_absolute_uri(case.get_absolute_url()), withholding.today()
     return render(request, "cases/detail.html", {
         "case": case,
         "related": [r for r in related if r[1]],
-        "permalink": request.build_absolute_uri(case.get_absolute_url()),
-        "accessed": date.today(),
-        "cite": cite.case_page(case, request.build_absolute_uri(case.get_absolute_url()), date.today()),
+        "permalink": permalink,
+        "accessed": accessed,
+        "cite": cite.case_page(case, permalink, accessed),
         "form_definition": choices.Form.definitions[case.form],
         "verification_definition": choices.Verification.definitions.get(case.verification, ""),
     })

@@ -42,6 +42,18 @@ def english_to_begin_with():
 
 
 @pytest.fixture
+def one_day(monkeypatch):
+    """The day stays the one the test began on, for tests that compare what pages answer at two
+    moments: a page names the day it was read (a case's access date; the door reads expiries by
+    it), so a run across midnight would differ for no fault of the code."""
+    from defections import withholding
+
+    day = withholding.today()
+    monkeypatch.setattr(withholding, "today", lambda: day)
+    return day
+
+
+@pytest.fixture
 def seeded(db):
     call_command("load_seed", verbosity=0)
 

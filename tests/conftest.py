@@ -41,15 +41,19 @@ def english_to_begin_with():
     translation.activate("en")
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def one_day(monkeypatch):
-    """The day stays the one the test began on, for tests that compare what pages answer at two
-    moments: a page names the day it was read (a case's access date; the door reads expiries by
-    it), so a run across midnight would differ for no fault of the code."""
+    """Each test reads one day, the one it began on, unless it travels in time (time_machine: then
+    the travelled clock's). Pages name the day they are read (a case's access date; the door reads
+    expiries by it, the page cache keys by it): a test comparing answers at two moments, or setting
+    an expiry for tomorrow, would otherwise fail across midnight for no fault of the code."""
+    import time_machine
+
     from defections import withholding
 
-    day = withholding.today()
-    monkeypatch.setattr(withholding, "today", lambda: day)
+    clock, day = withholding.today, withholding.today()
+    monkeypatch.setattr(withholding, "today",
+                        lambda: clock() if time_machine.escape_hatch.is_travelling() else day)
     return day
 
 

@@ -22,7 +22,6 @@ from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFac
 from tests.test_api_fixtures import EDITOR, RESEARCHER, client_for, user_with
 
 pytest_plugins = ["tests.test_api_fixtures"]
-pytestmark = pytest.mark.usefixtures("one_day")  # expiries are set by the day a test began
 
 READERS = ["anonymous", "researcher", "editor"]
 

@@ -25,7 +25,6 @@ from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFac
 from tests.test_api_fixtures import EDITOR, RESEARCHER, client_for, read_csv, user_with
 
 pytest_plugins = ["tests.test_api_fixtures"]
-pytestmark = pytest.mark.usefixtures("one_day")  # expiries are set by the day a test began
 
 MARK = "R28LEAK"
 CANARY = "LEAKCANARY"  # the secrets fixture's marker

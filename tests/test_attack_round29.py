@@ -35,7 +35,6 @@ from defections.models import Agency, Case, Period, PersonAlias, Response, Withh
 from tests.factories import AgencyFactory, CaseFactory, MotiveFactory, PersonFactory
 
 pytest_plugins = ["tests.test_api_fixtures"]
-pytestmark = pytest.mark.usefixtures("one_day")  # expiries are set by the day a test began
 
 MARK = "ZXQ29"
 NAME = "Quennell Zaretsky"  # the at-risk person

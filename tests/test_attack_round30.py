@@ -31,8 +31,6 @@ from defections.models import Affiliation, Agency, Case, Citation, Person, Perso
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory, SourceFactory
 
 pytest_plugins = ["tests.test_api_fixtures"]
-# Every test compares what pages answer at two moments, and a case page names the day it is read.
-pytestmark = pytest.mark.usefixtures("one_day")
 
 NEW = {name: getattr(visibility, name) for name in ["at_risk_people", "withheld", "shown_start_parts"]}
 # Only hidden records hold these (case-insensitive), unless the URL asks for them.

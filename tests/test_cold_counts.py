@@ -19,7 +19,7 @@ from defections import facets, stats
 from defections.models import Affiliation, Agency, Case, Withholding
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_day")]
+pytestmark = pytest.mark.django_db
 
 
 def plan(queryset) -> str:

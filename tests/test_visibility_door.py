@@ -218,7 +218,7 @@ def test_staff_still_filter_by_any_agency(named_agencies):
     assert response.status_code == 200 and response.json()["count"] == 1
 
 
-def test_editing_the_staff_notes_changes_nothing_the_public_sees(client, db, one_day):
+def test_editing_the_staff_notes_changes_nothing_the_public_sees(client, db):
     """restricted_notes is staff-only, but saving it moved the case's public change time."""
     case = CaseFactory(date="2021", summary="An open case.")
     CaseFactory(date="2020", summary="Another open case.")

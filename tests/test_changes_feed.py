@@ -4,6 +4,7 @@ retractions, unpublishing and deletions; and the public feed says nothing of wha
 public cannot read."""
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg2
@@ -301,3 +302,31 @@ def test_a_poll_costs_the_same_for_many_retracted_cases_as_for_one(world):
 def test_a_non_ascii_digit_is_no_id(client):
     for address in ["/api/v1/cases/²/", "/api/v1/cases/①/", f"/api/v1/cases/{'0' * 5000}/"]:
         assert client.get(address).status_code == 404, address
+
+
+def test_the_release_fingerprint_covers_every_module_the_reading_imports():
+    """Finding: the fingerprint hashed four files (the serializers, views, visibility, dates), but
+    what the API shows is shaped by what they import too (redaction hides an at-risk person's
+    details, withholding names the withheld fields, languages picks the text): a release changing
+    only redaction.py had followers never learn of it. Guard: the fingerprint is read from every
+    module of the package the reading imports, at any depth (found from the source, so the same
+    in every process)."""
+    import ast
+    import importlib.util
+
+    names = {path.relative_to(feed.PACKAGE).as_posix() for path in feed.shaping_paths()}
+    assert {"api/serializers.py", "api/views.py", "api/languages.py", "visibility.py", "redaction.py",
+            "withholding.py", "languages.py", "choices.py", "models.py", "dates.py", "json_lines.py",
+            "csv_lines.py"} <= names
+    assert not {name for name in names if name.startswith(("web/", "admin/"))}  # the other faces
+    for name in names:  # closed: every defections module a shaping module imports is one too
+        tree = ast.parse((feed.PACKAGE / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("defections"):
+                for alias in node.names:
+                    spec = importlib.util.find_spec(f"{node.module}.{alias.name}") \
+                        if importlib.util.find_spec(node.module).submodule_search_locations else None
+                    module = f"{node.module}.{alias.name}" if spec else node.module
+                    origin = importlib.util.find_spec(module).origin
+                    assert Path(origin).relative_to(feed.PACKAGE).as_posix() in names, (name, module)
+    assert feed.FINGERPRINT == feed.fingerprint(feed.shaping_paths())

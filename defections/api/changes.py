@@ -14,7 +14,9 @@ Catch-ups take turns (an advisory lock) and stamp their entries with the time th
 it, so entries only ever get later: a client asks again with `since` = the `until` it got.
 """
 
+import ast
 import hashlib
+import importlib.util
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 from rest_framework.utils.urls import replace_query_param
 
-from defections import changes, dates, routers, visibility, withholding
+from defections import changes, routers, visibility, withholding
 from defections.api import serializers as serializers_module
 from defections.api import views
 from defections.changes import ChangeEntry, ChangeFeed, ChangeState
@@ -102,9 +104,46 @@ def action(before: str | None, after: str | None) -> str | None:
 
 
 # The code that shapes what the API shows: a release that changes it has every record read
-# again (and its changes logged), or followers would never learn of them.
-SHAPING = (serializers_module, visibility, views, dates)
-FINGERPRINT = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in SHAPING)).hexdigest()
+# again (and its changes logged), or followers would never learn of them. That code is the
+# serializers and views and every module of ours they import, at any depth (redaction,
+# withholding, languages, the models ...): found from the source, so every process agrees.
+PACKAGE = Path(visibility.__file__).parent
+READING = (serializers_module, views)
+
+
+def shaping_paths(roots=READING) -> list[Path]:
+    """The source files of roots and of every `defections` module they import, sorted."""
+    found, todo = set(), [Path(m.__file__) for m in roots]
+    while todo:
+        path = todo.pop()
+        if path in found:
+            continue
+        found.add(path)
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                if name.split(".")[0] == PACKAGE.name and (spec := _spec(name)) and spec.origin:
+                    todo.append(Path(spec.origin))
+    return sorted(found)
+
+
+def _spec(name):
+    try:
+        return importlib.util.find_spec(name)
+    except ModuleNotFoundError:  # defections.models.Case: a name in a module, not a module
+        return None
+
+
+def fingerprint(paths) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+FINGERPRINT = fingerprint(shaping_paths())
 
 
 @transaction.atomic

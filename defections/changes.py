@@ -20,11 +20,12 @@ ACTIONS = ("created", "updated", "retracted", "deleted")
 
 
 class ChangeFeed(models.Model):
-    """One row: when the ledger started (a feed cannot vouch for changes before it), when
-    its last catch-up was (entries only ever get later), and a fingerprint of the code that
-    shapes what the API shows (a release that changes it has everything read again)."""
+    """One row: when the ledger started (a feed cannot vouch for changes before it; null while
+    it is still noting what each audience reads), when its last catch-up was (entries only
+    ever get later), and a fingerprint of the code that shapes what the API shows (a release
+    that changes it has everything read again)."""
 
-    started_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True)
     last_at = models.DateTimeField()
     fingerprint = models.CharField(max_length=64)
 
@@ -34,6 +35,8 @@ class ChangeFeed(models.Model):
             violation_error_message="There is one change feed: the row with id 1.")]
 
     def __str__(self):
+        if self.started_at is None:
+            return "change feed, starting"
         return f"change feed since {self.started_at:%Y-%m-%d %H:%M}"
 
 

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from defections.api import changes as feed
 from defections.api import serializers as s
-from defections.changes import ChangeFeed
+from defections.changes import ChangeEntry, ChangeFeed, ChangeMark
 from defections.models import Agency, Case, Citation, Motive, Period, Person, Source
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory, SourceFactory
 from tests.test_admin_support import make_user
@@ -330,3 +330,76 @@ def test_the_release_fingerprint_covers_every_module_the_reading_imports():
                     origin = importlib.util.find_spec(module).origin
                     assert Path(origin).relative_to(feed.PACKAGE).as_posix() in names, (name, module)
     assert feed.FINGERPRINT == feed.fingerprint(feed.shaping_paths())
+
+
+# --- bounded catch-ups (found measuring the feed at 100,000 cases) --------------------------------
+
+
+def spy_readings(monkeypatch) -> list:
+    """The number of records each reading reads (per kind and audience)."""
+    sizes, real = [], feed.readings
+
+    def readings(kind, ids, user):
+        sizes.append(len(ids))
+        return real(kind, ids, user)
+    monkeypatch.setattr(feed, "readings", readings)
+    return sizes
+
+
+def started(client) -> dict:
+    """Poll the feed until it has started: the 503s it answered before, and its first answer."""
+    starting = 0
+    while (answer := client.get("/api/v1/changes/")).status_code == 503:
+        assert answer["Retry-After"] and "starting" in answer.json()["detail"]
+        starting += 1
+        assert starting < 500
+    assert answer.status_code == 200, answer.content
+    return {"starting": starting, **answer.json()}
+
+
+def test_the_feed_starts_over_bounded_catch_ups_logging_nothing(seeded, monkeypatch):
+    """Finding: a catch-up read in one request every record it had to: the first (noting what
+    each audience reads), or any after a release. At 100,000 cases the first took over 20 minutes
+    (~7 ms a case and audience through the serializer), past any worker's timeout: it rolled
+    back, so the feed never started. Guard: a catch-up reads at most BUDGET records (per
+    audience); the feed answers 503 until every record is noted, logs nothing of them, starts
+    then; and a mirror made from it follows later changes exactly."""
+    monkeypatch.setattr(feed, "BUDGET", 7)
+    sizes = spy_readings(monkeypatch)
+    first = started(APIClient())
+    records = sum(model.objects.count() for model in (Case, Person, Agency, Source, Period))
+    assert first["starting"] >= records // 7 and max(sizes) <= 7
+    assert not ChangeEntry.objects.exists() and not ChangeMark.objects.exists()
+    assert first["started"] == first["until"]
+    sizes.clear()
+    public = Mirror(APIClient())
+    assert sizes == []  # all noted: nothing read again
+    case = published_case()
+    Motive.objects.filter(cases=case).update(slug="renamed-for-many")  # marks every case citing it
+    while ChangeMark.objects.exists():
+        public.follow()
+        assert max(sizes) <= 7
+    public.follow()
+    assert public.records == truth(public.client)
+    assert ("case", case.pk, "updated") in {(e["type"], e["id"], e["action"]) for e in public.seen}
+
+
+def test_a_release_is_read_again_over_bounded_catch_ups(seeded, monkeypatch):
+    """Guard: after a release every record is read again, at most BUDGET records a call, the
+    feed answering (200) meanwhile, and a mirror ends equal to what the API shows."""
+    started(APIClient())
+    public = Mirror(APIClient())
+    monkeypatch.setattr(feed, "BUDGET", 7)
+    sizes = spy_readings(monkeypatch)
+    monkeypatch.setattr(s.PeriodSerializer.Meta, "fields",
+                        [f for f in s.PeriodSerializer.Meta.fields if f != "description"])
+    monkeypatch.setattr(feed, "FINGERPRINT", "a new release")
+    calls = 0
+    while calls == 0 or ChangeMark.objects.exists():
+        public.follow()
+        calls += 1
+        assert max(sizes) <= 7 and calls < 500
+    public.follow()
+    records = sum(model.objects.count() for model in (Case, Person, Agency, Source, Period))
+    assert calls >= records // 7 and public.records == truth(public.client)
+    assert {(e["type"], e["action"]) for e in public.seen} == {("period", "updated")}

@@ -290,7 +290,11 @@ def test_every_route_and_every_sitemap_address_shows_no_marker(client, canary):
     assert {"/sitemap.xml", "/robots.txt", "/cases/", "/about/"} <= routes, routes
     russian = {"/ru" + route for route in routes if not route.startswith("/api/")}
     for route in sorted(routes | russian):
-        check(route, client.get(route), seen, allowed=(200, 301, 302, 400, 401, 403, 404, 405))
+        answer = client.get(route)
+        while route == "/api/v1/changes/" and answer.status_code == 503:  # starting: ask again
+            check(route, answer, seen, allowed=(503,))
+            answer = client.get(route)
+        check(route, answer, seen, allowed=(200, 301, 302, 400, 401, 403, 404, 405))
     assert "Случаи" in seen["/ru/cases/"]  # the Russian addresses are the Russian pages
     sections = re.findall(r"<loc>http://testserver([^<]+)</loc>", seen["/sitemap.xml"])
     assert len(sections) >= 4, sections

@@ -37,7 +37,7 @@ from rest_framework.utils.urls import replace_query_param
 from defections import changes, routers, visibility, withholding
 from defections.api import serializers as serializers_module
 from defections.api import views
-from defections.changes import ChangeEntry, ChangeFeed, ChangeState
+from defections.changes import ChangeEntry, ChangeFeed, ChangeMark, ChangeState
 from defections.ids import parse_id
 
 LOCK = 7_142_001  # pg_advisory_xact_lock key: one catch-up at a time
@@ -146,10 +146,18 @@ def fingerprint(paths) -> str:
 FINGERPRINT = fingerprint(shaping_paths())
 
 
+# A catch-up reads at most this many records (per audience), so that a request is answered in
+# seconds however many records wait: the rest wait in the marks for the next one. Reading
+# every record (the feed's start, a release) is marks like any others.
+BUDGET = 250
+READ = "read:"  # a mark's kind prefix: read this record again, and nothing it may change
+
+
 @transaction.atomic
 def catch_up():
     """Turn the marks into entries, and answer the time up to which the entries are complete
-    (None: the feed is starting). The first call only notes what each audience reads.
+    (None: the feed is starting). Until every record is noted, the feed is starting: it
+    notes what each audience reads and logs nothing; it starts when the last is noted.
 
     One catch-up at a time: a request that finds one under way answers from what is written.
     Stamps only grow, even if the clock steps back.
@@ -159,29 +167,66 @@ def catch_up():
         locked, now = cursor.fetchone()
         feed = ChangeFeed.objects.filter(pk=1).first()
         if not locked:
-            return feed.last_at if feed else None
-        cursor.execute("DELETE FROM defections_changemark RETURNING kind, object_id")
-        marked = cursor.fetchall()
+            return feed.last_at if feed and feed.started_at else None
     if feed is None:
-        feed = ChangeFeed(pk=1, started_at=now, last_at=now, fingerprint=FINGERPRINT)
-        log = False
-    else:
+        feed = ChangeFeed(pk=1, started_at=None, last_at=now, fingerprint=FINGERPRINT)
+        mark_everything()
+    elif feed.fingerprint != FINGERPRINT:  # a release: every record is read again
+        mark_everything()
+    starting = feed.started_at is None
+    marked = take(BUDGET)
+    if not starting:
         now = max(now, feed.last_at + timedelta(microseconds=1))
-        log = True
         # A withholding that ended since changed what the public reads, with no write to mark it.
         marked += withholding.lapsed(feed.last_at.date(), withholding.today())
-    candidates = changes.affected(marked)
-    if feed._state.adding or feed.fingerprint != FINGERPRINT:  # read everything
-        for kind, viewset in VIEWSETS.items():
-            candidates[kind] |= set(viewset.serializer_class.Meta.model.objects.values_list("pk", flat=True))
-            candidates[kind] |= set(ChangeState.objects.filter(kind=kind).values_list("object_id", flat=True))
+    candidates = within_budget(marked)
     for audience, user in AUDIENCES.items():
         for kind, ids in candidates.items():
             if ids:
-                note(audience, user, kind, ids, now if log else None)
+                note(audience, user, kind, ids, None if starting else now)
+    if starting and not ChangeMark.objects.exists():
+        feed.started_at = now
     feed.last_at, feed.fingerprint = now, FINGERPRINT
     feed.save()
-    return now
+    return None if feed.started_at is None else now
+
+
+def mark_everything():
+    """A mark for every record, and for every record an audience read (it may be gone)."""
+    tables = " UNION ".join(f"SELECT '{READ}{kind}', id FROM {model_of(kind)._meta.db_table}"
+                            for kind in VIEWSETS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {ChangeMark._meta.db_table} (kind, object_id) {tables} "
+                       f"UNION SELECT '{READ}' || kind, object_id FROM {ChangeState._meta.db_table}")
+
+
+def model_of(kind: str):
+    return VIEWSETS[kind].serializer_class.Meta.model
+
+
+def take(limit: int) -> list[tuple[str, int]]:
+    """The oldest marks, consumed."""
+    table = ChangeMark._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s) "
+                       f"RETURNING kind, object_id", [limit])
+        return cursor.fetchall()
+
+
+def within_budget(marked) -> dict[str, set[int]]:
+    """The records to read for these marks, at most BUDGET: the rest marked to be read next."""
+    plain = [(kind, pk) for kind, pk in marked if not kind.startswith(READ)]
+    candidates = changes.affected(plain)
+    for kind, pk in marked:
+        if kind.startswith(READ):
+            candidates[kind.removeprefix(READ)].add(pk)
+    records = [(kind, pk) for kind in changes.KINDS for pk in sorted(candidates[kind])]
+    ChangeMark.objects.bulk_create([ChangeMark(kind=READ + kind, object_id=pk)
+                                    for kind, pk in records[BUDGET:]])
+    chosen = {kind: set() for kind in changes.KINDS}
+    for kind, pk in records[:BUDGET]:
+        chosen[kind].add(pk)
+    return chosen
 
 
 def note(audience, user, kind, ids, at):

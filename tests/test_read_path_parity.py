@@ -24,7 +24,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from defections import csv_lines, json_lines
+from defections import csv_lines, json_lines, visibility
 from defections.api.renderers import Echo, columns_of, row_of
 from defections.api.rows import shape
 from defections.api.serializers import CaseSerializer
@@ -286,3 +286,29 @@ def test_the_csv_comparison_finds_a_drift(varied, monkeypatch):
                         lambda column, sql, ru: redacted(column, sql, ru) if column == "withheld" else sql)
     problems = differences(AnonymousUser(), None)
     assert any(problem.startswith("CSV") and "Riga" in problem for problem in problems)
+
+
+def test_the_change_feed_reads_cases_as_rows_and_as_instances_alike(varied):
+    """The change feed digests each case as the API shows it, reading rows (api/changes.py): the
+    same state, for every case and both audiences, as reading instances through the serializer
+    (its code before, kept here), retracted cases and their notices too."""
+    from defections.api import changes as feed
+
+    def by_instances(ids, user):
+        viewset = feed.VIEWSETS["case"]()
+        viewset.request, viewset.kwargs, viewset.format_kwarg = feed.Reading(user), {}, None
+        context = {"request": viewset.request, "view": viewset, "format": None}
+        found = {}
+        for record in viewset.get_queryset().filter(pk__in=ids):
+            data = CaseSerializer(record, context=context).data
+            found[record.pk] = ("R" if data.get("status") == "retracted" else "V") + feed.digest(data)
+        notices = visibility.tombstones(set(ids) - set(found), user)
+        return found | {pk: "R" + feed.digest(notice) for pk, notice in notices.items()}
+
+    retracted = CaseFactory(status="published", date="1961")
+    Case.objects.filter(pk=retracted.pk).update(status="retracted", retraction_note="Two sources were one.")
+    ids = list(Case.objects.values_list("pk", flat=True))
+    for audience, user in feed.AUDIENCES.items():
+        expected = by_instances(ids, user)
+        assert feed.readings("case", ids, user) == expected, audience
+        assert len(expected) >= 10 and {state[0] for state in expected.values()} == {"V", "R"}, audience

@@ -37,8 +37,10 @@ from rest_framework.utils.urls import replace_query_param
 from defections import changes, routers, visibility, withholding
 from defections.api import serializers as serializers_module
 from defections.api import views
+from defections.api.rows import shape
 from defections.changes import ChangeEntry, ChangeFeed, ChangeMark, ChangeState
 from defections.ids import parse_id
+from defections.rows import case_rows
 
 LOCK = 7_142_001  # pg_advisory_xact_lock key: one catch-up at a time
 PAGE = 500
@@ -78,11 +80,17 @@ def readings(kind: str, ids, user) -> dict[int, str]:
     viewset = VIEWSETS[kind]()
     viewset.request, viewset.kwargs, viewset.format_kwarg = Reading(user), {}, None
     context = {"request": viewset.request, "view": viewset, "format": None}
+    serializer = viewset.get_serializer_class()
+    if kind == "case":  # read as rows, as the API's lists are (many times faster, the same data)
+        represent = shape(serializer(context=context))
+        shown = ((row["id"], represent(row)) for row in case_rows(ids, user))
+    else:
+        shown = ((record.pk, serializer(record, context=context).data)
+                 for record in viewset.get_queryset().filter(pk__in=ids))
     found = {}
-    for record in viewset.get_queryset().filter(pk__in=ids):
-        data = viewset.get_serializer_class()(record, context=context).data
+    for pk, data in shown:
         retracted = kind == "case" and data.get("status") == "retracted"
-        found[record.pk] = ("R" if retracted else "V") + digest(data)
+        found[pk] = ("R" if retracted else "V") + digest(data)
     if kind == "case":
         notices = visibility.tombstones(set(ids) - set(found), user)
         found.update({pk: "R" + digest(notice) for pk, notice in notices.items()})

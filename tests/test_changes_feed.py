@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from defections.api import changes as feed
 from defections.api import serializers as s
-from defections.changes import ChangeEntry, ChangeFeed, ChangeMark
+from defections.changes import ChangeEntry, ChangeFeed, ChangeMark, ChangeState
 from defections.models import Agency, Case, Citation, Motive, Period, Person, Source
 from tests.factories import AgencyFactory, CaseFactory, PersonFactory, SourceFactory
 from tests.test_admin_support import make_user
@@ -403,3 +403,26 @@ def test_a_release_is_read_again_over_bounded_catch_ups(seeded, monkeypatch):
     records = sum(model.objects.count() for model in (Case, Person, Agency, Source, Period))
     assert calls >= records // 7 and public.records == truth(public.client)
     assert {(e["type"], e["action"]) for e in public.seen} == {("period", "updated")}
+
+
+def test_a_command_brings_the_feed_up_to_date_at_once(seeded, monkeypatch):
+    """`manage.py catch_up_changes` does what many calls would: the feed started, nothing
+    left to read, and the first call answers at once, reading nothing."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr(feed, "BUDGET", 7)
+    out = StringIO()
+    call_command("catch_up_changes", stdout=out)
+    assert "up to date" in out.getvalue()
+    assert ChangeFeed.objects.get().started_at and not ChangeMark.objects.exists()
+    assert ChangeState.objects.filter(audience="public", kind="case").count() == Case.objects.public().count()
+    sizes = spy_readings(monkeypatch)
+    first = started(APIClient())
+    assert first["starting"] == 0 and sizes == []
+
+
+def test_the_readme_says_the_budget():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert f"Each call catches up at most {feed.BUDGET} records" in readme

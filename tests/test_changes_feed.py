@@ -426,3 +426,16 @@ def test_a_command_brings_the_feed_up_to_date_at_once(seeded, monkeypatch):
 def test_the_readme_says_the_budget():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert f"Each call catches up at most {feed.BUDGET} records" in readme
+
+
+def test_two_releases_side_by_side_mark_each_record_once(seeded, monkeypatch):
+    """Guard: while a rolling deploy serves two releases, each catch-up sees the other's
+    fingerprint and marks everything again: a record waiting to be read is not marked twice."""
+    started(APIClient())
+    monkeypatch.setattr(feed, "BUDGET", 3)
+    records = sum(model.objects.count() for model in (Case, Person, Agency, Source, Period))
+    for release in ["new", "old", "new", "old"]:
+        monkeypatch.setattr(feed, "FINGERPRINT", release)
+        feed.catch_up()
+    assert ChangeMark.objects.count() <= records
+    assert ChangeMark.objects.values("kind", "object_id").distinct().count() == ChangeMark.objects.count()

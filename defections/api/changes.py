@@ -200,12 +200,15 @@ def catch_up():
 
 
 def mark_everything():
-    """A mark for every record, and for every record an audience read (it may be gone)."""
+    """A mark for every record, and for every record an audience read (it may be gone); none
+    twice (two releases serving side by side would mark everything at each turn)."""
     tables = " UNION ".join(f"SELECT '{READ}{kind}', id FROM {model_of(kind)._meta.db_table}"
                             for kind in VIEWSETS)
+    marks = ChangeMark._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {ChangeMark._meta.db_table} (kind, object_id) {tables} "
-                       f"UNION SELECT '{READ}' || kind, object_id FROM {ChangeState._meta.db_table}")
+        cursor.execute(f"INSERT INTO {marks} (kind, object_id) {tables} "
+                       f"UNION SELECT '{READ}' || kind, object_id FROM {ChangeState._meta.db_table} "
+                       f"EXCEPT SELECT kind, object_id FROM {marks}")
 
 
 def model_of(kind: str):

@@ -439,3 +439,19 @@ def test_two_releases_side_by_side_mark_each_record_once(seeded, monkeypatch):
         feed.catch_up()
     assert ChangeMark.objects.count() <= records
     assert ChangeMark.objects.values("kind", "object_id").distinct().count() == ChangeMark.objects.count()
+
+
+def test_an_edit_is_read_before_a_releases_reading_again(seeded, monkeypatch):
+    """Guard (attack round 31): a release marks every record to be read again, which at a large
+    database takes hours of calls; an edit made meanwhile is read at the next call, not behind
+    them (a mirror reading its record later would read it ahead of the feed all that time)."""
+    started(APIClient())
+    public = Mirror(APIClient())
+    monkeypatch.setattr(feed, "BUDGET", 3)
+    monkeypatch.setattr(feed, "FINGERPRINT", "a new release")
+    feed.catch_up()
+    assert ChangeMark.objects.count() > 3
+    case = published_case()
+    Case.objects.filter(pk=case.pk).update(summary="Edited during the release's reading.")
+    found = public.follow()
+    assert ("case", case.pk, "updated") in {(e["type"], e["id"], e["action"]) for e in found}

@@ -183,7 +183,7 @@ def catch_up():
         mark_everything()
     starting = feed.started_at is None
     marked = take(BUDGET)
-    if not starting:
+    if not feed._state.adding:  # starting too: a record noted before a lapse is read again
         now = max(now, feed.last_at + timedelta(microseconds=1))
         # A withholding that ended since changed what the public reads, with no write to mark it.
         marked += withholding.lapsed(feed.last_at.date(), withholding.today())
@@ -216,11 +216,13 @@ def model_of(kind: str):
 
 
 def take(limit: int) -> list[tuple[str, int]]:
-    """The oldest marks, consumed."""
+    """The oldest marks, consumed: writes' before readings again (the start, a release, the
+    rest of a batch), so that hours of a release's reading do not hold back an edit."""
     table = ChangeMark._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s) "
-                       f"RETURNING kind, object_id", [limit])
+        cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} "
+                       f"ORDER BY starts_with(kind, %s), id LIMIT %s) RETURNING kind, object_id",
+                       [READ, limit])
         return cursor.fetchall()
 
 

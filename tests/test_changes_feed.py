@@ -455,3 +455,20 @@ def test_an_edit_is_read_before_a_releases_reading_again(seeded, monkeypatch):
     Case.objects.filter(pk=case.pk).update(summary="Edited during the release's reading.")
     found = public.follow()
     assert ("case", case.pk, "updated") in {(e["type"], e["id"], e["action"]) for e in found}
+
+
+def test_the_rest_of_a_batch_is_marked_once(seeded, monkeypatch):
+    """Guard (attack round 31): the records past the budget are put back as marks, none twice,
+    though some may be waiting already (writes' own marks may repeat: a trigger's each)."""
+
+    def once(marks):
+        return marks.values("kind", "object_id").distinct().count() == marks.count()
+
+    monkeypatch.setattr(feed, "BUDGET", 3)
+    while feed.catch_up() is None:
+        assert once(ChangeMark.objects.filter(kind__startswith=feed.READ))
+    Motive.objects.update(slug=F("slug"))  # every case, and what each shows, to read again
+    Agency.objects.update(name=F("name"))
+    while ChangeMark.objects.exists():
+        feed.catch_up()
+        assert once(ChangeMark.objects.filter(kind__startswith=feed.READ))

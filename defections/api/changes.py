@@ -234,8 +234,12 @@ def within_budget(marked) -> dict[str, set[int]]:
         if kind.startswith(READ):
             candidates[kind.removeprefix(READ)].add(pk)
     records = [(kind, pk) for kind in changes.KINDS for pk in sorted(candidates[kind])]
-    ChangeMark.objects.bulk_create([ChangeMark(kind=READ + kind, object_id=pk)
-                                    for kind, pk in records[BUDGET:]])
+    if later := records[BUDGET:]:  # each marked once (it may be waiting already)
+        marks = ChangeMark._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {marks} (kind, object_id) SELECT * FROM unnest(%s::text[], "
+                           f"%s::bigint[]) EXCEPT SELECT kind, object_id FROM {marks}",
+                           [[READ + kind for kind, _pk in later], [pk for _kind, pk in later]])
     chosen = {kind: set() for kind in changes.KINDS}
     for kind, pk in records[:BUDGET]:
         chosen[kind].add(pk)

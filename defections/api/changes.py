@@ -204,11 +204,15 @@ def mark_everything():
     twice (two releases serving side by side would mark everything at each turn)."""
     tables = " UNION ".join(f"SELECT '{READ}{kind}', id FROM {model_of(kind)._meta.db_table}"
                             for kind in VIEWSETS)
+    mark(f"{tables} UNION SELECT '{READ}' || kind, object_id FROM {ChangeState._meta.db_table}")
+
+
+def mark(rows: str, params=()) -> None:
+    """Insert the marks (kind, object_id) the SQL rows selects, but those already waiting."""
     marks = ChangeMark._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {marks} (kind, object_id) {tables} "
-                       f"UNION SELECT '{READ}' || kind, object_id FROM {ChangeState._meta.db_table} "
-                       f"EXCEPT SELECT kind, object_id FROM {marks}")
+        cursor.execute(f"INSERT INTO {marks} (kind, object_id) {rows} "
+                       f"EXCEPT SELECT kind, object_id FROM {marks}", params)
 
 
 def model_of(kind: str):
@@ -234,12 +238,9 @@ def within_budget(marked) -> dict[str, set[int]]:
         if kind.startswith(READ):
             candidates[kind.removeprefix(READ)].add(pk)
     records = [(kind, pk) for kind in changes.KINDS for pk in sorted(candidates[kind])]
-    if later := records[BUDGET:]:  # each marked once (it may be waiting already)
-        marks = ChangeMark._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {marks} (kind, object_id) SELECT * FROM unnest(%s::text[], "
-                           f"%s::bigint[]) EXCEPT SELECT kind, object_id FROM {marks}",
-                           [[READ + kind for kind, _pk in later], [pk for _kind, pk in later]])
+    if later := records[BUDGET:]:
+        mark("SELECT * FROM unnest(%s::text[], %s::bigint[])",
+             [[READ + kind for kind, _pk in later], [pk for _kind, pk in later]])
     chosen = {kind: set() for kind in changes.KINDS}
     for kind, pk in records[:BUDGET]:
         chosen[kind].add(pk)

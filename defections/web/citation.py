@@ -4,7 +4,6 @@ A case comes through the same door as its page: what the reader may see (`visibl
 redacted; a retracted case answers 410 with its notice, a case the reader may not see 404.
 """
 
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
